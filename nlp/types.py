@@ -1,0 +1,161 @@
+"""Plain data passed between the stages of policylens.
+
+The flow is one-way: ``ingest -> segment -> classify -> embed/index -> answer``. Every stage takes
+and returns these frozen dataclasses (and numpy arrays), so any answer can point back at the exact
+span of the clean text it rests on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+Verdict = Literal["yes", "no", "not_stated", "info"]
+ClauseKind = Literal["sentence", "bullet", "table_row", "heading"]
+
+SECTION_SEP = " > "
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    """One version of a policy: its clean text and, when stated, its effective date.
+
+    ``label`` is the stable name used to select the version (``--version``): the ISO effective date
+    when one is known, else ``"v1"``, ``"v2"``... in document order.
+    """
+
+    label: str
+    text: str
+    effective_date: date | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A privacy policy with one or more versions, newest first."""
+
+    id: str
+    name: str
+    source: str
+    versions: tuple[PolicyVersion, ...]
+
+    @property
+    def latest(self) -> PolicyVersion:
+        return self.versions[0]
+
+    def version(self, label: str | None = None) -> PolicyVersion:
+        """Return the version called ``label`` (the latest when ``None``).
+
+        ``label`` may be the version label (``"2019-01-17"``), its year (``"2019"``), or
+        ``"latest"``/``"oldest"``.
+        """
+        if label is None or label == "latest":
+            return self.versions[0]
+        if label == "oldest":
+            return self.versions[-1]
+        for v in self.versions:
+            if v.label == label:
+                return v
+        matches = [v for v in self.versions if v.label.startswith(label)]
+        if len(matches) == 1:
+            return matches[0]
+        known = ", ".join(v.label for v in self.versions)
+        raise KeyError(f"policy {self.id!r} has no version {label!r}; known versions: {known}")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """The smallest citable unit of a policy: a sentence, a bullet or a table row.
+
+    ``text == version.text[start:end]`` always holds. ``context`` carries the lead-in sentence of a
+    bullet list ("We may disclose ... to the following categories of recipients:"), which is not
+    part of the span but helps retrieval and reading.
+    """
+
+    id: str
+    policy_id: str
+    version: str
+    section: tuple[str, ...]
+    start: int
+    end: int
+    text: str
+    kind: ClauseKind = "sentence"
+    context: str = ""
+    labels: tuple[str, ...] = ()
+
+    @property
+    def section_path(self) -> str:
+        return SECTION_SEP.join(self.section)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["section"] = self.section_path
+        d["labels"] = list(self.labels)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """Category labels of one clause with the per-label scores behind them."""
+
+    clause_id: str
+    labels: tuple[str, ...]
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A clause found by retrieval, with its fused score and the scores it was fused from."""
+
+    clause: Clause
+    score: float
+    dense: float = 0.0
+    sparse: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """The clause an answer rests on, with offsets into the clean text of its version."""
+
+    clause_id: str
+    policy: str
+    version: str
+    section: str
+    text: str
+    score: float
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clause_id": self.clause_id,
+            "section": self.section,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A verdict on a question, a one-sentence extractive answer and the clauses it rests on."""
+
+    question: str
+    policy: str
+    version: str
+    verdict: Verdict
+    answer: str
+    citations: tuple[Citation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON shape documented in the README."""
+        return {
+            "question": self.question,
+            "policy": self.policy,
+            "version": self.version,
+            "verdict": self.verdict,
+            "answer": self.answer,
+            "citations": [c.to_dict() for c in self.citations],
+        }
