@@ -1,0 +1,219 @@
+"""The ``policylens`` command line. No logic here: parse options, call ``nlp``, print.
+
+Errors the library raises on purpose become one line on stderr and exit code 1 (2 for usage
+errors); set ``POLICYLENS_DEBUG=1`` to see the traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from nlp.config import Settings
+from nlp.errors import PolicylensError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _lens(policy_path: str | None = None) -> Any:
+    from nlp.pipeline import PolicyLens
+
+    lens = PolicyLens(Settings())
+    if policy_path:
+        lens.load(policy_path)
+    return lens
+
+
+def _emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(fn)
+
+
+def query_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by the commands that query a policy."""
+    fn = click.option(
+        "--category",
+        "category",
+        default=None,
+        help="Boost clauses of this category (collection, use, sharing, ...).",
+    )(fn)
+    fn = click.option(
+        "--top-k",
+        "top_k",
+        type=click.IntRange(1, 100),
+        default=None,
+        help="How many clauses to return or cite.",
+    )(fn)
+    fn = click.option(
+        "--version",
+        "version",
+        default=None,
+        help="Policy version (label, year, 'latest' or 'oldest'); default latest.",
+    )(fn)
+    fn = click.option(
+        "--policy",
+        "policy_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Policy file (.txt, .md, .html, .pdf); default the bundled seed policy.",
+    )(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="policylens")
+def cli() -> None:
+    """policylens: read privacy policies, find their clauses, answer questions with citations."""
+
+
+@cli.command()
+@click.argument("question")
+@query_options
+@json_option
+def ask(
+    question: str,
+    policy_path: str | None,
+    version: str | None,
+    top_k: int | None,
+    category: str | None,
+    as_json: bool,
+) -> None:
+    """Answer QUESTION about a policy, citing the clauses the answer rests on.
+
+    Example: policylens ask "Is my data sent to China?"
+    """
+    ans = _lens(policy_path).ask(question, version=version, top_k=top_k, category=category)
+    if as_json:
+        _emit_json(ans.to_dict())
+        return
+    click.echo(f"Verdict: {ans.verdict}")
+    click.echo(ans.answer)
+    click.echo(f"Policy: {ans.policy}  version: {ans.version}")
+    for i, c in enumerate(ans.citations, 1):
+        click.echo(
+            f"\n[{i}] {c.section or '(no section)'}  score {c.score:.2f}  "
+            f"chars {c.start}-{c.end}  id {c.clause_id}"
+        )
+        click.echo(f"    {c.text}")
+
+
+@cli.command()
+@click.argument("query")
+@query_options
+@json_option
+def search(
+    query: str,
+    policy_path: str | None,
+    version: str | None,
+    top_k: int | None,
+    category: str | None,
+    as_json: bool,
+) -> None:
+    """Find the clauses closest to QUERY (hybrid dense + BM25 search).
+
+    Example: policylens search "data transfers outside Europe" --top-k 5
+    """
+    hits = _lens(policy_path).search(query, version=version, top_k=top_k, category=category)
+    for rank, h in enumerate(hits, 1):
+        c = h.clause
+        if as_json:
+            _emit_json(
+                {
+                    **c.to_dict(),
+                    "rank": rank,
+                    "score": round(h.score, 5),
+                    "dense": round(h.dense, 4),
+                    "sparse": round(h.sparse, 4),
+                }
+            )
+        else:
+            click.echo(
+                f"{rank}. [{c.policy_id} {c.version}] {c.section_path or '(no section)'}"
+                f"  score {h.score:.4f} (dense {h.dense:.2f}, bm25 {h.sparse:.2f})"
+            )
+            click.echo(f"   {c.text}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--version", "version", default=None, help="Only this version (default: all).")
+@json_option
+def segment(path: str, version: str | None, as_json: bool) -> None:
+    """Clean a policy file and cut it into clauses with section paths and offsets.
+
+    Example: policylens segment corpora/000_ce4448d9c54926ad.txt --json
+    """
+    lens = _lens()
+    policy = lens.load(path)
+    labels = [policy.version(version).label] if version else [v.label for v in policy.versions]
+    for label in labels:
+        clauses = lens.clauses(policy.id, label)
+        if not as_json:
+            v = policy.version(label)
+            date = v.effective_date.isoformat() if v.effective_date else "no date"
+            click.echo(f"# {policy.id} version {label} ({date}): {len(clauses)} clauses")
+        for c in clauses:
+            if as_json:
+                _emit_json(c.to_dict())
+            else:
+                click.echo(
+                    f"{c.start:>6}-{c.end:<6} {c.kind:<9} {c.section_path[:50]:<50} {c.text[:90]}"
+                )
+
+
+def _run(fn: Callable[[], Any]) -> int:
+    try:
+        fn()
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("policylens: aborted", err=True)
+        return 130
+    except (PolicylensError, OSError, UnicodeError) as exc:
+        if os.environ.get("POLICYLENS_DEBUG"):
+            raise
+        msg = str(exc).strip() or type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename:
+            msg = f"{exc.strerror or exc}: {exc.filename}"
+        click.echo(f"policylens: error: {msg}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("policylens: interrupted", err=True)
+        return 130
+    except Exception as exc:  # last resort: a bug, still no traceback for users
+        if os.environ.get("POLICYLENS_DEBUG"):
+            raise
+        click.echo(
+            f"policylens: internal error: {type(exc).__name__}: {exc} "
+            "(set POLICYLENS_DEBUG=1 for the traceback)",
+            err=True,
+        )
+        return 70
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    code = _run(
+        functools.partial(cli.main, args=argv, prog_name="policylens", standalone_mode=False)
+    )
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
+
+__all__ = ["cli", "json_option", "main", "query_options"]

@@ -1,0 +1,217 @@
+"""The facade the CLI, the API and the notebooks call: load policies, search them, ask them.
+
+``PolicyLens`` owns the loaded policies, their clauses and one retrieval index over all of them. It
+holds no logic of its own beyond wiring the stages together in their one direction.
+
+Example
+-------
+>>> from nlp import PolicyLens
+>>> lens = PolicyLens()                      # doctest: +SKIP
+>>> lens.ask("Is my data sent to China?").verdict   # the bundled seed policy  # doctest: +SKIP
+'yes'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nlp.answer import answer_question
+from nlp.config import Settings
+from nlp.errors import InputError, NotFoundError
+from nlp.types import Answer, Clause, Hit, Policy
+
+if TYPE_CHECKING:
+    from nlp.embed import Encoder
+    from nlp.index import ClauseIndex
+
+# Retrieval depth behind an answer: the answer stage checks more clauses than it cites.
+_ANSWER_DEPTH = 30
+
+
+class PolicyLens:
+    """Policies, their clauses and a hybrid index, with ``search`` and ``ask`` on top.
+
+    Parameters
+    ----------
+    settings:
+        The one configuration object; default ``Settings()``.
+    encoder:
+        Anything with ``encode(texts, *, batch_size=None, normalize=True)``; default the
+        sentence-transformers ``Encoder`` (loaded lazily).
+    classifier:
+        Optional clause classifier; when given, clauses carry category labels.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        encoder: Any | None = None,
+        classifier: Any | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._encoder = encoder
+        self._classifier = classifier
+        self._policies: dict[str, Policy] = {}
+        self._clauses: dict[str, list[Clause]] = {}
+        self._index: ClauseIndex | None = None
+
+    # -- components -------------------------------------------------------------------------
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            from nlp.embed import Encoder
+
+            self._encoder = Encoder(self.settings.embed)
+        return self._encoder
+
+    @property
+    def index(self) -> ClauseIndex:
+        if self._index is None:
+            from nlp.index import ClauseIndex
+
+            if not self._policies:
+                self.load(self.settings.corpus)
+            self._index = ClauseIndex.build(
+                self.all_clauses(), self.encoder, self.settings.retrieval
+            )
+        return self._index
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def load(self, path: str | Path, *, policy_id: str | None = None) -> Policy:
+        """Read, clean, split into versions and segment a policy file, and add it."""
+        from nlp.ingest import load_policy
+
+        return self.add(load_policy(path, self.settings.ingest, policy_id=policy_id))
+
+    def load_many(self, paths: Iterable[str | Path]) -> list[Policy]:
+        """Load several files; the first unreadable one raises ``InputError`` naming it."""
+        return [self.load(p) for p in paths]
+
+    def add(self, policy: Policy, clauses: Sequence[Clause] | None = None) -> Policy:
+        """Add a parsed policy (segmenting it unless ``clauses`` are given)."""
+        if clauses is None:
+            from nlp.segment import segment_policy
+
+            clauses = segment_policy(policy, self.settings.segment)
+        if self._classifier is not None:
+            clauses = self._classifier.label_clauses(list(clauses), self.encoder)
+        self._policies[policy.id] = policy
+        self._clauses[policy.id] = list(clauses)
+        self._index = None
+        return policy
+
+    def remove(self, policy_id: str) -> None:
+        """Forget a policy."""
+        self.policy(policy_id)
+        del self._policies[policy_id]
+        del self._clauses[policy_id]
+        self._index = None
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    @property
+    def policies(self) -> list[Policy]:
+        return list(self._policies.values())
+
+    def policy(self, policy_id: str | None = None) -> Policy:
+        """The policy called ``policy_id``; with ``None``, the only one loaded (or the seed)."""
+        if not self._policies:
+            self.load(self.settings.corpus)
+        if policy_id is None:
+            if len(self._policies) > 1:
+                known = ", ".join(sorted(self._policies))
+                raise InputError(f"several policies are loaded; name one of: {known}")
+            return next(iter(self._policies.values()))
+        try:
+            return self._policies[policy_id]
+        except KeyError:
+            known = ", ".join(sorted(self._policies)) or "none"
+            raise NotFoundError(f"no policy {policy_id!r}; loaded policies: {known}") from None
+
+    def all_clauses(self) -> list[Clause]:
+        return [c for cs in self._clauses.values() for c in cs]
+
+    def clauses(self, policy_id: str | None = None, version: str | None = None) -> list[Clause]:
+        """Clauses of one version of a policy (the latest unless ``version`` says otherwise)."""
+        policy = self.policy(policy_id)
+        label = self._version_label(policy, version)
+        return [c for c in self._clauses[policy.id] if c.version == label]
+
+    @staticmethod
+    def _version_label(policy: Policy, version: str | None) -> str:
+        try:
+            return policy.version(version).label
+        except KeyError as exc:
+            raise NotFoundError(str(exc.args[0])) from None
+
+    # -- questions --------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        policy: str | None = None,
+        version: str | None = None,
+        top_k: int | None = None,
+        category: str | Sequence[str] | None = None,
+    ) -> list[Hit]:
+        """Hybrid search over one policy (``policy``) or every loaded policy.
+
+        Without ``version``, each policy's latest version is searched.
+        """
+        query = _check_text(query, "query")
+        k = top_k or self.settings.retrieval.top_k
+        cats = [category] if isinstance(category, str) else category
+        index = self.index
+        if policy is not None or len(self._policies) == 1:
+            p = self.policy(policy)
+            label = self._version_label(p, version)
+            return index.search(query, top_k=k, policy_id=p.id, version=label, categories=cats)
+        latest = {p.id: self._version_label(p, version) for p in self._policies.values()}
+        hits = index.search(query, top_k=k * 4, categories=cats)
+        hits = [h for h in hits if latest.get(h.clause.policy_id) == h.clause.version]
+        return hits[:k]
+
+    def ask(
+        self,
+        question: str,
+        *,
+        policy: str | None = None,
+        version: str | None = None,
+        top_k: int | None = None,
+        category: str | Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer a question about one version of one policy, with the clauses it rests on."""
+        question = _check_text(question, "question")
+        p = self.policy(policy)
+        label = self._version_label(p, version)
+        hits = self.search(
+            question,
+            policy=p.id,
+            version=label,
+            top_k=max(_ANSWER_DEPTH, top_k or 0),
+            category=category,
+        )
+        settings = self.settings.answer
+        if top_k:
+            settings = settings.model_copy(update={"max_citations": top_k})
+        return answer_question(
+            question,
+            hits,
+            self.clauses(p.id, label),
+            policy=p.id,
+            version=label,
+            settings=settings,
+        )
+
+
+def _check_text(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InputError(f"the {what} is empty; pass some words")
+    return text
