@@ -1,0 +1,145 @@
+"""The answer stage on hand-made clauses: verdict rules without any model."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.answer import answer_question, parse_question
+from nlp.types import Clause, Hit
+
+
+def clause(text: str, section: tuple[str, ...] = ("Sharing",), context: str = "") -> Clause:
+    return Clause(
+        id=f"p:v1:{abs(hash(text)) % 10**8}",
+        policy_id="p",
+        version="v1",
+        section=section,
+        start=0,
+        end=len(text),
+        text=text,
+        context=context,
+    )
+
+
+TRANSFER = clause(
+    "We may transfer your personal information to countries outside of the EEA, such as the "
+    "United States and China.",
+    ("International transfers",),
+)
+NO_SELL = clause("We do not sell your personal information to anyone.", ("Sharing",))
+COOKIES = clause("We use both session cookies and persistent cookies.", ("Cookies",))
+RETAIN = clause(
+    "We retain your personal information as long as we have a legitimate business need.",
+    ("Retention",),
+)
+ALL = [TRANSFER, NO_SELL, COOKIES, RETAIN]
+
+
+def hits(*pairs: tuple[Clause, float]) -> list[Hit]:
+    return [Hit(c, score=1.0 / (i + 1), dense=d) for i, (c, d) in enumerate(pairs)]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "actions", "terms"),
+    [
+        ("Is my data sent to China?", "yesno", ("transfer",), ["China"]),
+        ("Do you collect my fingerprints?", "yesno", ("collect",), ["fingerprints"]),
+        ("How long do you keep my data?", "info", ("keep",), []),
+        ("Who do you share my data with?", "info", ("share",), []),
+        ("Is my data transferred to the US?", "yesno", ("transfer",), ["United States"]),
+        ("Do you share my data with advertisers?", "yesno", ("share",), ["advertisers"]),
+        ("Do you use cookies?", "yesno", ("use",), ["cookies"]),
+    ],
+)
+def test_parse_question(question, kind, actions, terms):
+    q = parse_question(question)
+    assert q.kind == kind
+    assert q.actions == actions
+    assert [t.name for t in q.terms] == terms
+
+
+def test_us_pronoun_is_not_the_united_states():
+    q = parse_question("Can you tell us what you collect?")
+    assert not q.places
+
+
+def test_named_country_gives_yes_with_citation():
+    ans = answer_question(
+        "Is my data sent to China?",
+        hits((TRANSFER, 0.6), (COOKIES, 0.2)),
+        ALL,
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "yes"
+    assert [c.clause_id for c in ans.citations] == [TRANSFER.id]
+    assert "China" in ans.answer
+
+
+def test_unnamed_country_under_general_transfer_clause_says_so():
+    ans = answer_question(
+        "Is my data sent to Brazil?",
+        hits((TRANSFER, 0.5), (COOKIES, 0.2)),
+        ALL,
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "not_stated"
+    assert "does not name Brazil" in ans.answer
+    assert "outside the EEA" in ans.answer
+    assert [c.clause_id for c in ans.citations] == [TRANSFER.id]
+
+
+def test_unmentioned_data_type_is_not_stated_without_citations():
+    ans = answer_question(
+        "Do you collect my fingerprints?",
+        hits((RETAIN, 0.4), (COOKIES, 0.3)),
+        ALL,
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "not_stated"
+    assert ans.citations == ()
+    assert "fingerprints" in ans.answer
+
+
+def test_negated_statement_gives_no():
+    ans = answer_question(
+        "Do you sell my personal information?",
+        hits((NO_SELL, 0.7), (TRANSFER, 0.3)),
+        ALL,
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "no"
+    assert ans.citations[0].clause_id == NO_SELL.id
+
+
+def test_info_question_quotes_best_clause():
+    ans = answer_question(
+        "How long do you keep my data?",
+        hits((RETAIN, 0.55), (TRANSFER, 0.2)),
+        ALL,
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "info"
+    assert ans.citations[0].clause_id == RETAIN.id
+    assert "retain" in ans.answer
+
+
+def test_irrelevant_hits_are_not_cited():
+    ans = answer_question(
+        "What is the capital of France?", hits((RETAIN, 0.05)), ALL, policy="p", version="v1"
+    )
+    assert ans.verdict == "not_stated"
+    assert ans.citations == ()
+
+
+def test_json_shape_is_stable():
+    ans = answer_question(
+        "Is my data sent to China?", hits((TRANSFER, 0.6)), ALL, policy="p", version="v1"
+    )
+    d = ans.to_dict()
+    assert list(d) == ["question", "policy", "version", "verdict", "answer", "citations"]
+    assert list(d["citations"][0]) == ["clause_id", "section", "text", "score", "start", "end"]
