@@ -13,6 +13,9 @@ Example
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from nlp.answer import answer_question
 from nlp.config import Settings
 from nlp.errors import InputError, NotFoundError
+from nlp.serialize import clause_from_record, policy_from_record, to_record
 from nlp.types import Answer, Clause, Hit, Policy
 
 if TYPE_CHECKING:
@@ -57,6 +61,8 @@ class PolicyLens:
         self._policies: dict[str, Policy] = {}
         self._clauses: dict[str, list[Clause]] = {}
         self._index: ClauseIndex | None = None
+        embed = self.settings.embed
+        self._cache = _ParseCache(embed.cache_dir / "policies") if embed.use_cache else None
 
     # -- components -------------------------------------------------------------------------
 
@@ -83,10 +89,22 @@ class PolicyLens:
     # -- loading ----------------------------------------------------------------------------
 
     def load(self, path: str | Path, *, policy_id: str | None = None) -> Policy:
-        """Read, clean, split into versions and segment a policy file, and add it."""
-        from nlp.ingest import load_policy
+        """Read, clean, split into versions and segment a policy file, and add it.
 
-        return self.add(load_policy(path, self.settings.ingest, policy_id=policy_id))
+        The parsed policy and its clauses are cached on disk, keyed by the file's bytes and the
+        source of the ingest and segment stages, so a second run skips both (and loading spaCy).
+        """
+        cached = self._cache.get(path, policy_id) if self._cache else None
+        if cached is not None:
+            return self.add(*cached)
+        from nlp.ingest import load_policy
+        from nlp.segment import segment_policy
+
+        policy = load_policy(path, self.settings.ingest, policy_id=policy_id)
+        clauses = segment_policy(policy, self.settings.segment)
+        if self._cache:
+            self._cache.put(path, policy_id, policy, clauses)
+        return self.add(policy, clauses)
 
     def load_many(self, paths: Iterable[str | Path]) -> list[Policy]:
         """Load several files; the first unreadable one raises ``InputError`` naming it."""
@@ -208,6 +226,58 @@ class PolicyLens:
             version=label,
             settings=settings,
         )
+
+
+class _ParseCache:
+    """Parsed policies and their clauses as JSON files, keyed by input bytes and stage sources."""
+
+    _STAGES = ("ingest.py", "segment.py", "_clean.py", "_versions.py", "types.py", "config.py")
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _key(self, path: str | Path, policy_id: str | None) -> str | None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return None  # let ingest raise its own clear error
+        h = hashlib.sha256(data)
+        h.update(repr((policy_id, Path(path).name)).encode())
+        here = Path(__file__).parent
+        for name in self._STAGES:
+            src = here / name
+            if src.exists():
+                h.update(src.read_bytes())
+        return h.hexdigest()
+
+    def get(self, path: str | Path, policy_id: str | None) -> tuple[Policy, list[Clause]] | None:
+        key = self._key(path, policy_id)
+        file = self.folder / f"{key}.json"
+        if key is None or not file.exists():
+            return None
+        try:
+            record = json.loads(file.read_text(encoding="utf-8"))
+            return (
+                policy_from_record(record["policy"]),
+                [clause_from_record(c) for c in record["clauses"]],
+            )
+        except (ValueError, KeyError, TypeError):
+            return None  # a damaged cache entry is rebuilt, never trusted
+
+    def put(
+        self, path: str | Path, policy_id: str | None, policy: Policy, clauses: list[Clause]
+    ) -> None:
+        key = self._key(path, policy_id)
+        if key is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+            record = {"policy": to_record(policy), "clauses": to_record(clauses)}
+            tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(self.folder / f"{key}.json")
+        except OSError:
+            pass  # a read-only cache only costs speed
 
 
 def _check_text(text: str, what: str) -> str:
