@@ -1,0 +1,131 @@
+"""The command line: help everywhere, one-line errors, stable JSON, no network."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.cli import cli, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str]) -> tuple[int, str, str]:
+    """Run the console entry point in-process; return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(args)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        else:
+            code = 0
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv(
+        "POLICYLENS_EMBED__CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cli-cache")
+    )
+
+
+def test_every_command_has_help_with_an_example():
+    for name, command in cli.commands.items():
+        assert command.help, name
+        assert "Example:" in command.help, name
+        code, out, _ = run([name, "--help"])
+        assert code == 0
+        assert "Usage:" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blob.txt", bytes(range(256)) * 8, "binary"),
+        ("policy.docx", b"We collect data.", "extension"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr(tmp_path, name, content, needle):
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, out, err = run(["segment", str(path)])
+    assert code == 1
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("policylens: error:")
+    assert needle in lines[0].lower()
+    assert "Traceback" not in err
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    code, _, err = run(["ask", "Do you sell data?", "--policy", str(tmp_path / "nope.txt")])
+    assert code == 1
+    assert "nope.txt" in err
+    assert "Traceback" not in err
+
+
+def test_usage_error_exits_2():
+    code, _, err = run(["ask"])
+    assert code == 2
+    assert "Missing argument" in err
+
+
+def test_segment_json_lines_map_back_to_offsets(seed_path):
+    code, out, _ = run(["segment", str(seed_path), "--json"])
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert {r["version"] for r in rows} == {"2020-02-27", "2019-01-17"}
+    assert all({"id", "section", "start", "end", "text"} <= set(r) for r in rows)
+
+
+@pytest.mark.slow
+def test_ask_json_shape(seed_path):
+    code, out, err = run(["ask", "Is my data sent to China?", "--json"])
+    assert code == 0, err
+    d = json.loads(out)
+    assert list(d) == ["question", "policy", "version", "verdict", "answer", "citations"]
+    assert d["verdict"] == "yes"
+    assert d["version"] == "2020-02-27"
+    c = d["citations"][0]
+    assert list(c) == ["clause_id", "section", "text", "score", "start", "end"]
+    assert "China" in c["text"]
+
+
+@pytest.mark.slow
+def test_no_network_connection_is_attempted(tmp_path):
+    """The real CLI, with HF offline variables unset, never opens a socket to anywhere."""
+    guard = (
+        "import socket, sys\n"
+        "def _deny(*a, **k):\n"
+        "    sys.stderr.write('NETWORK ATTEMPT %r\\n' % (a[1:] or a,))\n"
+        "    raise OSError('network disabled by test')\n"
+        "socket.socket.connect = _deny\n"
+        "socket.socket.connect_ex = _deny\n"
+        "socket.create_connection = _deny\n"
+        "socket.getaddrinfo = _deny\n"
+        "from nlp.cli import main\n"
+        "main(sys.argv[1:])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    env["POLICYLENS_EMBED__CACHE_DIR"] = str(tmp_path / "cache")
+    proc = subprocess.run(
+        [sys.executable, "-c", guard, "ask", "Is my data sent to China?", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert "NETWORK ATTEMPT" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["verdict"] == "yes"
