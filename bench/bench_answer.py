@@ -1,0 +1,135 @@
+"""Warm ``ask`` latency over a whole corpus loaded as one, and cold ``policylens ask`` wall time.
+
+Usage::
+
+    python bench/bench_answer.py --data ../shared/datasets/opentermsarchive [--questions 6]
+    python bench/bench_answer.py --cold-only
+
+Warm latency: every policy of the corpus is loaded into one ``PolicyLens`` (one index); then, per
+policy, a fixed set of questions is asked and each ``ask`` call is timed (query encoding, retrieval
+and answering; the index is already built). Cold start: ``policylens ask`` as a fresh process with
+warm caches, against ``python -c "import sentence_transformers"`` in the same run, interleaved.
+These are reports, not tests: the machine is noisy, so the ratio is the figure to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUESTIONS = [
+    "Is my data sent to China?",
+    "How long do you keep my data?",
+    "Do you sell my personal information?",
+    "Who do you share my data with?",
+    "Can I delete my account and data?",
+    "Do you use cookies for advertising?",
+    "Do you collect my location?",
+    "How can I contact the data protection officer?",
+]
+
+
+def _policy_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in {".md", ".txt", ".html"})
+
+
+def warm_latency(data: Path, n_questions: int, limit: int | None) -> dict[str, float]:
+    from nlp import PolicyLens
+
+    lens = PolicyLens()
+    files = _policy_files(data)[:limit] if limit else _policy_files(data)
+    t0 = time.perf_counter()
+    failed = 0
+    for i, f in enumerate(files):
+        try:
+            lens.load(f, policy_id=f"p{i:04d}-{f.stem}"[:60])
+        except (ValueError, KeyError) as exc:
+            failed += 1
+            print(f"skip {f}: {exc}", file=sys.stderr)
+    t_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    index = lens.index
+    t_index = time.perf_counter() - t0
+    questions = QUESTIONS[:n_questions]
+    lens.ask(questions[0], policy=lens.policies[0].id)  # model warm-up
+    times = []
+    for p in lens.policies:
+        for q in questions:
+            t = time.perf_counter()
+            lens.ask(q, policy=p.id)
+            times.append(time.perf_counter() - t)
+    ms = np.array(times) * 1000
+    return {
+        "policies": len(lens.policies),
+        "failed": failed,
+        "clauses": len(index),
+        "load_s": t_load,
+        "index_s": t_index,
+        "asks": len(ms),
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "mean_ms": float(ms.mean()),
+    }
+
+
+def _wall(cmd: list[str]) -> float:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=ROOT)
+    return time.perf_counter() - t
+
+
+def cold_start(reps: int) -> dict[str, float]:
+    exe = Path(sys.executable)
+    cli = [str(exe.parent / "policylens"), "ask", "Is my data sent to China?"]
+    base = [str(exe), "-c", "import sentence_transformers"]
+    _wall(cli)  # fill the caches once: the figure is for a warm cache, a cold process
+    a, b = [], []
+    for _ in range(reps):
+        b.append(_wall(base))
+        a.append(_wall(cli))
+    return {
+        "ask_s": statistics.median(a),
+        "import_s": statistics.median(b),
+        "ratio": statistics.median(a) / statistics.median(b),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/datasets/opentermsarchive")
+    ap.add_argument("--questions", type=int, default=len(QUESTIONS))
+    ap.add_argument("--limit", type=int, default=None, help="only the first N policies")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--cold-only", action="store_true")
+    ap.add_argument("--warm-only", action="store_true")
+    args = ap.parse_args()
+    if not args.cold_only:
+        r = warm_latency(args.data, args.questions, args.limit)
+        print(
+            "| policies | clauses | asks | load (s) | index build (s) | p50 (ms) | p95 (ms) | mean (ms) |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        print(
+            f"| {r['policies']} | {r['clauses']} | {r['asks']} | {r['load_s']:.0f} | "
+            f"{r['index_s']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['mean_ms']:.1f} |"
+        )
+    if not args.warm_only:
+        c = cold_start(args.reps)
+        print("\n| `policylens ask` (s) | `import sentence_transformers` (s) | ratio |")
+        print("|---|---|---|")
+        print(f"| {c['ask_s']:.2f} | {c['import_s']:.2f} | {c['ratio']:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
