@@ -34,6 +34,9 @@ class IngestSettings(_Section):
 
 class SegmentSettings(_Section):
     min_clause_chars: int = Field(3, description="Clauses shorter than this are dropped.")
+    max_bullet_chars: int = Field(
+        600, description="List items longer than this are cited sentence by sentence."
+    )
 
 
 class EmbedSettings(_Section):

@@ -23,12 +23,16 @@ class PolicyVersion:
 
     ``label`` is the stable name used to select the version (``--version``): the ISO effective date
     when one is known, else ``"v1"``, ``"v2"``... in document order.
+
+    ``headings`` records the section headings of ``text`` as ``(start, end, level)`` spans
+    (level 1 the outermost), filled by ingest; empty when unknown (segment then detects them).
     """
 
     label: str
     text: str
     effective_date: date | None = None
     title: str = ""
+    headings: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,189 @@
+"""Inline clean-up and debris rules shared by the readers of ``nlp.ingest`` (private helper).
+
+Two kinds of rules live here:
+
+* *inline* clean-up of one line of text: Markdown links/emphasis, stray HTML tags and entities,
+  angle-bracket autolinks, URLs glued together, odd whitespace;
+* *debris* predicates on one block of text: page counters, web-archive URLs, copyright lines,
+  machine ids, footer link lists, breadcrumbs. They look at the shape of a line (length, separators,
+  punctuation), not at the words of one particular site, so they carry over to other policies.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# --- inline -----------------------------------------------------------------------------------
+
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+_MD_REF_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|mailto:[^<>\s]+|[\w.+-]+@[\w-]+\.[\w.-]+)>")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_ITALIC_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
+_ITALIC_UNDER = re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
+_CODE = re.compile(r"`([^`\n]+)`")
+_GLUED_URL = re.compile(r"(?<=[^\s(<\"'/=])(?=https?://)")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_CELL_BULLET = re.compile(r"(?:^|\s)[•◦▪·●○■]\s+")
+
+
+def clean_inline(text: str, *, markdown: bool = True) -> str:
+    """Strip markup from one line: Markdown links and emphasis, HTML tags/entities, autolinks.
+
+    ``[text](url)`` keeps ``text``; ``<https://x>`` keeps the URL; ``**bold**`` keeps ``bold``.
+    Whitespace is collapsed to single spaces (tabs included: callers split table cells first).
+    """
+    text = _ZERO_WIDTH.sub("", text)
+    text = _TAG.sub(" ", text) if "<" in text else text
+    text = _AUTOLINK.sub(r"\1", text)
+    if markdown:
+        text = _MD_IMAGE.sub("", text)
+        text = _MD_LINK.sub(r"\1", text)
+        text = _MD_REF_LINK.sub(r"\1", text)
+        text = _CODE.sub(r"\1", text)
+        text = _BOLD.sub(r"\2", text)
+        text = _BOLD.sub(r"\2", text)  # nested/adjacent emphasis
+        text = _ITALIC_STAR.sub(r"\1", text)
+        text = _ITALIC_UNDER.sub(r"\1", text)
+        text = _MD_ESCAPE.sub(r"\1", text)
+        text = text.replace("**", "")
+    if "&" in text:
+        text = html.unescape(text)
+    text = _GLUED_URL.sub(" ", text)
+    text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_cell(text: str, *, markdown: bool = True) -> str:
+    """Like :func:`clean_inline`, and drop bullet glyphs left inside a table cell."""
+    text = re.sub(r"<br\s*/?>|</?li[^>]*>|</p>\s*<p[^>]*>", " ", text, flags=re.I)
+    text = clean_inline(text, markdown=markdown)
+    return _SPACES.sub(" ", _CELL_BULLET.sub(" ", text)).strip()
+
+
+# --- sentence shape ---------------------------------------------------------------------------
+
+_TERMINAL = re.compile(r"[.!?;:…]['\"”’)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def words(text: str) -> list[str]:
+    """Alphabetic words of ``text``."""
+    return _WORD.findall(text)
+
+
+def ends_terminal(text: str) -> bool:
+    """True when ``text`` ends like a finished sentence or clause (. ! ? ; : …)."""
+    return bool(_TERMINAL.search(text.rstrip()))
+
+
+def ends_sentence(text: str) -> bool:
+    """True when ``text`` ends with . ! ? or …, allowing closing quotes and brackets."""
+    return bool(_SENTENCE_END.search(text.rstrip()))
+
+
+def is_sentence(text: str) -> bool:
+    """True for running prose: a sentence of 5+ words, or 15+ words whatever the ending."""
+    ws = words(text)
+    if not any(w[0].islower() for w in ws):
+        return False  # ALL-CAPS or Title Case lines are headings and menus, not prose
+    n = len(ws)
+    if text.rstrip().endswith(("...", "…")):
+        return n >= 15  # "What are you looking for..." is a search box, not a sentence
+    return (n >= 5 and ends_sentence(text)) or n >= 15
+
+
+def starts_lower(text: str) -> bool:
+    """True when the first letter of ``text`` is lower case (a continued sentence)."""
+    for ch in text:
+        if ch.isalpha():
+            return ch.islower()
+        if ch.isdigit():
+            return False
+    return False
+
+
+def norm_key(text: str) -> str:
+    """Case- and punctuation-free key, used to match a table-of-contents entry to its heading."""
+    text = re.sub(r"^(?:[-•◦▪·*o]\s+)+", "", text.strip())
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+# --- debris -----------------------------------------------------------------------------------
+
+_PAGE_COUNTER = re.compile(
+    r"^(?:page\s*)?\d{1,4}\s*(?:/|of)\s*\d{1,4}$|^page\s+\d{1,4}$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.I
+)
+_ARCHIVE_HOSTS = (
+    r"web\.archive\.org|wayback\.archive\.org|archive\.(?:ph|today|is|li|vn|md)"
+    r"|webcache\.googleusercontent\.com|webcitation\.org"
+)
+_ARCHIVE_URL_LINE = re.compile(rf"^<?\s*https?://(?:{_ARCHIVE_HOSTS})\S*\s*>?$", re.I)
+_ARCHIVE_URL = re.compile(rf"<?https?://(?:{_ARCHIVE_HOSTS})[^\s<>]*>?", re.I)
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b)|\ball rights reserved\b", re.I)
+_MACHINE_ID = re.compile(r"^(?=[\w-]*\d{5})(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]{10,}$")
+_FILING_STAMP = re.compile(
+    r"^exhibit\s+[\w.-]{1,8}$|^case\s+\S+\s+document\s+\S+.*\bpage\s+\d+\s+of\s+\d+", re.I
+)
+_BREADCRUMB = re.compile(r"^<\s|\s>$|\s[>»›]\s")
+_LINK_SEPS = re.compile(r"\s+[|·•]\s+|\s*\|\s*")
+_DASH_SEPS = re.compile(r"\s+[-–—/]\s+")
+
+
+def strip_archive_urls(text: str) -> str:
+    """Remove web-archive capture URLs from inside a line."""
+    return _SPACES.sub(" ", _ARCHIVE_URL.sub("", text)).strip() if "archive" in text else text
+
+
+def debris_reason(text: str) -> str | None:
+    """Why a whole block is page or site debris, or ``None`` when it may be policy text."""
+    t = text.strip()
+    if not t:
+        return "empty"
+    if _PAGE_COUNTER.match(t):
+        return "page counter"
+    if _ARCHIVE_URL_LINE.match(t):
+        return "web-archive URL"
+    n_words = len(words(t))
+    if _COPYRIGHT.search(t) and n_words <= 20:
+        return "copyright line"
+    if _MACHINE_ID.match(t):
+        return "machine id"
+    if _FILING_STAMP.match(t):
+        return "filing stamp"
+    if is_link_list(t):
+        return "link list"
+    return None
+
+
+def is_link_list(text: str) -> bool:
+    """True for a footer/menu line of short items separated by | · • or spaced dashes."""
+    if ends_sentence(text) and not text.rstrip().endswith(".com"):
+        return False
+    for seps, min_items, max_words in ((_LINK_SEPS, 3, 5), (_DASH_SEPS, 4, 6)):
+        parts = [p.strip() for p in seps.split(text) if p.strip()]
+        if len(parts) < min_items:
+            continue
+        # The first item may carry a label ("Browse Alphabetically: Global Expo").
+        body = [parts[0].split(":")[-1]] + parts[1:]
+        if all(len(p.split()) <= max_words and not ends_terminal(p) for p in body):
+            return True
+    return False
+
+
+def is_breadcrumb(text: str) -> bool:
+    """True for short navigation crumbs ("Penalty Record >", "< Back to list", "A > B")."""
+    return len(text.split()) <= 10 and bool(_BREADCRUMB.search(text.strip()))
+
+
+def is_dangling_label(text: str) -> bool:
+    """A short label that ends with a colon and introduces nothing ("Follow Us:", "Free APP:")."""
+    t = text.strip()
+    return t.endswith(":") and len(t.split()) <= 4 and "@" not in t

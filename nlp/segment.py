@@ -1,0 +1,306 @@
+"""Split the clean text of a policy version into clauses: the smallest citable units.
+
+Reads the layout that ``nlp.ingest`` writes (see its module docstring) and turns
+
+* each sentence of a paragraph into a ``"sentence"`` clause,
+* each list item (at any nesting depth) into a ``"bullet"`` clause — a very long item is split
+  into its sentences, each still a ``"bullet"`` — whose ``context`` is the list's lead-in sentence
+  ("... to the following categories of recipients:"), and for a nested item also its parent item,
+* each table row into a ``"table_row"`` clause whose ``context`` is the table's header row.
+
+Headings are not clauses: they make up ``Clause.section``, the path of headings above the clause
+(``("I. VISITORS FROM THE EUROPEAN UNION", "International transfers of personal information")``).
+Offsets always map back: ``version.text[c.start:c.end] == c.text``. Ids are content hashes
+(``{policy_id}:{version}:{sha1(section|text|occurrence)[:12]}``), so the same input gives the same
+ids run after run.
+
+Sentences come from spaCy's rule-based ``sentencizer`` on a blank English pipeline (no model,
+loaded once per process), with repairs so that "e.g.", "i.e.", "Inc.", "No.", "Reg.", URLs and
+e-mail addresses do not end a sentence.
+
+Example
+-------
+>>> from nlp.ingest import parse_policy
+>>> policy = parse_policy("Sharing\\n\\nWe share data with:\\n\\n- our processors;\\n- the police.",
+...                       fmt="txt", name="Acme")
+>>> [(c.kind, c.section, c.text) for c in segment_policy(policy)]  # doctest: +NORMALIZE_WHITESPACE
+[('sentence', ('Sharing',), 'We share data with:'), ('bullet', ('Sharing',), 'our processors;'),
+ ('bullet', ('Sharing',), 'the police.')]
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from nlp import _clean
+from nlp.config import SegmentSettings
+from nlp.ingest import _SEG_ITEM, heading_spans
+from nlp.types import Clause, ClauseKind, Policy, PolicyVersion
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+__all__ = ["segment_policy", "segment_version", "split_sentences"]
+
+_CONTEXT_CHARS = 300
+
+# Abbreviations after which a period never ends a sentence.
+_HARD_ABBREV = re.compile(
+    r"(?:\b(?:e\.g|i\.e|cf|vs|viz|approx|incl|esp|No|Nos|no|Reg|Art|Arts|Sec|Sect|para|Para|Fig|"
+    r"Mr|Mrs|Ms|Dr|Prof|St|Ave|Blvd|Rd|Ste|Dept|Tel|tel|Ph|ext|Ext|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"
+    r"Sep|Sept|Oct|Nov|Dec|p|pp|op|cit|ibid|al)\.)$"
+)
+# Abbreviations that may end a sentence: joined only when the next part does not start anew.
+_SOFT_ABBREV = re.compile(
+    r"\b(?:Inc|Ltd|Co|Corp|LLC|L\.L\.C|S\.A|B\.V|GmbH|etc|U\.S|U\.K|E\.U|Pte|P\.O|a\.m|p\.m)\.$"
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _sentencizer() -> Language:
+    """A blank English spaCy pipeline with the rule-based sentencizer, built once."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (whitespace trimmed).
+
+    Example:
+        >>> t = "We use data (e.g. your country). It is Google, Inc. (\\"Google\\"). Fine."
+        >>> [t[a:b] for a, b in split_sentences(t)]
+        ['We use data (e.g. your country).', 'It is Google, Inc. ("Google").', 'Fine.']
+    """
+    return _split_docs([text])[0]
+
+
+def _split_docs(texts: list[str]) -> list[list[tuple[int, int]]]:
+    nlp = _sentencizer()
+    out = []
+    for text, doc in zip(texts, nlp.pipe(texts, batch_size=256), strict=True):
+        spans = [(s.start_char, s.end_char) for s in doc.sents]
+        out.append(_repair(text, spans))
+    return out
+
+
+def _repair(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join spans wrongly cut after abbreviations, inside URLs/e-mails, or before lower case."""
+    merged: list[list[int]] = []
+    for a, b in spans:
+        piece = text[a:b].strip()
+        if not piece:
+            continue
+        if merged:
+            prev = text[merged[-1][0] : merged[-1][1]].rstrip()
+            if _should_join(prev, piece):
+                merged[-1][1] = b
+                continue
+        merged.append([a, b])
+    result = []
+    for a, b in merged:
+        seg = text[a:b]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg) - len(seg.rstrip())
+        if b - trail > a + lead:
+            result.append((a + lead, b - trail))
+    return result
+
+
+def _should_join(prev: str, nxt: str) -> bool:
+    if _HARD_ABBREV.search(prev):
+        return True
+    first = nxt[0]
+    if first.islower() or first.isdigit() or first in ",;:)]}%":
+        return True
+    if _SOFT_ABBREV.search(prev) and first in "(\"'“‘":
+        return True
+    # A split inside a URL or an e-mail address ("example." + "com/page").
+    tail = prev.split()[-1] if prev.split() else ""
+    if re.search(r"(?:https?://|www\.|@)\S*\.$", tail) and not re.match(r"\s", nxt):
+        return True
+    return len(_clean.words(prev)) == 0  # a bare number or symbol is not a sentence
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    kind: str  # "heading" | "para" | "item" | "row" | "blank"
+    level: int = 0  # heading level
+    depth: int = 0  # list depth (1 = top level)
+    body_start: int = 0  # start of the item text after its marker
+
+
+def _lines(version: PolicyVersion) -> list[_Line]:
+    text = version.text
+    spans = version.headings or heading_spans(text)
+    heading_at = {s: lvl for s, _e, lvl in spans}
+    out: list[_Line] = []
+    pos = 0
+    for raw in text.split("\n"):
+        start, end = pos, pos + len(raw)
+        pos = end + 1
+        if not raw.strip():
+            out.append(_Line(start, end, "blank"))
+            continue
+        if start in heading_at:
+            out.append(_Line(start, end, "heading", level=heading_at[start]))
+            continue
+        if "\t" in raw:
+            out.append(_Line(start, end, "row"))
+            continue
+        m = _SEG_ITEM.match(raw)
+        if m:
+            depth = len(m.group("indent")) // 2 + 1
+            out.append(_Line(start, end, "item", depth=depth, body_start=start + m.end()))
+            continue
+        out.append(_Line(start, end, "para"))
+    return out
+
+
+def _shorten(text: str, limit: int = _CONTEXT_CHARS) -> str:
+    """Shorten a parent item for use as context: its start and its last sentence."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    spans = split_sentences(text)
+    last = text[spans[-1][0] : spans[-1][1]] if spans else ""
+    head = text[: limit // 2].rsplit(" ", 1)[0]
+    if last and len(last) < limit // 2 and not text.startswith(last):
+        return f"{head} … {last}"
+    return f"{text[:limit].rsplit(' ', 1)[0]} …"
+
+
+def _is_header_row(cells: list[str]) -> bool:
+    return all(len(c.split()) <= 8 and not _clean.ends_sentence(c) for c in cells if c) and any(
+        cells
+    )
+
+
+def segment_version(
+    policy_id: str, version: PolicyVersion, settings: SegmentSettings | None = None
+) -> list[Clause]:
+    """Split one version's clean text into clauses, in text order.
+
+    Example:
+        >>> from nlp.types import PolicyVersion
+        >>> v = PolicyVersion(label="v1", text="Cookies\\n\\nWe use cookies. You may refuse them.")
+        >>> [(c.section, c.text) for c in segment_version("acme", v)]
+        [(('Cookies',), 'We use cookies.'), (('Cookies',), 'You may refuse them.')]
+    """
+    settings = settings or SegmentSettings()
+    text = version.text
+    lines = _lines(version)
+    max_bullet = settings.max_bullet_chars
+
+    # Sentence-split every paragraph and every long bullet in one spaCy pass.
+    to_split: list[tuple[int, int]] = []
+    for ln in lines:
+        if ln.kind == "para":
+            to_split.append((ln.start, ln.end))
+        elif ln.kind == "item" and ln.end - ln.body_start > max_bullet:
+            to_split.append((ln.body_start, ln.end))
+    split = dict(zip(to_split, _split_docs([text[a:b] for a, b in to_split]), strict=True))
+
+    drafts: list[tuple[tuple[str, ...], int, int, ClauseKind, str]] = []
+    section: list[tuple[int, str]] = []
+    lead_in = ""  # last sentence of the paragraph right above a list, when it ends with ":"
+    last_para_sentence = ""
+    parents: dict[int, tuple[str, str]] = {}  # depth -> (context, text) of the last item there
+    table_header = ""
+    prev_kind = "blank"
+
+    def add(a: int, b: int, kind: ClauseKind, context: str = "") -> None:
+        seg = text[a:b]
+        a += len(seg) - len(seg.lstrip())
+        b -= len(seg) - len(seg.rstrip())
+        if b - a >= settings.min_clause_chars:
+            drafts.append((tuple(t for _, t in section), a, b, kind, context))
+
+    for ln in lines:
+        if ln.kind == "blank":
+            continue
+        if ln.kind == "heading":
+            while section and section[-1][0] >= ln.level:
+                section.pop()
+            section.append((ln.level, text[ln.start : ln.end].strip()))
+            lead_in, last_para_sentence, parents, table_header = "", "", {}, ""
+        elif ln.kind == "para":
+            spans = split[(ln.start, ln.end)]
+            for a, b in spans:
+                add(ln.start + a, ln.start + b, "sentence")
+            if spans:
+                a, b = spans[-1]
+                last_para_sentence = text[ln.start + a : ln.start + b]
+            lead_in = last_para_sentence if last_para_sentence.rstrip().endswith(":") else ""
+            parents, table_header = {}, ""
+        elif ln.kind == "item":
+            body = text[ln.body_start : ln.end].strip()
+            if ln.depth <= 1 or not any(d < ln.depth for d in parents):
+                context = lead_in
+            else:
+                pdepth = max(d for d in parents if d < ln.depth)
+                pctx, ptext = parents[pdepth]
+                context = " ".join(x for x in (_shorten(pctx, 200), _shorten(ptext)) if x)
+            parents = {d: v for d, v in parents.items() if d < ln.depth}
+            parents[ln.depth] = (context, body)
+            if (ln.body_start, ln.end) in split:
+                for a, b in split[(ln.body_start, ln.end)]:
+                    add(ln.body_start + a, ln.body_start + b, "bullet", context)
+            else:
+                add(ln.body_start, ln.end, "bullet", context)
+        elif ln.kind == "row":
+            cells = text[ln.start : ln.end].split("\t")
+            if prev_kind != "row" and _is_header_row(cells):
+                table_header = " | ".join(c.strip() for c in cells)
+            else:
+                add(ln.start, ln.end, "table_row", table_header)
+        prev_kind = ln.kind
+
+    clauses: list[Clause] = []
+    seen: Counter[tuple[tuple[str, ...], str]] = Counter()
+    for sec, a, b, kind, context in drafts:
+        body = text[a:b]
+        occurrence = seen[(sec, body)]
+        seen[(sec, body)] += 1
+        digest = hashlib.sha1(
+            f"{' > '.join(sec)}|{body}|{occurrence}".encode(), usedforsecurity=False
+        ).hexdigest()[:12]
+        clauses.append(
+            Clause(
+                id=f"{policy_id}:{version.label}:{digest}",
+                policy_id=policy_id,
+                version=version.label,
+                section=sec,
+                start=a,
+                end=b,
+                text=body,
+                kind=kind,
+                context=context,
+            )
+        )
+    return clauses
+
+
+def segment_policy(policy: Policy, settings: SegmentSettings | None = None) -> list[Clause]:
+    """Clauses of every version of ``policy``, newest version first, each in text order.
+
+    Example:
+        >>> from nlp.ingest import load_policy
+        >>> policy = load_policy("corpora/000_ce4448d9c54926ad.txt")  # doctest: +SKIP
+        >>> clauses = segment_policy(policy)  # doctest: +SKIP
+        >>> clauses[0].version  # doctest: +SKIP
+        '2020-02-27'
+    """
+    out: list[Clause] = []
+    for version in policy.versions:
+        out.extend(segment_version(policy.id, version, settings))
+    return out
