@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from nlp.answer import answer_question
 from nlp.config import Settings
 from nlp.errors import InputError, NotFoundError
@@ -61,6 +63,8 @@ class PolicyLens:
         self._policies: dict[str, Policy] = {}
         self._clauses: dict[str, list[Clause]] = {}
         self._index: ClauseIndex | None = None
+        # Clause vectors handed to ``add`` (e.g. read back from the API's store), by policy id.
+        self._vectors: dict[str, np.ndarray] = {}
         embed = self.settings.embed
         self._cache = _ParseCache(embed.cache_dir / "policies") if embed.use_cache else None
 
@@ -81,9 +85,17 @@ class PolicyLens:
 
             if not self._policies:
                 self.load(self.settings.corpus)
-            self._index = ClauseIndex.build(
-                self.all_clauses(), self.encoder, self.settings.retrieval
-            )
+            ids = [pid for pid, cs in self._clauses.items() if cs]
+            if ids and all(pid in self._vectors for pid in ids):
+                # Every policy came with its vectors: index them as they are, encode nothing.
+                emb = np.vstack([self._vectors[pid] for pid in ids])
+                self._index = ClauseIndex(
+                    self.all_clauses(), emb, self.settings.retrieval, encoder=self.encoder
+                )
+            else:
+                self._index = ClauseIndex.build(
+                    self.all_clauses(), self.encoder, self.settings.retrieval
+                )
         return self._index
 
     # -- loading ----------------------------------------------------------------------------
@@ -110,17 +122,46 @@ class PolicyLens:
         """Load several files; the first unreadable one raises ``InputError`` naming it."""
         return [self.load(p) for p in paths]
 
-    def add(self, policy: Policy, clauses: Sequence[Clause] | None = None) -> Policy:
-        """Add a parsed policy (segmenting it unless ``clauses`` are given)."""
+    def add(
+        self,
+        policy: Policy,
+        clauses: Sequence[Clause] | None = None,
+        *,
+        embeddings: np.ndarray | None = None,
+    ) -> Policy:
+        """Add a parsed policy (segmenting it unless ``clauses`` are given).
+
+        ``embeddings`` (one row per clause, in order; e.g. read back from a store) spare encoding
+        the clauses again, and let a built index take the policy in place instead of being rebuilt.
+        A policy with the same id is replaced.
+        """
         if clauses is None:
             from nlp.segment import segment_policy
 
             clauses = segment_policy(policy, self.settings.segment)
         if self._classifier is not None:
             clauses = self._classifier.label_clauses(list(clauses), self.encoder)
+        index = self._index
+        if embeddings is not None:
+            embeddings = np.asarray(embeddings, dtype=np.float32)
+            if embeddings.ndim != 2 or embeddings.shape[0] != len(clauses):
+                raise InputError(
+                    f"embeddings must have one row per clause: got shape {embeddings.shape} for "
+                    f"{len(clauses)} clauses"
+                )
+            self._vectors[policy.id] = embeddings
+        else:
+            self._vectors.pop(policy.id, None)
+        if index is not None and embeddings is not None:
+            # Searches running meanwhile see the index before or after, never half of it.
+            if policy.id in self._policies:
+                index.remove(policy.id)
+            if len(clauses):
+                index.add(list(clauses), embeddings)
+        else:
+            self._index = None
         self._policies[policy.id] = policy
         self._clauses[policy.id] = list(clauses)
-        self._index = None
         return policy
 
     def remove(self, policy_id: str) -> None:
@@ -128,7 +169,9 @@ class PolicyLens:
         self.policy(policy_id)
         del self._policies[policy_id]
         del self._clauses[policy_id]
-        self._index = None
+        self._vectors.pop(policy_id, None)
+        if self._index is not None:
+            self._index.remove(policy_id)
 
     # -- lookups ----------------------------------------------------------------------------
 
