@@ -171,6 +171,39 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
                 )
 
 
+@cli.command()
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False), required=False)
+@click.option("--old-version", default=None, help="Version of OLD to compare (default: see above).")
+@click.option("--new-version", default=None, help="Version of NEW to compare (default latest).")
+@click.option("--cosmetic", is_flag=True, help="Also list changes of form only (cosmetic).")
+@json_option
+def compare(
+    old: str,
+    new: str | None,
+    old_version: str | None,
+    new_version: str | None,
+    cosmetic: bool,
+    as_json: bool,
+) -> None:
+    """Say which clauses were added, removed or changed from OLD to NEW, per category.
+
+    With one file that holds several versions, its two most recent versions are compared.
+    Changed wording is shown as [-removed words-] and {+added words+}.
+
+    Example: policylens compare corpora/000_ce4448d9c54926ad.txt
+    """
+    from nlp.compare import compare_files
+
+    result = compare_files(
+        old, new, settings=Settings(), old_version=old_version, new_version=new_version
+    )
+    if as_json:
+        _emit_json(result.to_dict())
+    else:
+        click.echo(result.report(include_cosmetic=cosmetic))
+
+
 def _run(fn: Callable[[], Any]) -> int:
     try:
         fn()

@@ -72,6 +72,22 @@ class ClassifySettings(_Section):
     scheme: str = "policylens"
 
 
+class CompareSettings(_Section):
+    embedding_weight: float = Field(
+        0.5, description="Weight of embedding cosine vs word-level text similarity in alignment."
+    )
+    match_threshold: float = Field(
+        0.55, description="Score (with bonuses) from which two differing clauses are one changed."
+    )
+    min_embedding_similarity: float = Field(
+        0.3, description="Cosine below which two clauses are never paired."
+    )
+    same_hunk_bonus: float = Field(
+        0.15, description="Bonus for clauses between the same two unchanged anchor clauses."
+    )
+    same_section_bonus: float = Field(0.05, description="Bonus for the same normalised section.")
+
+
 class ApiSettings(_Section):
     api_key: str | None = None
     db: Path = Path("policylens.sqlite3")
@@ -96,4 +112,5 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     classify: ClassifySettings = ClassifySettings()
+    compare: CompareSettings = CompareSettings()
     api: ApiSettings = ApiSettings()
