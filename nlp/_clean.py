@@ -90,14 +90,14 @@ def ends_sentence(text: str) -> bool:
 
 
 def is_sentence(text: str) -> bool:
-    """True for running prose: a sentence of 5+ words, or 15+ words whatever the ending."""
+    """True for running prose: a sentence of 6+ words, or 15+ words whatever the ending."""
     ws = words(text)
     if not any(w[0].islower() for w in ws):
         return False  # ALL-CAPS or Title Case lines are headings and menus, not prose
     n = len(ws)
     if text.rstrip().endswith(("...", "…")):
         return n >= 15  # "What are you looking for..." is a search box, not a sentence
-    return (n >= 5 and ends_sentence(text)) or n >= 15
+    return (n >= 6 and ends_sentence(text)) or n >= 15
 
 
 def starts_lower(text: str) -> bool:

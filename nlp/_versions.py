@@ -86,9 +86,17 @@ def version_header_date(line: str) -> date | None:
     return found[0] if found else None
 
 
+_SPLIT_HEADER = re.compile(
+    r"^\W*(?:(?:the\s+)?(?:new|old|current|previous|prior|latest|earlier|archived|original"
+    r"|updated|revised|former)\s+)?(?:(?:privacy\s+)?(?:policy|notice|statement)\s+)?"
+    r"(?:version|v)\b\s*[\w.]*",
+    re.I,
+)
+
+
 def is_split_header(line: str) -> bool:
-    """True for headers that name a version ("New Version ...", "Old version ...")."""
-    return version_header_date(line) is not None and bool(re.search(r"\bversion\b", line, re.I))
+    """True for a line opening a version ("New Version (Effective ...)", "Version 2, May 2024")."""
+    return bool(_SPLIT_HEADER.match(line)) and version_header_date(line) is not None
 
 
 def effective_date_in(line: str) -> date | None:

@@ -303,6 +303,7 @@ class _Block:
     cells: list[str] = field(default_factory=list)
     header: bool = False  # table header row
     emph: bool = False  # the whole block was bold: a heading candidate
+    explicit: bool = False  # a row from real table markup (never a page-break continuation)
     date_line: date | None = None
 
 
@@ -364,7 +365,7 @@ def _blocks_from_lines(text: str, *, markdown: bool) -> list[_Block]:
                 or _clean.starts_lower(line)
                 or (_URL_START.match(line.strip()) and not _clean.ends_terminal(prev))
             )
-            if not wrapped:
+            if not wrapped or _clean.debris_reason(prev) or _clean.debris_reason(line):
                 flush()
         para.append(line.strip())
         para_raw.append(line.strip())
@@ -416,7 +417,7 @@ def _blocks_from_lines(text: str, *, markdown: bool) -> list[_Block]:
                 continue
             cells = [_clean.clean_cell(c) for c in _split_md_row(stripped)]
             if any(cells):
-                blocks.append(_Block("row", cells=cells))
+                blocks.append(_Block("row", cells=cells, explicit=True))
             continue
         if "\t" in stripped:
             flush()
@@ -680,7 +681,7 @@ def _walk_table(table: object, blocks: list[_Block], depth: int) -> None:
         if not any(texts):
             continue
         header = all(c.name == "th" for c in cells) or tr.find_parent("thead") is not None
-        blocks.append(_Block("row", cells=texts, header=header))
+        blocks.append(_Block("row", cells=texts, header=header, explicit=True))
 
 
 # --- debris, joins, lists ---------------------------------------------------------------------
@@ -728,9 +729,12 @@ def _continues(prev: _Block, cur: _Block) -> bool:
         return False
     if prev.kind == "row":
         first = prev.cells[0] if prev.cells else ""
+        if prev.explicit or prev.header or len(_clean.words(first)) < 6:
+            return False  # only a sentence cut mid-way continues on the next row
         if cur.kind == "row":
             return (
-                bool(cur.cells)
+                not cur.explicit
+                and bool(cur.cells)
                 and _clean.starts_lower(cur.cells[0])
                 and not _clean.ends_terminal(first)
             )
@@ -784,22 +788,17 @@ def _assign_depths(blocks: list[_Block]) -> None:
             continue
         if not b.style:  # depth set by the reader (HTML)
             continue
-        key = (b.indent, b.style)
         while stack and stack[-1][0] > b.indent:
             stack.pop()
-        if stack and stack[-1] == key:
-            pass
-        elif stack and stack[-1][0] == b.indent and stack[-1][1] != b.style:
-            styles = [s for _, s in stack]
+        if not stack or stack[-1][0] < b.indent:
+            stack.append((b.indent, b.style))  # deeper indentation: a nested list
+        elif stack[-1][1] != b.style:
+            # Same indentation, another marker: back to a level that used it, else nested.
+            styles = [st for _, st in stack]
             if b.style in styles:
                 del stack[styles.index(b.style) + 1 :]
             else:
-                stack.append(key)
-        elif stack and any(s == b.style for _, s in stack) and b.indent >= stack[-1][0]:
-            styles = [s for _, s in stack]
-            del stack[styles.index(b.style) + 1 :]
-        else:
-            stack.append(key)
+                stack.append((b.indent, b.style))
         b.depth = max(1, len(stack))
 
 
@@ -897,12 +896,15 @@ def _is_title(b: _Block) -> bool:
 
 def _strip_front_matter(chunk: list[_Block]) -> tuple[str, list[_Block]]:
     """Drop the menus before the first policy text; keep date lines, headings, and the title."""
+    last_seen = {_clean.norm_key(b.text): k for k, b in enumerate(chunk) if b.kind != "row"}
     first = next(
         (
             k
             for k, b in enumerate(chunk)
             if b.kind in ("para", "item", "row")
             and _clean.is_sentence(b.text if b.kind != "row" else " ".join(b.cells))
+            # A line repeated further down is a table-of-contents entry, not the first text.
+            and (b.kind == "row" or last_seen.get(_clean.norm_key(b.text), k) == k)
         ),
         None,
     )
@@ -1040,6 +1042,7 @@ def _detect_headings(blocks: list[_Block]) -> list[_Block]:
                 or _clean.is_sentence(nxt.text)
                 or len(nxt.text) > 80
                 or (nxt.text.endswith(":") and len(nxt.text.split()) >= 3)
+                or (_clean.ends_sentence(nxt.text) and len(nxt.text) > 2 * len(b.text))
             )
             and len(b.text) <= 80
         ):

@@ -100,7 +100,8 @@ def _repair(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
             continue
         if merged:
             prev = text[merged[-1][0] : merged[-1][1]].rstrip()
-            if _should_join(prev, piece):
+            gap = text[merged[-1][1] : a] + text[a:b][: len(text[a:b]) - len(text[a:b].lstrip())]
+            if _should_join(prev, piece, gap):
                 merged[-1][1] = b
                 continue
         merged.append([a, b])
@@ -114,8 +115,8 @@ def _repair(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return result
 
 
-def _should_join(prev: str, nxt: str) -> bool:
-    if _HARD_ABBREV.search(prev):
+def _should_join(prev: str, nxt: str, gap: str) -> bool:
+    if _HARD_ABBREV.search(prev) or prev.endswith((",", "(", "/", "-")):
         return True
     first = nxt[0]
     if first.islower() or first.isdigit() or first in ",;:)]}%":
@@ -124,7 +125,7 @@ def _should_join(prev: str, nxt: str) -> bool:
         return True
     # A split inside a URL or an e-mail address ("example." + "com/page").
     tail = prev.split()[-1] if prev.split() else ""
-    if re.search(r"(?:https?://|www\.|@)\S*\.$", tail) and not re.match(r"\s", nxt):
+    if re.search(r"(?:https?://|www\.|@)\S*\.$", tail) and not gap:
         return True
     return len(_clean.words(prev)) == 0  # a bare number or symbol is not a sentence
 

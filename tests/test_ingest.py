@@ -1,0 +1,490 @@
+"""Ingest: clean text out of messy .txt/.md/.html/.pdf policies, versions split and dated."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from nlp import _clean
+from nlp.config import IngestSettings
+from nlp.errors import InputError
+from nlp.ingest import load_policy, parse_policy
+from nlp.types import Policy
+
+DATA = Path(__file__).parent / "data"
+SEED = Path(__file__).resolve().parent.parent / "corpora" / "000_ce4448d9c54926ad.txt"
+
+# Substrings that are debris in the seed and must never reach clean text.
+SEED_DEBRIS = [
+    "web.archive.org",
+    "](",
+    "**",
+    "<p",
+    "</p>",
+    "<ul",
+    "Rules List",
+    "Rules Center",
+    "Penalty Record",
+    "Agreements in",
+    "©",
+    "EXHIBIT",
+    "icburule",
+    "Browse Alphabetically",
+    "Follow Us",
+    "Free APP",
+    "Download TradeManager",
+    "Alibaba Group | Taobao",
+    "Español",
+    "Table of Contents",
+    "New Version (Effective",
+    "Old version (Effective",
+    "What are you looking for",
+    "Back to list",
+    "All rights reserved",
+]
+
+
+@pytest.fixture(scope="module")
+def seed() -> Policy:
+    return load_policy(SEED)
+
+
+def _headings(version) -> list[str]:
+    return [version.text[s:e] for s, e, _lvl in version.headings]
+
+
+# --- the seed ---------------------------------------------------------------------------------
+
+
+def test_seed_has_two_dated_versions_newest_first(seed: Policy) -> None:
+    assert [v.label for v in seed.versions] == ["2020-02-27", "2019-01-17"]
+    assert [v.effective_date for v in seed.versions] == [date(2020, 2, 27), date(2019, 1, 17)]
+    assert seed.id == "000-ce4448d9c54926ad"
+    assert all(v.title == "Privacy Policy" for v in seed.versions)
+    assert seed.version("2019").label == "2019-01-17"
+
+
+def test_seed_sections_found_in_each_version(seed: Policy) -> None:
+    new, old = seed.versions
+    top_new = [h for h, (_s, _e, lvl) in zip(_headings(new), new.headings, strict=True) if lvl == 1]
+    top_old = [h for h, (_s, _e, lvl) in zip(_headings(old), old.headings, strict=True) if lvl == 1]
+    assert [h[:2] for h in top_new] == [f"{c}." for c in "ABCDEFGHIJK"]
+    assert [h[:2] for h in top_old] == [f"{c}." for c in "ABCDEFGHI"]
+    assert "F. MINORS" in top_new and not any("MINORS" in h for h in top_old)
+    for version in seed.versions:
+        subs = [h for h, (_s, _e, lvl) in zip(_headings(version), version.headings, strict=True)
+                if lvl == 2]  # fmt: skip
+        for name in (
+            "Information you provide to us",
+            "Information that we collect automatically",
+            "Information that we receive from third parties",
+            "What are cookies?",
+            "Cookies we use",
+            "Legal basis for data processing",
+            "International transfers of personal information",
+            "Your rights",
+        ):
+            assert name in subs, (version.label, name)
+
+
+def test_seed_table_of_contents_removed(seed: Policy) -> None:
+    for version in seed.versions:
+        # Each heading occurs once: the TOC entry above the first paragraph is gone.
+        assert version.text.count("A. COLLECTION OF INFORMATION") == 1
+        assert version.text.count("Legal basis for data processing") == 1
+        assert version.text.startswith("Note: this Alibaba.com Privacy Policy applies")
+
+
+@pytest.mark.parametrize("needle", SEED_DEBRIS)
+def test_seed_has_no_debris(seed: Policy, needle: str) -> None:
+    for version in seed.versions:
+        assert needle not in version.text, (version.label, needle)
+
+
+def test_seed_has_no_page_counters_tags_or_archive_ids(seed: Policy) -> None:
+    for version in seed.versions:
+        for line in version.text.split("\n"):
+            assert not re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", line), line
+            assert not re.search(r"</?[a-z]+[^<>]*>", line), line
+            assert "20200901155358" not in line
+
+
+def test_seed_versions_do_not_share_text(seed: Policy) -> None:
+    new, old = seed.versions
+    assert "sending and serving tailored marketing" in new.text
+    assert "sending and serving tailored marketing" not in old.text
+    assert "personalizing our marketing and communications" in old.text
+    assert "personalizing our marketing and communications" not in new.text
+    for version in seed.versions:
+        assert version.text.endswith("the English version shall prevail.")
+        assert version.text.count("We at Alibaba.com") == 1
+
+
+def _strip_markup(line: str) -> str:
+    """The test's own markup removal (independent of the code under test)."""
+    line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)
+    line = re.sub(r"<(https?://[^>]+)>", r"\1", line)
+    line = re.sub(r"<[^<>]+>", " ", line)
+    line = line.replace("**", "").replace("•", " ")
+    line = re.sub(r"^\s*(?:-\s+)?(?:o\s+)?", "", line)
+    line = re.sub(r"(?<=\S)(?=https?://)", " ", line)
+    return " ".join(line.split())
+
+
+def test_seed_no_policy_text_lost(seed: Policy) -> None:
+    """Every substantive raw line (or table cell) is found in the clean text of a version."""
+    clean = [" ".join(v.text.replace("\t", " ").split()) for v in seed.versions]
+    missing = []
+    for raw in SEED.read_text(encoding="utf-8").splitlines():
+        if raw.count(" | ") >= 3 or raw.count(" - ") >= 3:
+            continue  # a footer link list (site chrome), not policy text
+        for cell in raw.split("\t"):
+            piece = _strip_markup(cell)
+            substantive = len(piece) > 60 and "web.archive.org" not in cell
+            if substantive and not any(piece in text for text in clean):
+                missing.append(piece[:80])
+    assert not missing, missing
+
+
+def test_seed_paragraphs_broken_across_pages_are_rejoined(seed: Policy) -> None:
+    new, old = seed.versions
+    assert "Buyers and/or Sellers may submit complaints regarding the products" in new.text
+    assert "statistical purposes) if and where this is permitted" in new.text
+    assert "For more information about Google Analytics cookies, visit:" in new.text
+    assert "(which may include minors as applicable) of products" in old.text
+    assert "some functionalities of the website." in old.text
+    # A sub-bullet cut by a page break keeps its second half, not a stray paragraph.
+    assert "\n  - marketing and advertising platforms" in old.text
+    assert "data they collect from other websites or through other sources" in old.text
+
+
+def test_seed_table_rows_split_across_pages_are_rejoined(seed: Policy) -> None:
+    for version in seed.versions:
+        rows = [ln for ln in version.text.split("\n") if "\t" in ln]
+        assert len(rows) == 5  # header + 4 cookie types
+        assert rows[0] == "Types of cookie\tWho serves these cookies"
+        stat = next(r for r in rows if r.startswith("Statistical Cookies"))
+        first, second = stat.split("\t")
+        assert first.endswith("improve and optimize our Platform and its security.")
+        assert "https://policies.google.com/privacy https://developers.google.com/" in second
+
+
+def test_seed_lists_are_nested(seed: Policy) -> None:
+    new = seed.latest
+    assert "\n- Other Platform Users where necessary" in new.text
+    assert "\n  - custom agents for customs clearances purposes;" in new.text
+    assert "\n  - Your user name or nickname" in new.text
+
+
+# --- the fixtures -----------------------------------------------------------------------------
+
+
+def test_html_fixture() -> None:
+    p = load_policy(DATA / "brightleaf.html")
+    v = p.latest
+    assert p.id == "brightleaf" and len(p.versions) == 1
+    assert v.label == "2024-03-03" and v.title == "Brightleaf Privacy Policy"
+    assert _headings(v) == [
+        "1. Information we collect",
+        "Location data",
+        "2. How we use your information",
+        "3. Sharing your information",
+        "4. Cookies",
+        "5. Data retention",
+        "6. Your rights",
+        "7. Children",
+        "8. Contact us",
+    ]
+    assert [lvl for _s, _e, lvl in v.headings][:3] == [1, 2, 1]
+    assert "\n- Health and fitness data you choose to record:\n  - workouts" in v.text
+    assert "_ga\tGoogle Analytics: counts visits to measure how the website is used.\t2 years" in (
+        v.text
+    )
+    assert "“Brightleaf”" in v.text  # entities decoded
+    for debris in ("Home", "dataLayer", "Accept all", "Careers", "©", "Related", "pixel", "{"):
+        assert debris not in v.text, debris
+
+
+def test_markdown_fixture() -> None:
+    p = load_policy(DATA / "quillnote.md")
+    v = p.latest
+    assert v.label == "2023-06-01" and v.title == "Quillnote Privacy Notice"
+    assert _headings(v) == [
+        "Who we are",
+        "What we collect",
+        "Data we do not collect",
+        "How we use your data",
+        "Sharing",
+        "Your choices",
+        "Contact",
+    ]
+    assert "\n  - the pages and screens you open;" in v.text
+    assert "- Account data: your e-mail address" in v.text
+    assert "Sending product news by e-mail\tConsent (Art. 6(1)(a) GDPR)\tE-mail address" in v.text
+    assert "Write to privacy@quillnote.example or" in v.text
+    for debris in ("**", "](", "Contents", "Pricing", "Imprint", "©", "---", "|", "#"):
+        assert debris not in v.text, debris
+
+
+def test_text_fixture() -> None:
+    p = load_policy(DATA / "parcelpath.txt")
+    v = p.latest
+    assert v.label == "2022-11-15"
+    assert dict((v.text[s:e], lvl) for s, e, lvl in v.headings) == {
+        "1. INFORMATION WE COLLECT": 1,
+        "1.1 Information you give us": 2,
+        "1.2 Information we collect when we deliver": 2,
+        "1.3 Information from our customers": 2,
+        "2. HOW WE USE INFORMATION": 1,
+        "3. SHARING OF INFORMATION": 1,
+        "4. RETENTION PERIODS": 1,
+        "5. YOUR CALIFORNIA PRIVACY RIGHTS": 1,
+        "6. CONTACT": 1,
+    }
+    assert "questions from senders and recipients about a delivery" in v.text
+    assert "\n  - by text message, if the shop gave us your mobile number." in v.text
+    assert "Proof of delivery (signatures, photos)\t18 months" in v.text
+    assert v.text.endswith("Long Beach, CA 90802, USA.")
+    for debris in ("Page 1 of 2", "Page 2 of 2", "Track a Parcel", "Newsroom", "Copyright", "•"):
+        assert debris not in v.text, debris
+
+
+def test_clean_layout_has_no_markup_and_blank_line_blocks() -> None:
+    for name in ("brightleaf.html", "quillnote.md", "parcelpath.txt"):
+        text = load_policy(DATA / name).latest.text
+        assert "\n\n\n" not in text and text == text.strip()
+        assert not re.search(r"</?[a-z][^<>]*>|&[a-z]+;|\]\(|\*\*", text), name
+
+
+# --- dates and versions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Effective as of February 27,2020", date(2020, 2, 27)),
+        ("Effective date: 1 June 2023", date(2023, 6, 1)),
+        ("Last updated: 2021-05-04", date(2021, 5, 4)),
+        ("Last modified on March 3rd, 2022", date(2022, 3, 3)),
+        ("Last Updated: Aug 12, 2026", date(2026, 8, 12)),
+        ("This policy was last revised 31/12/2020.", date(2020, 12, 31)),
+    ],
+)
+def test_single_version_date_phrasings(line: str, expected: date) -> None:
+    text = f"Privacy Policy\n\n{line}\n\nWe collect your e-mail address to send you receipts."
+    v = parse_policy(text, fmt="txt", name="Acme").latest
+    assert v.effective_date == expected
+    assert v.label == expected.isoformat()
+
+
+def test_undated_document_is_v1() -> None:
+    p = parse_policy("We collect your e-mail address to send you receipts.", fmt="txt", name="x")
+    assert [(v.label, v.effective_date) for v in p.versions] == [("v1", None)]
+
+
+def _two_versions(first: str, second: str) -> str:
+    body = (
+        "We collect your name and e-mail address when you sign up.\n\n"
+        "We use it to run the service and to answer your questions.\n\n"
+        "We never sell your personal information to anyone.\n\n"
+    )
+    return f"Privacy Policy\n\n{first}\n\n{body}Old text of {first}.\n\n{second}\n\n{body}"
+
+
+def test_versions_split_and_sorted_newest_first() -> None:
+    text = _two_versions(
+        "Version 1 (effective 1 January 2023)", "Version 2 (effective 1 March 2024)"
+    )
+    p = parse_policy(text, fmt="txt", name="Acme")
+    assert [v.label for v in p.versions] == ["2024-03-01", "2023-01-01"]
+    assert "Old text of Version 1" in p.versions[1].text
+    assert "Old text" not in p.versions[0].text
+
+
+def test_one_version_with_two_date_lines_is_not_split() -> None:
+    text = (
+        "Privacy Policy\n\nEffective date: 1 May 2021\n\nLast updated: 2 June 2022\n\n"
+        "We collect your name and e-mail address when you sign up for an account.\n\n"
+        "We use it to run the service and to answer your questions."
+    )
+    p = parse_policy(text, fmt="txt", name="Acme")
+    assert len(p.versions) == 1
+    assert p.latest.effective_date == date(2021, 5, 1)
+
+
+# --- debris rules -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1/23",
+        "Page 3 of 10",
+        "<https://web.archive.org/web/20200901155358/https://example.com/privacy>",
+        "© 1999-2016 Example.com. All rights reserved.",
+        "Copyright 2021 Example Ltd",
+        "icburule011023068092",
+        "EXHIBIT B-02",
+        "Home | About | Careers | Contact",
+        "Example Site: International - Español - Português - Deutsch - Français",
+        "Product Listing Policy - Intellectual Property Policy and Infringement Claims - "
+        "Privacy Policy - Terms of Use",
+    ],
+)
+def test_debris_lines_are_recognised(line: str) -> None:
+    assert _clean.debris_reason(line) is not None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "We keep logs for 1/2 of the retention period stated above.",
+        "Cookies we use",
+        "We share data with partners - including processors - only under contract.",
+        "Contact: privacy@example.com | +1 555 0100 | 1 Main St., Springfield.",
+        "We may disclose (or provide access to) personal information to these recipients:",
+    ],
+)
+def test_policy_lines_are_not_debris(line: str) -> None:
+    assert _clean.debris_reason(line) is None
+
+
+def test_inline_markup_is_stripped() -> None:
+    raw = '[E "COOKIES"](#) see **here** <https://x.example/a> and <p>more</p> [link](http://a.b/c)'
+    assert _clean.clean_inline(raw) == 'E "COOKIES" see here https://x.example/a and more link'
+
+
+# --- bad inputs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("empty.txt", "empty"),
+        ("blank.txt", "empty"),
+        ("binary.txt", "binary"),
+        ("archive.md", "ZIP"),
+        ("policy.docx", "unsupported file type '.docx'"),
+        ("missing.txt", "no such file"),
+    ],
+)
+def test_bad_inputs_raise_input_error(name: str, hint: str) -> None:
+    with pytest.raises(InputError, match=re.escape(hint)):
+        load_policy(DATA / name)
+
+
+def test_unknown_extension_message_lists_supported_types() -> None:
+    with pytest.raises(InputError) as err:
+        load_policy(DATA / "policy.docx")
+    assert ".txt" in str(err.value) and ".pdf" in str(err.value)
+
+
+def test_too_large_input_is_refused() -> None:
+    with pytest.raises(InputError, match="MAX_BYTES"):
+        load_policy(DATA / "parcelpath.txt", IngestSettings(max_bytes=100))
+
+
+def test_input_with_only_navigation_is_refused() -> None:
+    with pytest.raises(InputError, match="no policy text"):
+        parse_policy(
+            "<nav><a href='/'>Home</a></nav><footer>© 2024 X</footer>", fmt="html", name="x"
+        )
+
+
+def test_windows_1252_text_is_decoded() -> None:
+    v = load_policy(DATA / "cp1252.txt").latest
+    assert "café loyalty number" in v.text
+    assert "We don’t sell it – ever." in v.text
+
+
+def test_bad_format_and_pdf_as_text_are_refused() -> None:
+    with pytest.raises(InputError, match="unknown format"):
+        parse_policy("text", fmt="docx", name="x")
+    with pytest.raises(InputError, match="bytes"):
+        parse_policy("%PDF-1.4", fmt="pdf", name="x")
+    with pytest.raises(InputError, match="does not start like a PDF"):
+        parse_policy(b"not a pdf at all", fmt="pdf", name="x")
+
+
+def test_parse_policy_from_memory_matches_load_policy() -> None:
+    raw = (DATA / "parcelpath.txt").read_bytes()
+    from_disk = load_policy(DATA / "parcelpath.txt")
+    uploaded = parse_policy(raw.decode(), fmt=".txt", name="parcelpath", policy_id="pp")
+    assert uploaded.id == "pp"
+    assert [v.text for v in uploaded.versions] == [v.text for v in from_disk.versions]
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+
+def _pdf(pages: list[list[str]]) -> bytes:
+    """A minimal PDF with one Helvetica text line per entry (built by hand, no dependency)."""
+    objects: list[bytes] = []
+    n_pages = len(pages)
+    kids = " ".join(f"{3 + 2 * k} 0 R" for k in range(n_pages))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
+    font_id = 3 + 2 * n_pages
+    for k, lines in enumerate(pages):
+        ops = ["BT", "/F1 10 Tf", "12 TL", "50 780 Td"]
+        for line in lines:
+            esc = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops.append(f"({esc}) Tj T*")
+        ops.append("ET")
+        stream = zlib.compress("\n".join(ops).encode("latin-1"))
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * k} 0 R "
+            f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode()
+        )
+        objects.append(
+            f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode()
+            + stream
+            + b"\nendstream"
+        )
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
+def test_pdf_pages_are_rejoined_and_running_lines_dropped(tmp_path: Path) -> None:
+    header = "Acme Corp - Privacy Policy"
+    pages = [
+        [header, "Privacy Policy", "", "Last updated: May 4, 2021", "",
+         "1. DATA WE COLLECT", "",
+         "We collect your name and your e-mail address when you create an account and",
+         "when you contact our support team by e-mail or by phone.", "",
+         "We keep support requests for two years so that we can answer follow-up", "1/3"],
+        [header, "questions about the same problem.", "", "2. SHARING", "",
+         "We share data with our hosting provider and with nobody else unless the law requires",
+         "it.", "2/3"],
+        [header, "3. CONTACT", "", "Write to privacy@acme.example with any question.", "3/3"],
+    ]  # fmt: skip
+    path = tmp_path / "acme.pdf"
+    path.write_bytes(_pdf(pages))
+    v = load_policy(path).latest
+    assert v.label == "2021-05-04"
+    assert "answer follow-up questions about the same problem." in v.text
+    assert "We collect your name and your e-mail address when you create an account and when" in (
+        v.text
+    )
+    assert [v.text[s:e] for s, e, _ in v.headings] == [
+        "1. DATA WE COLLECT",
+        "2. SHARING",
+        "3. CONTACT",
+    ]
+    assert header not in v.text and "1/3" not in v.text
