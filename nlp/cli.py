@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -202,6 +203,43 @@ def compare(
         _emit_json(result.to_dict())
     else:
         click.echo(result.report(include_cosmetic=cosmetic))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="SQLite file of stored policies (default: POLICYLENS_DB or policylens.sqlite3).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+)
+def serve(host: str, port: int, db: str | None, log_level: str) -> None:
+    """Run the HTTP API (one process) for chatbot backends.
+
+    Uploads and deletes need the key in POLICYLENS_API_KEY, sent as the X-API-Key header.
+
+    Example: POLICYLENS_API_KEY=secret policylens serve --host 127.0.0.1 --port 8000
+    """
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = Settings()
+    if db:
+        settings = settings.model_copy(
+            update={"api": settings.api.model_copy(update={"db": Path(db)})}
+        )
+    if not settings.api.api_key:
+        click.echo("policylens: POLICYLENS_API_KEY is not set: uploads and deletes are off",
+                   err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level=log_level)
 
 
 def _run(fn: Callable[[], Any]) -> int:

@@ -9,10 +9,16 @@ Environment variables are prefixed ``POLICYLENS_``; nested fields use ``__``
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -89,13 +95,28 @@ class CompareSettings(_Section):
 
 
 class ApiSettings(_Section):
-    api_key: str | None = None
-    db: Path = Path("policylens.sqlite3")
-    keyed_reads: bool = False
+    api_key: str | None = Field(
+        None, description="X-API-Key value that writes need (POLICYLENS_API_KEY); unset: no writes."
+    )
+    db: Path = Field(Path("policylens.sqlite3"), description="SQLite file (POLICYLENS_DB).")
+    keyed_reads: bool = Field(False, description="Require the API key for reads too.")
     max_upload_bytes: int = 5_000_000
     max_question_chars: int = 1_000
     max_top_k: int = 50
     max_page_size: int = 200
+
+
+class _ShortEnvNames(PydanticBaseSettingsSource):
+    """Reads the short names ``POLICYLENS_API_KEY`` and ``POLICYLENS_DB`` into ``api``."""
+
+    NAMES = {"POLICYLENS_API_KEY": "api_key", "POLICYLENS_DB": "db"}
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {key: os.environ[env] for env, key in self.NAMES.items() if env in os.environ}
+        return {"api": found} if found else {}
 
 
 class Settings(BaseSettings):
@@ -114,3 +135,16 @@ class Settings(BaseSettings):
     classify: ClassifySettings = ClassifySettings()
     compare: CompareSettings = CompareSettings()
     api: ApiSettings = ApiSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Earlier sources win, so POLICYLENS_API__DB overrides the short POLICYLENS_DB.
+        short = _ShortEnvNames(settings_cls)
+        return (init_settings, env_settings, short, dotenv_settings, file_secret_settings)

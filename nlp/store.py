@@ -176,8 +176,16 @@ class PolicyStore(Protocol):
 # --- SQLite -----------------------------------------------------------------------------------
 
 
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    # Not executescript(): it commits first, which would split a migration from its version row.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 def _m1_initial(conn: sqlite3.Connection) -> None:
-    conn.executescript(
+    _run_script(
+        conn,
         """
         CREATE TABLE policies (
             id TEXT PRIMARY KEY,

@@ -1,0 +1,107 @@
+"""Every error the API returns is JSON: ``{"error": {"code", "message", "fields"}}``.
+
+``nlp`` errors map to 4xx codes by type; validation errors to 422 (400 for malformed JSON);
+anything unexpected to a 500 whose body names no internals (the traceback goes to the log only).
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
+from nlp.service import ConflictError, PayloadTooLargeError, UnsupportedFormatError
+
+log = logging.getLogger("api")
+
+# Most specific first: PayloadTooLargeError is also an InputError.
+_NLP_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
+    (PayloadTooLargeError, 413, "payload_too_large"),
+    (UnsupportedFormatError, 415, "unsupported_media_type"),
+    (NotFoundError, 404, "not_found"),
+    (ConflictError, 409, "conflict"),
+    (InputError, 422, "invalid_input"),
+    (ModelError, 503, "model_unavailable"),
+)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+}
+
+
+def error_body(code: str, message: str, fields: list[dict[str, Any]] | None = None) -> dict:
+    """The JSON body of every error response."""
+    return {"error": {"code": code, "message": message, "fields": fields}}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, fields), status_code=status, headers=headers)
+
+
+async def _nlp_error(request: Request, exc: Exception) -> JSONResponse:
+    for cls, status, code in _NLP_ERRORS:
+        if isinstance(exc, cls):
+            return error_response(status, code, str(exc) or code.replace("_", " "))
+    return error_response(422, "invalid_input", str(exc))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        # The offending input is not echoed back: it may be large or hold what was just refused.
+        {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""),
+         "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    if any(f["type"] == "json_invalid" for f in fields):
+        return error_response(
+            400, "malformed_json", "the request body is not valid JSON; check quotes and commas",
+            fields,
+        )
+    where = "; ".join(f"{'.'.join(f['loc'])}: {f['msg']}" for f in fields[:5])
+    return error_response(422, "validation_error", f"invalid request: {where}", fields)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    try:
+        default = HTTPStatus(exc.status_code).phrase.lower()
+    except ValueError:
+        default = "error"
+    message = exc.detail if isinstance(exc.detail, str) else default
+    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    return error_response(
+        500, "internal_error", "internal error; it was logged on the server, please report it"
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the JSON error handlers on ``app``."""
+    app.add_exception_handler(PolicylensError, _nlp_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,281 @@
+"""Request and response models of the HTTP API (pydantic lives here, at the edge, only).
+
+Structural rules (types, required fields, minimum values) are declared here so they appear in the
+OpenAPI schema; limits that come from settings (question length, ``top_k``, page size, upload
+size) are checked by ``nlp.service`` and answered with the same JSON error shape.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nlp.store import PolicyRecord
+from nlp.types import Clause
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `not_found`.")
+    message: str = Field(description="What went wrong and what to do about it.")
+    fields: list[dict[str, Any]] | None = Field(
+        None, description="For validation errors: where (`loc`) and what (`msg`) is wrong."
+    )
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx body."""
+
+    error: ErrorDetail
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"error": {"code": "not_found", "message": "no policy 'acme'; list them with "
+                           "GET /v1/policies", "fields": None}}
+            ]
+        }
+    )
+
+
+# --- ask --------------------------------------------------------------------------------------
+
+
+class AskRequest(_Model):
+    question: str = Field(min_length=1, description="A question about the policy.")
+    policy: str | None = Field(
+        None, min_length=1, description="Policy id; default the bundled seed policy."
+    )
+    version: str | None = Field(
+        None,
+        min_length=1,
+        description="Version label, year, `latest` or `oldest`; default the latest.",
+    )
+    top_k: int | None = Field(None, ge=1, description="How many clauses to cite at most.")
+    category: str | None = Field(
+        None, min_length=1, description="Boost clauses labelled with this category."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"question": "Is my data sent to China?"},
+                         {"question": "Do you sell my data?", "policy": "acme", "top_k": 3}]
+        },
+    )
+
+
+class CitationOut(BaseModel):
+    clause_id: str
+    section: str
+    text: str
+    score: float
+    start: int = Field(description="Offset of the clause in its version's clean text.")
+    end: int
+
+
+class AskResponse(BaseModel):
+    """The same object as `policylens ask --json`."""
+
+    question: str
+    policy: str
+    version: str
+    verdict: Literal["yes", "no", "not_stated", "info"]
+    answer: str
+    citations: list[CitationOut]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": "Is my data sent to China?",
+                    "policy": "000-ce4448d9c54926ad",
+                    "version": "2020-02-27",
+                    "verdict": "yes",
+                    "answer": "Yes — the policy names China: “… such as the United States and "
+                    "China.”",
+                    "citations": [
+                        {
+                            "clause_id": "000-ce4448d9c54926ad:2020-02-27:1a2b3c4d5e6f",
+                            "section": "I. VISITORS FROM THE EUROPEAN UNION > International "
+                            "transfers of personal information",
+                            "text": "… such as the United States and China.",
+                            "score": 0.61,
+                            "start": 25321,
+                            "end": 25580,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+class PolicyCreate(_Model):
+    """A policy sent as JSON; files go as `multipart/form-data` (field `file`)."""
+
+    name: str = Field(min_length=1, max_length=200, description="Company or product name.")
+    text: str = Field(min_length=1, description="The policy text (plain, Markdown or HTML).")
+    source_url: str | None = Field(None, max_length=2000, description="Where the text came from.")
+    format: Literal["txt", "md", "html"] = Field(
+        "txt", description="How to read `text`; HTML is also recognised inside `txt`."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Acme",
+                    "text": "Acme Privacy Policy\n\nLast updated: March 3, 2024\n\nSharing\n\n"
+                    "We never sell your personal data to anyone.",
+                    "source_url": "https://acme.example/privacy",
+                }
+            ]
+        },
+    )
+
+
+class VersionOut(BaseModel):
+    label: str
+    effective_date: date | None
+    title: str
+    chars: int
+    clause_count: int
+
+
+class PolicyOut(BaseModel):
+    id: str
+    name: str
+    source_url: str | None
+    format: str
+    content_hash: str
+    created_at: str
+    clause_count: int
+    versions: list[VersionOut]
+    seed: bool = Field(False, description="The bundled seed policy (cannot be deleted).")
+
+    @classmethod
+    def from_record(cls, record: PolicyRecord, seed_id: str | None = None) -> PolicyOut:
+        return cls(
+            id=record.id,
+            name=record.name,
+            source_url=record.source_url,
+            format=record.fmt,
+            content_hash=record.content_hash,
+            created_at=record.created_at,
+            clause_count=record.clause_count,
+            versions=[
+                VersionOut(
+                    label=v.label,
+                    effective_date=v.effective_date,
+                    title=v.title,
+                    chars=v.chars,
+                    clause_count=v.clause_count,
+                )
+                for v in record.versions
+            ],
+            seed=record.id == seed_id,
+        )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "acme",
+                    "name": "Acme",
+                    "source_url": "https://acme.example/privacy",
+                    "format": "txt",
+                    "content_hash": "9f56ad15…",
+                    "created_at": "2026-11-29T01:00:00+00:00",
+                    "clause_count": 1,
+                    "versions": [
+                        {
+                            "label": "2024-03-03",
+                            "effective_date": "2024-03-03",
+                            "title": "Acme Privacy Policy",
+                            "chars": 52,
+                            "clause_count": 1,
+                        }
+                    ],
+                    "seed": False,
+                }
+            ]
+        }
+    )
+
+
+class PolicyPage(BaseModel):
+    items: list[PolicyOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class ClauseOut(BaseModel):
+    id: str
+    policy_id: str
+    version: str
+    section: str = Field(description="Headings above the clause, joined by ` > `.")
+    start: int
+    end: int
+    text: str
+    kind: str
+    context: str
+    labels: list[str]
+
+    @classmethod
+    def from_clause(cls, clause: Clause) -> ClauseOut:
+        return cls(**clause.to_dict())
+
+
+class ClausePage(BaseModel):
+    items: list[ClauseOut]
+    total: int
+    offset: int
+    limit: int
+
+
+# --- classify ---------------------------------------------------------------------------------
+
+
+class ClassifyRequest(_Model):
+    text: str = Field(min_length=1, description="Policy text to cut into clauses and label.")
+    format: Literal["txt", "md", "html"] = "txt"
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"text": "We share your e-mail address with advertising partners."}]
+        },
+    )
+
+
+class ClassifyResponse(BaseModel):
+    clauses: list[ClauseOut]
+    labelled: bool = Field(
+        description="False when no clause classifier is installed: clauses carry no labels."
+    )
+
+
+# --- health -----------------------------------------------------------------------------------
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "starting"]
+    checks: dict[str, bool]

@@ -1,0 +1,536 @@
+"""The logic behind the HTTP API: policies kept in a store, searched and answered in memory.
+
+``PolicyService`` wires a :class:`~nlp.store.PolicyStore` (the durable copy) to a
+:class:`~nlp.pipeline.PolicyLens` (the in-memory index questions are answered from):
+
+* ``start`` migrates the store, puts every stored policy back into the index from its stored
+  vectors (nothing is re-encoded, nothing is unpickled) and stores the bundled seed policy once;
+* ``upload`` deduplicates by content hash, then parses, segments, labels (when a classifier is
+  given), embeds, writes the policy to the store in one transaction and adds it to the index;
+* ``delete``, ``get``, ``list_policies`` and ``list_clauses`` read or change the store (and index);
+* ``ask`` answers from the index; ``classify`` segments and labels a text without storing it.
+
+Uploads are prepared (parsed, segmented, embedded) outside any lock; only the final store write
+and index update hold the service's write lock, so questions never wait for a slow upload, and two
+uploads of the same text cannot both be stored.
+
+Example
+-------
+>>> service = PolicyService(PolicyLens(settings), SQLiteStore("policies.sqlite3"))  # doctest: +SKIP
+>>> service.start()                                                  # doctest: +SKIP
+>>> service.upload("We never sell your data.", fmt="txt", name="Acme").created  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp.config import Settings
+from nlp.embed import clause_text_for_embedding
+from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
+from nlp.pipeline import PolicyLens
+from nlp.store import Page, PolicyRecord, PolicyStore
+from nlp.types import Answer, Clause, Policy
+
+__all__ = [
+    "ConflictError",
+    "FORMATS",
+    "PayloadTooLargeError",
+    "PolicyService",
+    "UnsupportedFormatError",
+    "UploadResult",
+    "format_for",
+    "strip_active_content",
+]
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("txt", "md", "html", "pdf")
+_EXTENSIONS = {
+    ".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
+    ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf",
+}  # fmt: skip
+_MEDIA_TYPES = {
+    "text/plain": "txt", "text/markdown": "md", "text/x-markdown": "md",
+    "text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf",
+}  # fmt: skip
+
+# Elements whose content is code or embedded objects, never policy text.
+_ACTIVE = r"<(script|style|iframe|object|embed|noscript|template)\b[^>]*>.*?</\1\s*>"
+_ACTIVE_OPEN = r"<(?:script|iframe|object|embed)\b[^>]*>"
+_ACTIVE_RE = re.compile(f"{_ACTIVE}|{_ACTIVE_OPEN}", re.I | re.S)
+_ACTIVE_RE_B = re.compile(f"{_ACTIVE}|{_ACTIVE_OPEN}".encode(), re.I | re.S)
+# What must never reach the store, whatever the input format claimed to be.
+_LEFTOVER_RE = re.compile(r"<\s*/?\s*script\b|javascript\s*:|<[^>]*\bon[a-z]+\s*=", re.I)
+
+
+class PayloadTooLargeError(InputError):
+    """An upload or text larger than the configured limit (HTTP 413)."""
+
+
+class UnsupportedFormatError(InputError):
+    """An upload in a format policylens cannot read (HTTP 415)."""
+
+
+class ConflictError(PolicylensError):
+    """The request contradicts the current state, e.g. deleting the bundled seed (HTTP 409)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    """The stored policy and whether this upload created it (``False``: same text seen before)."""
+
+    record: PolicyRecord
+    created: bool
+
+
+def format_for(filename: str | None, media_type: str | None = None) -> str:
+    """The ingest format of an uploaded file, from its extension or else its media type.
+
+    >>> format_for("policy.HTM"), format_for(None, "text/markdown; charset=utf-8")
+    ('html', 'md')
+    """
+    suffix = Path(filename or "").suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    media = (media_type or "").split(";")[0].strip().lower()
+    if media in _MEDIA_TYPES:
+        return _MEDIA_TYPES[media]
+    what = f"{suffix or 'no extension'}, media type {media or 'unknown'}"
+    raise UnsupportedFormatError(
+        f"cannot read an upload with {what}; send a .txt, .md, .html or .pdf file"
+    )
+
+
+def strip_active_content(data: str | bytes) -> str | bytes:
+    """Remove ``<script>``, ``<style>``, ``<iframe>``... elements (tags and content) from markup.
+
+    >>> strip_active_content("<p>Hi</p><script>alert(1)</script>")
+    '<p>Hi</p>'
+    """
+    if isinstance(data, bytes):
+        return _ACTIVE_RE_B.sub(b"", data)
+    return _ACTIVE_RE.sub("", data)
+
+
+def _sha256(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8") if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def content_hash(policy: Policy) -> str:
+    """Hash of a policy's clean text, version by version: the same text uploaded twice matches."""
+    return _sha256(*(f"{v.label}\n{v.text}" for v in policy.versions))
+
+
+class PolicyService:
+    """Upload, list, delete, browse and ask policies; the one object the API routes call.
+
+    Parameters
+    ----------
+    lens
+        The in-memory policies and index (its encoder embeds clauses and questions).
+    store
+        Where policies live between restarts.
+    settings
+        Defaults to ``lens.settings``; ``settings.api`` holds the limits.
+    classifier
+        Optional ``nlp.classify.ClauseClassifier``; when given, uploaded clauses are labelled.
+    seed
+        Policy file stored at start and asked when a question names no policy (default
+        ``settings.corpus``, the bundled seed); ``None`` for no default policy.
+    """
+
+    def __init__(
+        self,
+        lens: PolicyLens,
+        store: PolicyStore,
+        settings: Settings | None = None,
+        *,
+        classifier: Any | None = None,
+        seed: str | Path | None | bool = True,
+    ) -> None:
+        self.lens = lens
+        self.store = store
+        self.settings = settings or lens.settings
+        self.classifier = classifier
+        self._seed_path = (
+            Path(self.settings.corpus) if seed is True else (Path(seed) if seed else None)
+        )
+        self.seed_id: str | None = None
+        self._write_lock = threading.Lock()
+        self._started = False
+        self._models_loaded = False
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    @property
+    def encoder(self) -> Any:
+        return self.lens.encoder
+
+    def start(self) -> None:
+        """Migrate the store, rebuild the index from stored vectors, store the seed, warm up."""
+        self.store.migrate()
+        model_id = str(getattr(self.encoder, "model_id", type(self.encoder).__name__))
+        for pid in self.store.policy_ids():
+            stored = self.store.load_policy(pid, model_id)
+            emb = stored.embeddings
+            if emb is None:
+                # Stored under another model: encode once and keep these vectors too.
+                log.info("encoding the clauses of %s with %s", pid, model_id)
+                emb = self._embed(stored.clauses)
+                self.store.put_embeddings(pid, stored.clauses, emb, model_id)
+            self.lens.add(stored.policy, stored.clauses, embeddings=emb)
+        if self._seed_path is not None:
+            self.seed_id = self._store_seed(self._seed_path)
+        if self.lens.policies:
+            _ = self.lens.index  # build it now, not on the first question
+        # Load the model now: the first question should not pay for it, and /readyz reports it.
+        self.encoder.encode(["warm up the query encoder"])
+        self._models_loaded = True
+        self._started = True
+
+    def _store_seed(self, path: Path) -> str | None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            log.warning("no seed policy (%s): questions must name a policy", exc)
+            return None
+        from nlp.ingest import load_policy
+
+        fmt = format_for(path.name)
+        existing = self.store.find_by_hash(_sha256(fmt, data))
+        if existing is not None:
+            return existing.id
+        # load_policy names the policy as `policylens ask` does, so both answer alike.
+        policy = load_policy(path, self.settings.ingest)
+        result = self._add(
+            lambda pid: self._prepare_policy(policy if pid == policy.id else _renamed(policy, pid)),
+            preferred_id=policy.id,
+            fmt=fmt,
+            raw_hash=_sha256(fmt, data),
+            source_url=None,
+        )
+        return result.record.id
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.store.close()
+
+    def ready(self) -> dict[str, bool]:
+        """What ``/readyz`` reports: models loaded, store answering, start finished."""
+        return {
+            "started": self._started,
+            "models_loaded": self._models_loaded,
+            "store": self.store.ping(),
+        }
+
+    # -- uploads -------------------------------------------------------------------------------
+
+    def upload(
+        self,
+        data: str | bytes,
+        *,
+        fmt: str,
+        name: str,
+        source_url: str | None = None,
+    ) -> UploadResult:
+        """Store a policy from uploaded text or file bytes, unless the same text is stored.
+
+        Raises ``PayloadTooLargeError`` over ``settings.api.max_upload_bytes``,
+        ``UnsupportedFormatError`` for an unknown ``fmt`` and ``InputError`` for anything
+        unreadable (binary, empty, no policy text, script markup left after cleaning).
+        """
+        limit = self.settings.api.max_upload_bytes
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        if len(raw) > limit:
+            raise PayloadTooLargeError(
+                f"the upload is {len(raw):,} bytes, more than the limit of {limit:,}; split the "
+                "policy or raise POLICYLENS_API__MAX_UPLOAD_BYTES"
+            )
+        if fmt not in FORMATS:
+            raise UnsupportedFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        name = (name or "").strip()
+        if not name:
+            raise InputError("the policy needs a name (e.g. the company or product)")
+        raw_hash = _sha256(fmt, raw)
+        existing = self.store.find_by_hash(raw_hash)
+        if existing is not None:
+            return UploadResult(existing, created=False)
+        if fmt != "pdf":
+            data = strip_active_content(data)
+        source = source_url or ""
+
+        def prepare(pid: str) -> tuple[Policy, list[Clause], np.ndarray]:
+            return self._prepare(data, fmt=fmt, name=name, source=source, policy_id=pid)
+
+        from nlp.ingest import slugify
+
+        return self._add(
+            prepare,
+            preferred_id=slugify(name)[:80].strip("-") or "policy",
+            fmt=fmt,
+            raw_hash=raw_hash,
+            source_url=source_url,
+        )
+
+    def _add(
+        self,
+        prepare: Any,
+        *,
+        preferred_id: str,
+        fmt: str,
+        raw_hash: str,
+        source_url: str | None,
+    ) -> UploadResult:
+        pid = self._free_id(preferred_id, raw_hash)
+        policy, clauses, emb = prepare(pid)
+        chash = content_hash(policy)
+        with self._write_lock:
+            existing = self.store.find_by_hash(chash)
+            if existing is not None:
+                return UploadResult(existing, created=False)
+            if self.store.exists(pid):
+                # Another upload took the id meanwhile; clause ids embed it, so prepare again.
+                pid = self._free_id(preferred_id, raw_hash)
+                policy, clauses, emb = prepare(pid)
+            record = self.store.add_policy(
+                policy,
+                clauses,
+                emb,
+                model_id=str(getattr(self.encoder, "model_id", type(self.encoder).__name__)),
+                fmt=fmt,
+                content_hash=chash,
+                raw_hash=raw_hash,
+                source_url=source_url,
+            )
+            try:
+                self.lens.add(policy, clauses, embeddings=emb)
+            except BaseException:
+                self.store.delete_policy(policy.id)  # keep the store and the index in step
+                raise
+        return UploadResult(record, created=True)
+
+    def _free_id(self, preferred: str, raw_hash: str) -> str:
+        for candidate in (preferred, f"{preferred}-{raw_hash[:8]}", f"{preferred}-{raw_hash[:20]}"):
+            if not self.store.exists(candidate):
+                return candidate
+        raise InputError(f"cannot find a free id for policy {preferred!r}; rename it")
+
+    def _prepare(
+        self, data: str | bytes, *, fmt: str, name: str, source: str, policy_id: str
+    ) -> tuple[Policy, list[Clause], np.ndarray]:
+        from nlp.ingest import parse_policy
+
+        try:
+            policy = parse_policy(
+                data,
+                fmt=fmt,
+                name=name,
+                source=source,
+                settings=self.settings.ingest,
+                policy_id=policy_id,
+            )
+        except PolicylensError:
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError, OSError) as exc:
+            # PDF parsers fail in many ways on broken files; all mean the same to the uploader.
+            raise InputError(
+                f"cannot read the {fmt} upload ({type(exc).__name__}); re-export it"
+            ) from exc
+        return self._prepare_policy(policy)
+
+    def _prepare_policy(self, policy: Policy) -> tuple[Policy, list[Clause], np.ndarray]:
+        from nlp.segment import segment_policy
+
+        for v in policy.versions:
+            if _LEFTOVER_RE.search(v.text) or _LEFTOVER_RE.search(v.title):
+                raise InputError(
+                    "the policy still holds script or event-handler markup after cleaning; "
+                    "upload it as .html (scripts are removed) or remove the markup"
+                )
+        clauses = segment_policy(policy, self.settings.segment)
+        if not clauses:
+            raise InputError("no clauses found in the policy; check that it holds policy text")
+        emb = self._embed(clauses)
+        return policy, self._label(clauses, emb), emb
+
+    def _embed(self, clauses: Sequence[Clause]) -> np.ndarray:
+        texts = [clause_text_for_embedding(c) for c in clauses]
+        return np.asarray(self.encoder.encode(texts), dtype=np.float32)
+
+    def _label(self, clauses: list[Clause], emb: np.ndarray) -> list[Clause]:
+        if self.classifier is None:
+            return clauses
+        from nlp.classify import label_clauses
+
+        return label_clauses(clauses, self.classifier, emb)
+
+    # -- deletes and reads ---------------------------------------------------------------------
+
+    def delete(self, policy_id: str) -> None:
+        """Delete a stored policy and drop it from the index."""
+        if policy_id == self.seed_id:
+            raise ConflictError(
+                f"{policy_id!r} is the bundled seed policy that questions without a policy go "
+                "to; it cannot be deleted"
+            )
+        with self._write_lock:
+            self.store.delete_policy(policy_id)
+            # Stored but never indexed (e.g. a failed start): nothing to drop.
+            with suppress(NotFoundError):
+                self.lens.remove(policy_id)
+
+    def get(self, policy_id: str) -> PolicyRecord:
+        """A stored policy's metadata (``NotFoundError`` if unknown)."""
+        return self.store.get_policy(policy_id)
+
+    def list_policies(self, *, offset: int = 0, limit: int = 50) -> Page[PolicyRecord]:
+        """Stored policies, oldest first."""
+        self._check_page(offset, limit)
+        return self.store.list_policies(offset=offset, limit=limit)
+
+    def list_clauses(
+        self,
+        policy_id: str,
+        *,
+        version: str | None = None,
+        category: str | None = None,
+        q: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page[Clause]:
+        """Clauses of one version (latest by default; ``"all"`` for every version), paginated.
+
+        ``category`` keeps clauses carrying that label; ``q`` those containing that text.
+        """
+        self._check_page(offset, limit)
+        record = self.store.get_policy(policy_id)
+        label = None if version == "all" else _version_label(record, version)
+        return self.store.list_clauses(
+            policy_id,
+            version=label,
+            category=category or None,
+            q=q or None,
+            offset=offset,
+            limit=limit,
+        )
+
+    def _check_page(self, offset: int, limit: int) -> None:
+        top = self.settings.api.max_page_size
+        if not 1 <= limit <= top:
+            raise InputError(f"limit must be between 1 and {top}, got {limit}")
+        if offset < 0:
+            raise InputError(f"offset must be 0 or more, got {offset}")
+
+    # -- questions -----------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        policy: str | None = None,
+        version: str | None = None,
+        top_k: int | None = None,
+        category: str | None = None,
+    ) -> Answer:
+        """Answer a question about a stored policy (the seed when ``policy`` is ``None``)."""
+        api = self.settings.api
+        if len(question) > api.max_question_chars:
+            raise InputError(
+                f"the question is {len(question)} characters long; the limit is "
+                f"{api.max_question_chars}"
+            )
+        if top_k is not None and not 1 <= top_k <= api.max_top_k:
+            raise InputError(f"top_k must be between 1 and {api.max_top_k}, got {top_k}")
+        pid = policy or self.seed_id
+        if pid is None:
+            raise InputError("no default policy is loaded; name one with `policy`")
+        if pid not in self.lens._policies:  # noqa: SLF001 - a cheap membership test
+            raise NotFoundError(f"no policy {pid!r}; list them with GET /v1/policies")
+        try:
+            return self.lens.ask(
+                question, policy=pid, version=version, top_k=top_k, category=category or None
+            )
+        except NotFoundError:
+            raise
+        except KeyError as exc:
+            # The policy was deleted between looking it up and reading its clauses.
+            raise NotFoundError(f"no policy {pid!r}; it was just deleted") from exc
+
+    def classify(self, text: str, *, fmt: str = "txt") -> tuple[list[Clause], bool]:
+        """Segment ``text`` into clauses and label them when a classifier is loaded.
+
+        Nothing is stored. Returns the clauses and whether they were labelled.
+        """
+        limit = self.settings.api.max_upload_bytes
+        size = len(text.encode("utf-8"))
+        if size > limit:
+            raise PayloadTooLargeError(f"the text is {size:,} bytes; the limit is {limit:,}")
+        if fmt not in FORMATS or fmt == "pdf":
+            raise UnsupportedFormatError(f"unknown text format {fmt!r}; use txt, md or html")
+        from nlp.ingest import parse_policy
+        from nlp.segment import segment_policy
+
+        clean = strip_active_content(text)
+        assert isinstance(clean, str)
+        policy = parse_policy(
+            clean, fmt=fmt, name="text", settings=self.settings.ingest, policy_id="text"
+        )
+        clauses = segment_policy(policy, self.settings.segment)
+        if self.classifier is None or not clauses:
+            return clauses, False
+        return self._label(clauses, self._embed(clauses)), True
+
+
+def _renamed(policy: Policy, policy_id: str) -> Policy:
+    return Policy(id=policy_id, name=policy.name, source=policy.source, versions=policy.versions)
+
+
+def _version_label(record: PolicyRecord, version: str | None) -> str:
+    """Resolve ``version`` like ``Policy.version``: a label, a year prefix, latest or oldest."""
+    labels = [v.label for v in record.versions]
+    if not labels:
+        raise NotFoundError(f"policy {record.id!r} has no versions")
+    if version is None or version == "latest":
+        return labels[0]
+    if version == "oldest":
+        return labels[-1]
+    if version in labels:
+        return version
+    matches = [label for label in labels if label.startswith(version)]
+    if len(matches) == 1:
+        return matches[0]
+    raise NotFoundError(
+        f"policy {record.id!r} has no version {version!r}; known versions: {', '.join(labels)}"
+    )
+
+
+def load_classifier(settings: Settings) -> Any | None:
+    """The clause classifier saved in ``settings.classify.model_dir``, or ``None`` if absent."""
+    model_dir = Path(settings.classify.model_dir)
+    if not (model_dir / "model.json").is_file():
+        return None
+    try:
+        from nlp.classify import ClauseClassifier
+    except ImportError:
+        return None
+    try:
+        return ClauseClassifier.load(model_dir)
+    except ModelError as exc:
+        log.warning("no clause labels: %s", exc)
+        return None
