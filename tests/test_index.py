@@ -12,6 +12,7 @@ from nlp.index import (
     ClauseIndex,
     bm25_idf,
     bm25_weights,
+    clause_text_for_bm25,
     reciprocal_rank_fusion,
     tokenize,
     top_k_indices,
@@ -214,17 +215,22 @@ def test_add_and_remove_policies(fake_encoder, index):
         index.search("sell", policy_id="other")
 
 
-def test_heading_helps_a_clause_whose_words_do_not_say_it(fake_encoder):
+def test_heading_reaches_the_embedding_but_not_bm25(fake_encoder):
+    section = ("International transfers of personal information",)
     clauses = [
         clause(
-            "abroad",
-            "Your information may be processed in the United States and China.",
-            section=("International transfers of personal information",),
+            "abroad", "Your information may be processed in the United States.", section=section
         ),
+        clause("consent", "Where you have given your consent.", section=("Legal basis for data",)),
         clause("share", "We share information with service providers.", section=("Sharing",)),
     ]
-    idx = ClauseIndex.build(clauses, fake_encoder, RetrievalSettings(dense_weight=0))
-    assert idx.search("international transfer")[0].clause.id == "abroad"
+    dense = ClauseIndex.build(clauses, fake_encoder, RetrievalSettings(sparse_weight=0))
+    assert dense.search("international transfers of personal information")[0].clause.id == "abroad"
+    # Heading words do not make every clause of the section a keyword match.
+    sparse = ClauseIndex.build(clauses, fake_encoder, RetrievalSettings(dense_weight=0))
+    assert ids(sparse.search("data")) == []
+    lead_in = clause("b", "Advertisers.", kind="bullet", context="We disclose data to:")
+    assert clause_text_for_bm25(lead_in) == "We disclose data to: Advertisers."
 
 
 @pytest.mark.slow
