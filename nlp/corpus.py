@@ -1,0 +1,459 @@
+"""Many policies at once: load a folder as a corpus, export its clauses as tables, find mentions.
+
+A :class:`Corpus` is the policies of one folder (searched recursively), each cleaned, split into
+versions and segmented by a :class:`~nlp.pipeline.PolicyLens`. Files that cannot be read are
+skipped and listed in ``Corpus.skipped`` with the reason, so one bad file never stops a study.
+
+The clause table
+----------------
+``Corpus.clause_table()`` (a pandas DataFrame), ``Corpus.to_dataset()`` (a Hugging Face
+``datasets.Dataset``) and ``Corpus.to_parquet(path)`` share one row per clause and these columns:
+
+============== ===================================================================================
+policy         policy id (a slug of the file's path in the folder, e.g. ``tiktok``)
+name           display name (the file name, or its folder for ``<Service>/Privacy Policy.md``)
+source         the file read
+version        version label (ISO effective date when stated, else ``v1``, ``v2``...)
+effective_date ISO date string of the version, or null
+latest         whether the version is the policy's most recent one
+clause_id      stable clause id (a content hash)
+section        section path, headings joined by ``" > "``
+kind           ``sentence``, ``bullet``, ``table_row`` or ``heading``
+start, end     character offsets into the clean text of the version
+text           the clause
+context        the lead-in sentence of its list, if any
+labels         list of category labels (empty until classified)
+category       first label, or ``""``
+============== ===================================================================================
+
+Example
+-------
+>>> corpus = load_corpus("tests/data/corpus")                         # doctest: +SKIP
+>>> corpus.clause_table().columns.tolist()[:4]                          # doctest: +SKIP
+['policy', 'name', 'source', 'version']
+>>> find_mentions(corpus, country="China")["policy"].tolist()           # doctest: +SKIP
+['lumenchat']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nlp.errors import InputError, ModelError
+from nlp.lexicon import ACTIONS, DATA_TYPES, PLACES, RECIPIENTS, compile_terms
+from nlp.types import Clause, Policy
+
+if TYPE_CHECKING:
+    import datasets
+    import pandas as pd
+
+    from nlp.config import Settings
+
+__all__ = [
+    "CLAUSE_COLUMNS",
+    "Corpus",
+    "SkippedFile",
+    "coverage_matrix",
+    "find_mentions",
+    "load_corpus",
+]
+
+CLAUSE_COLUMNS: tuple[str, ...] = (
+    "policy",
+    "name",
+    "source",
+    "version",
+    "effective_date",
+    "latest",
+    "clause_id",
+    "section",
+    "kind",
+    "start",
+    "end",
+    "text",
+    "context",
+    "labels",
+    "category",
+)
+"""Columns of the clause table, in order (see the module docstring for their meaning)."""
+
+_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".pdf"})
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file of the folder that could not be read as a policy, and why."""
+
+    path: str
+    reason: str
+
+
+class Corpus:
+    """Policies loaded from files, with their clauses (held by a ``PolicyLens``).
+
+    Build one with :func:`load_corpus`. ``policies`` are in file order; ``names`` maps policy ids
+    to display names; ``skipped`` lists files that could not be read.
+    """
+
+    def __init__(
+        self,
+        lens: Any,
+        policies: Sequence[Policy],
+        names: dict[str, str] | None = None,
+        skipped: Sequence[SkippedFile] = (),
+    ) -> None:
+        self.lens = lens
+        self.policies = list(policies)
+        self.names = dict(names or {p.id: p.name for p in self.policies})
+        self.skipped = list(skipped)
+
+    def __len__(self) -> int:
+        return len(self.policies)
+
+    def __repr__(self) -> str:
+        return f"Corpus({len(self.policies)} policies, {len(self.skipped)} skipped)"
+
+    @property
+    def ids(self) -> list[str]:
+        return [p.id for p in self.policies]
+
+    def clauses(self, policy_id: str | None = None, version: str | None = "latest") -> list[Clause]:
+        """Clauses of one policy (or all), of the latest version (``None``: of all versions)."""
+        out: list[Clause] = []
+        for p in self.policies:
+            if policy_id is not None and p.id != policy_id:
+                continue
+            if version is None:
+                for v in p.versions:
+                    out.extend(self.lens.clauses(p.id, v.label))
+            else:
+                out.extend(self.lens.clauses(p.id, version))
+        return out
+
+    def classify(self, classifier: Any | None = None, *, batch_size: int | None = None) -> Corpus:
+        """Label every clause (all versions) with a clause classifier; returns ``self``.
+
+        ``classifier`` is a fitted ``nlp.classify.ClauseClassifier`` (anything with
+        ``predict(texts, *, embeddings=...)``); by default the one shipped in
+        ``Settings.classify.model_dir`` is loaded. Clause texts are embedded with the lens's
+        encoder (cached on disk), then labels replace ``Clause.labels``.
+
+        Raises ``ModelError`` when no classifier is given and none is shipped.
+        """
+        from nlp.classify import ClauseClassifier, label_clauses
+
+        if classifier is None:
+            model_dir = self.lens.settings.classify.model_dir
+            if not Path(model_dir).exists():
+                raise ModelError(
+                    f"no clause classifier at {model_dir}; train one (see docs) or pass "
+                    "classifier=ClauseClassifier.load(path)"
+                )
+            classifier = ClauseClassifier.load(model_dir)
+        for p in self.policies:
+            clauses = self.clauses(p.id, version=None)
+            if not clauses:
+                continue
+            emb = self.lens.encoder.encode([c.text for c in clauses], batch_size=batch_size)
+            labelled = label_clauses(clauses, classifier, emb)
+            self.lens.add(p, labelled)
+        return self
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def records(self, *, version: str | None = None) -> list[dict[str, Any]]:
+        """Clause rows as dicts (``version=None``: all versions; ``"latest"``: newest only)."""
+        rows: list[dict[str, Any]] = []
+        for p in self.policies:
+            latest = p.latest.label
+            for v in p.versions:
+                if version is not None and p.version(version).label != v.label:
+                    continue
+                for c in self.lens.clauses(p.id, v.label):
+                    rows.append(
+                        {
+                            "policy": p.id,
+                            "name": self.names.get(p.id, p.name),
+                            "source": p.source,
+                            "version": v.label,
+                            "effective_date": (
+                                v.effective_date.isoformat() if v.effective_date else None
+                            ),
+                            "latest": v.label == latest,
+                            "clause_id": c.id,
+                            "section": c.section_path,
+                            "kind": c.kind,
+                            "start": c.start,
+                            "end": c.end,
+                            "text": c.text,
+                            "context": c.context,
+                            "labels": list(c.labels),
+                            "category": c.labels[0] if c.labels else "",
+                        }
+                    )
+        return rows
+
+    def clause_table(self, *, version: str | None = None) -> pd.DataFrame:
+        """One row per clause with the columns of ``CLAUSE_COLUMNS`` (all versions by default).
+
+        >>> df = corpus.clause_table(version="latest")                  # doctest: +SKIP
+        >>> df.groupby("name").size()                                   # doctest: +SKIP
+        """
+        import pandas as pd
+
+        frame = pd.DataFrame(self.records(version=version), columns=list(CLAUSE_COLUMNS))
+        return frame.astype({"start": "int64", "end": "int64", "latest": "bool"})
+
+    def to_dataset(self, *, version: str | None = None) -> datasets.Dataset:
+        """The clause table as a Hugging Face ``datasets.Dataset`` (``labels``: list of strings)."""
+        import datasets
+
+        features = datasets.Features(
+            {
+                **{c: datasets.Value("string") for c in CLAUSE_COLUMNS},
+                "latest": datasets.Value("bool"),
+                "start": datasets.Value("int64"),
+                "end": datasets.Value("int64"),
+                "labels": datasets.Sequence(datasets.Value("string")),
+            }
+        )
+        rows = self.records(version=version)
+        columns = {c: [r[c] for r in rows] for c in CLAUSE_COLUMNS}
+        return datasets.Dataset.from_dict(columns, features=features)
+
+    def to_parquet(self, path: str | Path, *, version: str | None = None) -> Path:
+        """Write the clause table to a Parquet file (``labels`` a list column); return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.clause_table(version=version).to_parquet(path, index=False)
+        return path
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_corpus(
+    folder: str | Path,
+    *,
+    pattern: str = "**/*",
+    lens: Any | None = None,
+    settings: Settings | None = None,
+    classifier: Any | None = None,
+) -> Corpus:
+    """Load every policy file under ``folder`` (recursively) into a :class:`Corpus`.
+
+    Files with a supported extension (.txt, .md, .html, .htm, .pdf) matching ``pattern`` (a glob
+    relative to ``folder``, e.g. ``"*/Privacy Policy.md"``) are read; those that fail are skipped
+    and listed in ``corpus.skipped`` with the reason. A file in a sub-folder is named after its
+    folder(s) when that is unique (``TikTok/Privacy Policy.md`` -> ``TikTok``), else after its
+    path without the extension. With ``classifier``, clauses are labelled (see
+    :meth:`Corpus.classify`).
+
+    Raises ``InputError`` when ``folder`` is not a folder or holds no readable policy.
+
+    >>> corpus = load_corpus("../shared/datasets/opentermsarchive/pga-versions",
+    ...                      pattern="*/Privacy Policy.md")         # doctest: +SKIP
+    >>> corpus.skipped                                               # doctest: +SKIP
+    []
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(f"{str(root)!r} is not a folder; give the folder that holds the policies")
+    files = sorted(
+        p
+        for p in root.glob(pattern)
+        if p.is_file() and p.suffix.lower() in _SUFFIXES and not p.name.startswith(".")
+    )
+    if lens is None:
+        from nlp.pipeline import PolicyLens
+
+        lens = PolicyLens(settings)
+    names = _display_names(root, files)
+    policies: list[Policy] = []
+    shown: dict[str, str] = {}
+    skipped: list[SkippedFile] = []
+    for f in files:
+        from nlp.ingest import slugify
+
+        pid = slugify(names[f]) or slugify(f.stem)
+        try:
+            policy = lens.load(f, policy_id=pid)
+        except (InputError, OSError, UnicodeError) as exc:
+            skipped.append(SkippedFile(str(f), str(exc) or type(exc).__name__))
+            continue
+        policies.append(policy)
+        shown[policy.id] = names[f]
+    if not policies:
+        why = f"; skipped: {skipped[0].path}: {skipped[0].reason}" if skipped else ""
+        raise InputError(
+            f"no readable policy under {str(root)!r} matching {pattern!r}{why}; "
+            "use .txt, .md, .html or .pdf files"
+        )
+    corpus = Corpus(lens, policies, shown, skipped)
+    if classifier is not None:
+        corpus.classify(classifier)
+    return corpus
+
+
+def _display_names(root: Path, files: Sequence[Path]) -> dict[Path, str]:
+    """Folder name for ``<folder>/<file>`` when unique across the corpus, else the relative path."""
+    by_folder = {f: "/".join(f.relative_to(root).parts[:-1]) for f in files}
+    counts: dict[str, int] = {}
+    for name in by_folder.values():
+        counts[name] = counts.get(name, 0) + 1
+    out: dict[Path, str] = {}
+    for f in files:
+        folder = by_folder[f]
+        if folder and counts[folder] == 1:
+            out[f] = folder
+        else:
+            out[f] = f.relative_to(root).with_suffix("").as_posix()
+    return out
+
+
+# --- analyses -----------------------------------------------------------------------------------
+
+
+def coverage_matrix(
+    corpus: Corpus,
+    *,
+    version: str = "latest",
+    categories: Sequence[str] | None = None,
+    binary: bool = False,
+) -> pd.DataFrame:
+    """Policies x categories: how many clauses of each policy carry each label (0: none).
+
+    Rows are display names, columns the policylens labels in canonical order (or ``categories``)
+    plus any other label found. ``binary=True`` gives 1/0 (covered or not) instead of counts.
+
+    >>> coverage_matrix(corpus).loc["lumenchat", "retention"]     # doctest: +SKIP
+    1
+    """
+    import pandas as pd
+
+    from nlp.taxonomy import LABELS
+
+    cols = list(categories or LABELS)
+    counts: dict[str, dict[str, int]] = {}
+    for p in corpus.policies:
+        row = dict.fromkeys(cols, 0)
+        for c in corpus.lens.clauses(p.id, version):
+            for label in c.labels:
+                if categories is not None and label not in row:
+                    continue
+                row[label] = row.get(label, 0) + 1
+        counts[corpus.names.get(p.id, p.id)] = row
+    extra = sorted({k for r in counts.values() for k in r} - set(cols))
+    frame = pd.DataFrame.from_dict(counts, orient="index", columns=cols + extra).fillna(0)
+    frame = frame.astype("int64")
+    frame.index.name = "policy"
+    frame.columns.name = "category"
+    return (frame > 0).astype("int64") if binary else frame
+
+
+def _pattern(
+    kind: str, value: str, table: dict[str, tuple[str, ...]]
+) -> tuple[str, re.Pattern[str]]:
+    """The canonical name and regex for ``value`` (a lexicon entry, else the literal words)."""
+    for name, stems in table.items():
+        if name.lower() == value.strip().lower():
+            return name, compile_terms(stems)
+    if not value.strip():
+        raise InputError(f"the {kind} to find is empty; name one, e.g. {next(iter(table))!r}")
+    return value.strip(), compile_terms((re.escape(value.strip()),))
+
+
+def find_mentions(
+    corpus: Corpus,
+    *,
+    country: str | None = None,
+    data_type: str | None = None,
+    third_party: str | None = None,
+    practice: str | None = None,
+    category: str | None = None,
+    version: str | None = "latest",
+) -> pd.DataFrame:
+    """The clauses that mention a country, a data type and/or a third party, with the words found.
+
+    Each argument narrows the search (a clause must match all that are given). ``country``,
+    ``data_type`` and ``third_party`` are looked up in the lexicon (``nlp.lexicon.PLACES``,
+    ``DATA_TYPES``, ``RECIPIENTS``: "United States" also finds "U.S." and "USA") and otherwise
+    matched as literal words. ``practice`` is a practice verb of ``nlp.lexicon.ACTIONS``
+    (``"transfer"``, ``"share"``, ``"sell"``, ``"keep"``...); ``category`` keeps clauses with that
+    label. The clause's lead-in context and last heading are searched with it, so a bullet
+    "China" under "We may transfer your data to:" counts.
+
+    Returns a DataFrame with the clause-table columns ``policy``, ``name``, ``version``,
+    ``clause_id``, ``section``, ``text``, ``labels``, ``start``, ``end`` and ``matched`` (the
+    words that matched, ";"-joined), one row per clause; empty when nothing matches.
+
+    >>> find_mentions(corpus, country="China", practice="transfer")  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    tests: list[tuple[str, re.Pattern[str]]] = []
+    if country is not None:
+        tests.append(_pattern("country", country, PLACES))
+    if data_type is not None:
+        tests.append(_pattern("data type", data_type, DATA_TYPES))
+    if third_party is not None:
+        tests.append(_pattern("third party", third_party, RECIPIENTS))
+    if practice is not None:
+        if practice.lower() not in ACTIONS:
+            known = ", ".join(sorted(ACTIONS))
+            raise InputError(f"unknown practice {practice!r}; use one of: {known}")
+        tests.append((practice.lower(), compile_terms(ACTIONS[practice.lower()])))
+    if not tests and category is None:
+        raise InputError(
+            "say what to find: country=, data_type=, third_party=, practice= or category="
+        )
+    columns = [
+        "policy",
+        "name",
+        "version",
+        "clause_id",
+        "section",
+        "text",
+        "labels",
+        "start",
+        "end",
+        "matched",
+    ]
+    rows = []
+    for p in corpus.policies:
+        versions: Iterable[str] = (
+            [v.label for v in p.versions] if version is None else [p.version(version).label]
+        )
+        for label in versions:
+            for c in corpus.lens.clauses(p.id, label):
+                if category is not None and category not in c.labels:
+                    continue
+                haystack = " ".join(
+                    filter(None, (c.section[-1] if c.section else "", c.context, c.text))
+                )
+                found: list[str] = []
+                for _name, rx in tests:
+                    hits = [m.group(0) for m in rx.finditer(haystack)]
+                    if not hits:
+                        break
+                    found.extend(dict.fromkeys(hits))
+                else:
+                    rows.append(
+                        {
+                            "policy": p.id,
+                            "name": corpus.names.get(p.id, p.name),
+                            "version": label,
+                            "clause_id": c.id,
+                            "section": c.section_path,
+                            "text": c.text,
+                            "labels": list(c.labels),
+                            "start": c.start,
+                            "end": c.end,
+                            "matched": ";".join(found),
+                        }
+                    )
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,194 @@
+"""Corpus helpers: loading a folder (bad files skipped), clause tables, coverage, mentions."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from nlp.config import Settings
+from nlp.corpus import CLAUSE_COLUMNS, Corpus, coverage_matrix, find_mentions, load_corpus
+from nlp.errors import InputError, ModelError
+from nlp.pipeline import PolicyLens
+
+CORPUS = "corpus"
+
+# Keyword rules standing in for the trained classifier, so labels are known exactly.
+_RULES = {
+    "collection": r"\bcollect",
+    "use": r"\bwe use\b",
+    "sharing": r"\b(share|disclose|sell)",
+    "retention": r"\b(keep|retain|store)\b",
+    "international": r"\b(transferred|servers in)\b",
+    "children": r"\bchildren\b",
+    "cookies": r"\bcookies\b",
+    "security": r"\bencrypt",
+}
+
+
+class KeywordClassifier:
+    """``predict(texts, *, embeddings)`` like ``ClauseClassifier``, by keyword rules."""
+
+    def predict(self, texts, *, embeddings):
+        assert len(embeddings) == len(texts)
+        return [
+            tuple(label for label, rx in _RULES.items() if re.search(rx, t, re.I)) for t in texts
+        ]
+
+
+@pytest.fixture
+def lens(fake_encoder, tmp_path) -> PolicyLens:
+    settings = Settings(embed={"cache_dir": tmp_path, "use_cache": False})
+    return PolicyLens(settings, encoder=fake_encoder)
+
+
+@pytest.fixture
+def corpus(lens, data_dir) -> Corpus:
+    return load_corpus(data_dir / CORPUS, lens=lens)
+
+
+@pytest.fixture
+def labelled(corpus) -> Corpus:
+    return corpus.classify(KeywordClassifier())
+
+
+def test_loads_the_readable_policies_and_reports_the_bad_file(corpus, data_dir):
+    assert corpus.ids == ["kitemail", "lumenchat", "orbitfit"]
+    assert [s.path for s in corpus.skipped] == [str(data_dir / CORPUS / "broken.pdf")]
+    assert "PDF" in corpus.skipped[0].reason
+
+
+def test_folder_errors(lens, tmp_path):
+    with pytest.raises(InputError, match="not a folder"):
+        load_corpus(tmp_path / "missing", lens=lens)
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "empty.txt").write_text("")
+    with pytest.raises(InputError, match="no readable policy.*empty.txt"):
+        load_corpus(tmp_path, lens=lens)
+
+
+def test_service_folders_are_named_after_their_folder(lens, tmp_path, data_dir):
+    for service in ("Kite", "Lumen"):
+        (tmp_path / service).mkdir()
+    (tmp_path / "Kite" / "Privacy Policy.txt").write_bytes((data_dir / CORPUS / "kitemail.txt").read_bytes())
+    (tmp_path / "Lumen" / "Privacy Policy.md").write_bytes((data_dir / CORPUS / "lumenchat.md").read_bytes())
+    (tmp_path / "Lumen" / "Trackers Policy.md").write_text("# Trackers\n\nWe use cookies to count visits.\n")
+    corpus = load_corpus(tmp_path, lens=lens)
+    assert sorted(corpus.names.values()) == ["Kite", "Lumen/Privacy Policy", "Lumen/Trackers Policy"]
+    only = load_corpus(tmp_path, pattern="*/Privacy Policy.*", lens=lens)
+    assert sorted(only.names.values()) == ["Kite", "Lumen"]
+    assert sorted(only.ids) == ["kite", "lumen"]
+
+
+def test_clause_table_has_the_documented_columns(corpus):
+    df = corpus.clause_table()
+    assert tuple(df.columns) == CLAUSE_COLUMNS == (
+        "policy", "name", "source", "version", "effective_date", "latest", "clause_id", "section",
+        "kind", "start", "end", "text", "context", "labels", "category",
+    )
+    assert df["clause_id"].is_unique
+    row = df[df["text"].str.contains("transferred to China")].iloc[0]
+    assert row["policy"] == "lumenchat" and row["version"] == "2024-06-12"
+    assert row["effective_date"] == "2024-06-12" and row["section"] == "Where your data goes"
+    assert bool(row["latest"]) and row["labels"] == [] and row["category"] == ""
+    # Offsets point into the clean text of the version.
+    version = corpus.lens.policy("lumenchat").version(row["version"])
+    assert version.text[row["start"] : row["end"]] == row["text"]
+
+
+def test_clause_table_all_versions_of_the_seed(lens, seed_path):
+    corpus = load_corpus(seed_path.parent, pattern="*.txt", lens=lens)
+    df = corpus.clause_table()
+    assert sorted(df["version"].unique()) == ["2019-01-17", "2020-02-27"]
+    assert set(df.loc[df["latest"], "version"]) == {"2020-02-27"}
+    assert len(corpus.clause_table(version="latest")) == int(df["latest"].sum())
+
+
+def test_labels_after_classify(labelled):
+    df = labelled.clause_table()
+    row = df[df["text"].str.startswith("We retain chat messages")].iloc[0]
+    assert row["labels"] == ["retention"] and row["category"] == "retention"
+
+
+def test_dataset_and_parquet_exports(labelled, tmp_path):
+    ds = labelled.to_dataset()
+    assert ds.column_names == list(CLAUSE_COLUMNS)
+    assert ds.features["labels"].feature.dtype == "string"
+    assert ds.features["start"].dtype == "int64"
+    assert len(ds) == len(labelled.clause_table())
+    path = labelled.to_parquet(tmp_path / "out" / "clauses.parquet")
+    back = pd.read_parquet(path)
+    assert list(back.columns) == list(CLAUSE_COLUMNS)
+    retained = back[back["text"].str.startswith("We retain chat messages")].iloc[0]
+    assert list(retained["labels"]) == ["retention"]
+
+
+def test_coverage_matrix(labelled):
+    m = coverage_matrix(labelled)
+    assert list(m.index) == ["kitemail", "lumenchat", "orbitfit"]
+    assert list(m.columns[:3]) == ["collection", "use", "sharing"]
+    assert m.loc["lumenchat", "children"] == 1
+    assert m.loc["orbitfit", "children"] == 0
+    assert m.loc["orbitfit", "security"] == 1 and m.loc["kitemail", "security"] == 0
+    assert m.loc["kitemail", "collection"] == 2
+    binary = coverage_matrix(labelled, binary=True)
+    assert set(binary.to_numpy().ravel()) <= {0, 1}
+    assert binary.loc["kitemail", "collection"] == 1
+
+
+def test_coverage_matrix_without_labels_is_all_zero(corpus):
+    assert int(coverage_matrix(corpus).to_numpy().sum()) == 0
+
+
+def test_find_mentions_country_and_practice(corpus):
+    china = find_mentions(corpus, country="China")
+    assert china["policy"].tolist() == ["lumenchat"]
+    assert china.iloc[0]["matched"] == "China"
+    us = find_mentions(corpus, country="united states", practice="transfer")
+    assert us["policy"].tolist() == ["kitemail"]
+    assert "United States" in us.iloc[0]["matched"]
+
+
+def test_find_mentions_data_type_and_third_party(corpus):
+    health = find_mentions(corpus, data_type="health data")
+    assert set(health["policy"]) == {"orbitfit"} and len(health) == 3
+    ads = find_mentions(corpus, third_party="advertisers")
+    assert sorted(ads["policy"]) == ["lumenchat", "orbitfit"]
+    assert list(ads.columns) == [
+        "policy", "name", "version", "clause_id", "section", "text", "labels", "start", "end", "matched",
+    ]
+    # A name the lexicon does not know is matched as literal words.
+    assert find_mentions(corpus, third_party="research partners")["policy"].tolist() == ["orbitfit"]
+    assert find_mentions(corpus, country="Atlantis").empty
+
+
+def test_find_mentions_category(labelled):
+    ret = find_mentions(labelled, category="retention")
+    assert sorted(set(ret["policy"])) == ["kitemail", "lumenchat", "orbitfit"]
+    assert all("retention" in labels for labels in ret["labels"])
+
+
+def test_find_mentions_needs_something_to_find(corpus):
+    with pytest.raises(InputError, match="say what to find"):
+        find_mentions(corpus)
+    with pytest.raises(InputError, match="unknown practice"):
+        find_mentions(corpus, practice="teleport")
+
+
+def test_find_mentions_china_in_the_seed(lens, seed_path):
+    corpus = load_corpus(seed_path.parent, pattern="*.txt", lens=lens)
+    china = find_mentions(corpus, country="China", practice="transfer")
+    assert len(china) >= 1
+    assert any("such as the United States and China" in t for t in china["text"])
+    both = find_mentions(corpus, country="China", version=None)
+    assert set(both["version"]) == {"2019-01-17", "2020-02-27"}
+
+
+def test_classify_without_a_model_says_what_to_do(corpus, tmp_path):
+    lens = corpus.lens
+    lens.settings = lens.settings.model_copy(
+        update={"classify": lens.settings.classify.model_copy(update={"model_dir": tmp_path / "none"})}
+    )
+    with pytest.raises(ModelError, match="no clause classifier"):
+        corpus.classify()
