@@ -72,6 +72,8 @@ _WORD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "ads": (r"ads?", r"advertis\w*"),
     "advertising": (r"ads?", r"advertis\w*"),
     "marketing": (r"marketing",),
+    "email": (r"e-?mails?",),
+    "emails": (r"e-?mails?",),
 }
 
 
@@ -182,8 +184,7 @@ def _states_action(clause: Clause, actions: Sequence[str]) -> bool:
 
 def _negated(clause: Clause, q: Question) -> bool:
     """Whether the clause denies the asked practice ("we do not sell ...", "will never share")."""
-    pats = [ACTIONS[a] for a in q.actions] or [("\\w+",)]
-    for stems in pats:
+    for stems in (ACTIONS[a] for a in q.actions):
         verb = "(?:" + "|".join(stems) + ")"
         if re.search(rf"(?i){_NEGATOR}(?:\W+\w+){{0,3}}?\W+{verb}\b", clause.text):
             return True
@@ -192,6 +193,15 @@ def _negated(clause: Clause, q: Question) -> bool:
 
 def _mentions(clause: Clause, term: Term) -> bool:
     return bool(term.pattern.search(_haystack(clause)))
+
+
+def _names_all(clause: Clause, terms: Sequence[Term]) -> bool:
+    """Named things (places, data types, recipients) must all be there; of plain words, half."""
+    named = [t for t in terms if t.kind != "word"]
+    words = [t for t in terms if t.kind == "word"]
+    if not all(_mentions(clause, t) for t in named):
+        return False
+    return 2 * sum(_mentions(clause, t) for t in words) >= len(words)
 
 
 def _trim(text: str, limit: int = 400) -> str:
@@ -204,6 +214,19 @@ def _trim(text: str, limit: int = 400) -> str:
 
 def _quote(clause: Clause) -> str:
     return "“" + _trim(clause.text).rstrip(".") + ".”"
+
+
+def _quote_with_list(clause: Clause, clauses: Sequence[Clause]) -> str:
+    """Quote a clause; a list lead-in ("... only where it is:") is quoted with its items."""
+    if not clause.text.rstrip().endswith(":"):
+        return _quote(clause)
+    items = [
+        c.text.rstrip(";. ") for c in clauses if c.kind == "bullet" and c.context == clause.text
+    ]
+    if not items:
+        return _quote(clause)
+    text = clause.text.rstrip() + " " + "; ".join(items)
+    return "“" + _trim(text, 600).rstrip(".") + ".”"
 
 
 def _cite(hit: Hit, policy: str) -> Citation:
@@ -278,7 +301,7 @@ def answer_question(
             return done("not_stated", "The policy does not appear to address this question.")
         best = relevant[0].clause
         where = f" (section {best.section[-1]})" if best.section else ""
-        return done("info", f"The policy says{where}: {_quote(best)}", relevant)
+        return done("info", f"The policy says{where}: {_quote_with_list(best, clauses)}", relevant)
 
     # Yes/no: a clause supports the answer only if it names every specific thing asked about and
     # states the practice asked about.
@@ -287,7 +310,7 @@ def answer_question(
     support = [
         h
         for h in near
-        if all(_mentions(h.clause, t) for t in q.terms)
+        if _names_all(h.clause, q.terms)
         and _states_action(h.clause, q.actions)
         and (q.terms or _DATA_WORDS.search(_haystack(h.clause)) or not q.actions)
     ]

@@ -283,6 +283,21 @@ QUESTION_ACTIONS: dict[str, str] = {
     "inform": "notify",
     "informed": "notify",
     "contact": "contact",
+    # nouns name the same practices: "request deletion", "data sharing", "cross-border transfers"
+    "deletion": "delete",
+    "erasure": "delete",
+    "removal": "delete",
+    "correction": "correct",
+    "sharing": "share",
+    "disclosure": "share",
+    "collection": "collect",
+    "transfers": "transfer",
+    "retention": "keep",
+    "storage": "keep",
+    "sale": "sell",
+    "tracking": "track",
+    "encryption": "protect",
+    "notification": "notify",
 }
 
 # Words of a question that name nothing specific the policy would have to mention.

@@ -143,3 +143,20 @@ def test_json_shape_is_stable():
     d = ans.to_dict()
     assert list(d) == ["question", "policy", "version", "verdict", "answer", "citations"]
     assert list(d["citations"][0]) == ["clause_id", "section", "text", "score", "start", "end"]
+
+
+def test_list_lead_in_is_quoted_with_its_items():
+    lead = clause("We process personal information only where it is:", ("Legal basis",))
+    items = [
+        Clause(f"p:v1:i{i}", "p", "v1", ("Legal basis",), 0, len(t), t, "bullet", lead.text)
+        for i, t in enumerate(["necessary for a contract;", "based on your consent."])
+    ]
+    ans = answer_question(
+        "On what basis do you process my data?",
+        hits((lead, 0.6)),
+        [lead, *items],
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "info"
+    assert "necessary for a contract; based on your consent" in ans.answer
