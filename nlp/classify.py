@@ -34,6 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from nlp.config import ClassifySettings
 from nlp.errors import InputError, ModelError
 from nlp.taxonomy import scheme_labels
 from nlp.types import Clause, Prediction
@@ -43,7 +44,14 @@ FORMAT_VERSION = 1
 MODEL_JSON = "model.json"
 WEIGHTS_NPZ = "weights.npz"
 
-__all__ = ["ClauseClassifier", "MultiLabelLogit", "label_clauses", "tune_thresholds"]
+__all__ = [
+    "ClauseClassifier",
+    "MultiLabelLogit",
+    "label_clauses",
+    "load_classifier",
+    "model_dir_for",
+    "tune_thresholds",
+]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -105,9 +113,7 @@ class MultiLabelLogit(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_label = True
         return tags
 
-    def fit(
-        self, X: Any, y: Any, sample_weight: np.ndarray | None = None
-    ) -> MultiLabelLogit:
+    def fit(self, X: Any, y: Any, sample_weight: np.ndarray | None = None) -> MultiLabelLogit:
         """Fit one logistic regression per output; returns ``self``."""
         X, y = validate_data(
             self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64, y_numeric=False
@@ -189,8 +195,9 @@ class MultiLabelLogit(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
-def best_f1_threshold(scores: np.ndarray, truth: np.ndarray, *, min_positives: int = 3,
-                      default: float = 0.5) -> float:
+def best_f1_threshold(
+    scores: np.ndarray, truth: np.ndarray, *, min_positives: int = 3, default: float = 0.5
+) -> float:
     """The probability threshold in [0.05, 0.95] that maximises F1 of one label.
 
     Labels with fewer than ``min_positives`` positives keep ``default``: a threshold fitted to one
@@ -269,8 +276,13 @@ class ClauseClassifier(BaseEstimator):
 
     def _tfidf(self) -> TfidfVectorizer:
         return TfidfVectorizer(
-            lowercase=True, ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
-            max_features=self.max_features, dtype=np.float64,
+            lowercase=True,
+            ngram_range=(1, 2),
+            min_df=2,
+            max_df=0.5,
+            sublinear_tf=True,
+            max_features=self.max_features,
+            dtype=np.float64,
         )
 
     def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> Any:
@@ -354,7 +366,9 @@ class ClauseClassifier(BaseEstimator):
             Prediction(
                 clause_id=c.id,
                 labels=tuple(self.labels_[j] for j in np.flatnonzero(row)),
-                scores={name: round(float(s), 4) for name, s in zip(self.labels_, srow, strict=True)},
+                scores={
+                    name: round(float(s), 4) for name, s in zip(self.labels_, srow, strict=True)
+                },
             )
             for c, row, srow in zip(clauses, pred, scores, strict=True)
         ]
@@ -400,8 +414,9 @@ class ClauseClassifier(BaseEstimator):
             **meta,
         }
         np.savez_compressed(out / WEIGHTS_NPZ, **arrays)
-        (out / MODEL_JSON).write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
+        (out / MODEL_JSON).write_text(
+            json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         self.metadata_ = meta
         return out
 
@@ -448,8 +463,16 @@ class ClauseClassifier(BaseEstimator):
         est.thresholds_ = np.asarray(doc["thresholds"], dtype=np.float64)
         clf.estimator_ = est
         clf.thresholds_ = est.thresholds_
-        skip = {"format", "format_version", "scheme", "labels", "params", "thresholds",
-                "embedding", "tfidf"}
+        skip = {
+            "format",
+            "format_version",
+            "scheme",
+            "labels",
+            "params",
+            "thresholds",
+            "embedding",
+            "tfidf",
+        }
         clf.metadata_ = {k: v for k, v in doc.items() if k not in skip}
         return clf
 
@@ -462,8 +485,8 @@ def label_clauses(
     ``embeddings`` are the clauses' sentence embeddings in the same order (e.g. those the index
     already computed), so labelling costs no extra encoding.
 
-    >>> labelled = label_clauses(clauses, clf, encoder.encode([c.text for c in clauses]))  # doctest: +SKIP
-    >>> labelled[0].labels                                                                  # doctest: +SKIP
+    >>> emb = encoder.encode([c.text for c in clauses])      # doctest: +SKIP
+    >>> label_clauses(clauses, clf, emb)[0].labels          # doctest: +SKIP
     ('collection',)
     """
     if len(clauses) != len(embeddings):
@@ -472,3 +495,20 @@ def label_clauses(
         return []
     labels = classifier.predict([c.text for c in clauses], embeddings=embeddings)
     return [dataclasses.replace(c, labels=lab) for c, lab in zip(clauses, labels, strict=True)]
+
+
+def model_dir_for(settings: ClassifySettings, scheme: str | None = None) -> Path:
+    """Folder of the shipped model of ``scheme`` (default ``settings.scheme``).
+
+    ``settings.model_dir`` names the model of ``settings.scheme``; the other scheme's model sits
+    beside it (``models/policylens`` and ``models/opp115``).
+    """
+    scheme = scheme or settings.scheme
+    scheme_labels(scheme)  # validates the name
+    base = Path(settings.model_dir)
+    return base if scheme == settings.scheme else base.parent / scheme
+
+
+def load_classifier(settings: ClassifySettings, scheme: str | None = None) -> ClauseClassifier:
+    """Load the classifier of ``scheme`` from the folder the settings point at."""
+    return ClauseClassifier.load(model_dir_for(settings, scheme))

@@ -242,6 +242,155 @@ def serve(host: str, port: int, db: str | None, log_level: str) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level=log_level)
 
 
+_SCHEMES = ("policylens", "opp115")
+
+
+def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Folder holding opp115/ and appcorp/ (default ../shared/datasets).",
+    )(fn)
+
+
+@cli.command()
+@click.option(
+    "--scheme",
+    type=click.Choice([*_SCHEMES, "all"]),
+    default="all",
+    show_default=True,
+    help="Label scheme to train: ours, the native OPP-115 one, or both.",
+)
+@data_dir_option
+def train(scheme: str, data_dir: str | None) -> None:
+    """Train the clause classifiers into models/ and rewrite models/MODEL_CARD.md.
+
+    Trains on OPP-115 train + APPCorp folds 0-6 (+ the seed gold set) and tunes thresholds on
+    OPP-115 validation + APPCorp fold 7. Deterministic: re-running rebuilds the same model.
+
+    Example: policylens train --scheme policylens
+    """
+    from nlp.training import run_training
+
+    schemes = list(_SCHEMES) if scheme == "all" else [scheme]
+    for r in run_training(
+        Settings(), schemes, data_dir=Path(data_dir) if data_dir else None,
+        progress=lambda m: click.echo(m, err=True),
+    ):
+        cf = r.metrics["validation_crossfit"]["all"]
+        click.echo(
+            f"{r.scheme}: saved to {r.path}; validation macro F1 {cf['macro_f1']:.3f}, "
+            f"micro F1 {cf['micro_f1']:.3f} (thresholds cross-fitted)"
+        )
+
+
+@cli.command()
+@click.option(
+    "--scheme", type=click.Choice([*_SCHEMES, "all"]), default="all", show_default=True,
+    help="Which saved model to evaluate.",
+)
+@data_dir_option
+@json_option
+def evaluate(scheme: str, data_dir: str | None, as_json: bool) -> None:
+    """Print per-label precision/recall/F1 and macro/micro F1 on the validation data.
+
+    opp115: OPP-115 validation (native labels). policylens: OPP-115 validation and APPCorp
+    fold 7 (mapped), and the seed gold set cross-validated by section. Validation figures only.
+
+    Example: policylens evaluate --scheme opp115
+    """
+    from nlp.training import format_report, run_evaluation
+
+    schemes = list(_SCHEMES) if scheme == "all" else [scheme]
+    results = run_evaluation(
+        Settings(), schemes, data_dir=Path(data_dir) if data_dir else None,
+        progress=lambda m: click.echo(m, err=True),
+    )
+    for name, reports in results.items():
+        for title, rep in reports:
+            if as_json:
+                _emit_json({"scheme": name, "title": title, **rep})
+            else:
+                click.echo(f"## {name}\n\n{format_report(title, rep)}\n")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--stdin-lines", is_flag=True, help="Classify each line of stdin as one clause.")
+@click.option(
+    "--scheme", type=click.Choice(_SCHEMES), default=None,
+    help="Label scheme (default: POLICYLENS_CLASSIFY__SCHEME or policylens).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), default=None,
+    help="Write rows to this .jsonl, .csv or .parquet file (batch mode: resumable).",
+)
+@click.option("--restart", is_flag=True, help="Batch mode: start afresh instead of resuming.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-policy lines.")
+@json_option
+def classify(
+    paths: tuple[str, ...],
+    stdin_lines: bool,
+    scheme: str | None,
+    output: str | None,
+    restart: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Label every clause of policy files or folders (txt, md, html, pdf) by category.
+
+    Prints one JSON object per clause with --json, or writes them to --output with a progress
+    bar and a per-policy summary (clauses per label, asked-for categories never addressed).
+    Interrupted batch runs resume where they stopped; unreadable files are reported and skipped.
+
+    Example: policylens classify ../shared/datasets/opentermsarchive -o ota.parquet
+    """
+    from nlp.batch import BatchClassifier, clause_rows, format_summary, stdin_clauses
+    from nlp.classify import load_classifier
+    from nlp.embed import Encoder
+
+    settings = Settings()
+    clf = load_classifier(settings.classify, scheme)
+    encoder = Encoder(settings.embed)
+
+    def show(row: dict[str, Any]) -> None:
+        if as_json:
+            _emit_json(row)
+        else:
+            labels = ",".join(row["labels"]) or "-"
+            click.echo(f"{row['policy']}\t{row['version']}\t{labels}\t{row['text'][:100]}")
+
+    if stdin_lines:
+        clauses = stdin_clauses(click.get_text_stream("stdin"))
+        emb = encoder.encode([c.text for c in clauses])
+        for row in clause_rows(clauses, clf, emb):
+            show(row)
+        return
+    if not paths:
+        raise click.UsageError("give policy files or folders, or --stdin-lines")
+    batch = BatchClassifier(clf, encoder, ingest=settings.ingest, segment=settings.segment)
+
+    def report_error(path: str, reason: str) -> None:
+        click.echo(f"policylens: skipped {path}: {reason}", err=True)
+
+    if output is None:
+        for row in batch.iter_rows(paths, on_error=report_error):
+            show(row)
+        return
+    report = batch.run(paths, output, resume=not restart, progress=not quiet,
+                       on_error=report_error)
+    if as_json:
+        for summary in report.summaries:
+            _emit_json(summary.to_dict())
+        _emit_json({"output": str(report.output), "policies": report.done,
+                    "clauses": report.clauses, "skipped": len(report.skipped),
+                    "failed": [{"path": p, "reason": r} for p, r in report.failed]})
+    else:
+        click.echo(format_summary(report, per_policy=not quiet), nl=False)
+        click.echo(f"rows written to {report.output}")
+
+
 def _run(fn: Callable[[], Any]) -> int:
     try:
         fn()

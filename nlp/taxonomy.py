@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ def scheme_labels(scheme: str) -> tuple[str, ...]:
     raise InputError(f"unknown label scheme {scheme!r}; use one of: {', '.join(SCHEMES)}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled_cues(split: str) -> dict[str, tuple[re.Pattern[str], ...]]:
     spec = load_taxonomy()["splits"][split]
     return {
@@ -122,14 +122,16 @@ def split_by_cues(split: str, text: str) -> tuple[str, ...]:
     >>> split_by_cues("first_party", "We use your data to improve the app.")
     ('use',)
     """
-    found = {label for label, pats in _compiled_cues(split).items() if any(p.search(text) for p in pats)}
+    found = {
+        label for label, pats in _compiled_cues(split).items() if any(p.search(text) for p in pats)
+    }
     if not found:
         found = set(load_taxonomy()["splits"][split]["default"])
     return tuple(label for label in LABELS if label in found)
 
 
 def mapping(source: str) -> dict[str, dict[str, Any]]:
-    """The label mapping of a source corpus (``"opp115"`` or ``"appcorp"``) as stored in the data."""
+    """The label mapping of a source corpus (``"opp115"`` or ``"appcorp"``), as stored."""
     try:
         return load_taxonomy()["mappings"][source]["labels"]
     except KeyError as exc:

@@ -1,0 +1,410 @@
+"""Classify every clause of many policies: files and folders in, one row per clause out.
+
+This is the logic behind ``policylens classify``. For each policy file (txt, md, html, pdf) it
+ingests, segments, embeds and classifies the clauses of every version and writes one row per
+clause ``{"policy", "version", "clause_id", "section", "text", "labels", "scores"}`` to JSONL,
+CSV or Parquet (or yields them, for stdout).
+
+Batch runs are resumable: next to the output a manifest (``<output>.manifest.jsonl``) records
+each finished policy (its file key, clause count, per-label counts and the output size after it).
+Run the same command again and finished policies are skipped; the output is first cut back to the
+last recorded size, so a policy interrupted halfway is written again, never twice. A file that
+cannot be read is reported (one line) and skipped; the rest are still classified.
+
+Example
+-------
+>>> from nlp.batch import BatchClassifier                       # doctest: +SKIP
+>>> report = BatchClassifier(clf, encoder).run(["policies/"], "out.jsonl")  # doctest: +SKIP
+>>> report.done, len(report.failed)                            # doctest: +SKIP
+(330, 1)
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from nlp.classify import ClauseClassifier
+from nlp.config import IngestSettings, SegmentSettings
+from nlp.errors import InputError, PolicylensError
+from nlp.taxonomy import ASKED_FOR
+from nlp.types import Clause
+
+__all__ = [
+    "BatchClassifier",
+    "BatchReport",
+    "PolicySummary",
+    "clause_rows",
+    "find_policy_files",
+    "format_summary",
+    "stdin_clauses",
+]
+
+POLICY_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".pdf")
+OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+CSV_FIELDS = ("policy", "version", "clause_id", "section", "text", "labels", "scores")
+
+
+class TextEncoder(Protocol):
+    """What batch classification needs from ``nlp.embed.Encoder``."""
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int | None = None, normalize: bool = True
+    ) -> np.ndarray: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySummary:
+    """One classified policy: clauses per label and the asked-for categories it never addresses."""
+
+    policy: str
+    path: str
+    versions: int
+    clauses: int
+    label_counts: dict[str, int]
+    missing: tuple[str, ...]
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "path": self.path,
+            "versions": self.versions,
+            "clauses": self.clauses,
+            "label_counts": self.label_counts,
+            "missing": list(self.missing),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class BatchReport:
+    """Outcome of a batch run."""
+
+    summaries: list[PolicySummary] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # finished in an earlier run
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+    clauses: int = 0
+    seconds: float = 0.0
+    output: Path | None = None
+
+    @property
+    def done(self) -> int:
+        """Policies classified in this run."""
+        return len(self.summaries)
+
+
+def find_policy_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """Expand files and folders into ``(file, policy_id)`` pairs, sorted, duplicates removed.
+
+    Folders are searched recursively for policy files. The policy id is the slug of the file's
+    path below the folder given (``"pga-versions/TikTok/Privacy Policy.md"`` ->
+    ``"pga-versions-tiktok-privacy-policy"``), so equal file names in different folders
+    (``crawled.html``) stay apart.
+    """
+    from nlp.ingest import slugify
+
+    out: dict[Path, str] = {}
+    for raw in paths:
+        root = Path(raw)
+        if root.is_dir():
+            for f in sorted(root.rglob("*")):
+                if (
+                    f.is_file()
+                    and f.suffix.lower() in POLICY_SUFFIXES
+                    and not f.name.startswith(".")
+                ):
+                    rel = f.relative_to(root).with_suffix("")
+                    out.setdefault(f.resolve(), slugify("/".join(rel.parts)))
+        elif root.is_file():
+            out.setdefault(root.resolve(), slugify(root.stem))
+        else:
+            raise InputError(f"{root} does not exist; give policy files or folders")
+    return sorted(((p, pid) for p, pid in out.items()), key=lambda t: str(t[0]))
+
+
+def _file_key(path: Path) -> str:
+    st = path.stat()
+    return hashlib.sha256(f"{path}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:20]
+
+
+def clause_rows(
+    clauses: Sequence[Clause], classifier: ClauseClassifier, embeddings: np.ndarray
+) -> list[dict[str, Any]]:
+    """One output row per clause, in the stable JSON shape of ``policylens classify``."""
+    preds = classifier.predictions(clauses, embeddings)
+    return [
+        {
+            "policy": c.policy_id,
+            "version": c.version,
+            "clause_id": c.id,
+            "section": c.section_path,
+            "text": c.text,
+            "labels": list(p.labels),
+            "scores": p.scores,
+        }
+        for c, p in zip(clauses, preds, strict=True)
+    ]
+
+
+def stdin_clauses(lines: Iterable[str], policy: str = "stdin") -> list[Clause]:
+    """Each non-empty input line as one clause (no segmentation), ids ``<policy>:<line no>``."""
+    out: list[Clause] = []
+    for n, line in enumerate(lines, 1):
+        text = line.strip()
+        if text:
+            out.append(Clause(f"{policy}:{n}", policy, "", (), 0, len(text), text))
+    return out
+
+
+class _Sink:
+    """Appends rows to JSONL/CSV, or to per-policy Parquet parts merged at the end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.fmt = OUTPUT_FORMATS[path.suffix.lower()]
+        except KeyError as exc:
+            raise InputError(
+                f"cannot write {path.name}: use an output ending in .jsonl, .csv or .parquet"
+            ) from exc
+        self.parts = path.with_name(path.name + ".parts")
+        if self.fmt == "parquet":
+            self.parts.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+    def size(self) -> int:
+        return self.path.stat().st_size if self.path.exists() and self.fmt != "parquet" else 0
+
+    def truncate(self, size: int) -> None:
+        """Drop whatever an interrupted run wrote after the last finished policy."""
+        if self.fmt != "parquet" and self.path.exists() and self.path.stat().st_size > size:
+            with self.path.open("r+b") as fh:
+                fh.truncate(size)
+
+    def write(self, key: str, rows: list[dict[str, Any]]) -> int:
+        if self.fmt == "jsonl":
+            with self.path.open("a", encoding="utf-8") as fh:
+                for r in rows:
+                    fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        elif self.fmt == "csv":
+            new = not self.path.exists() or self.path.stat().st_size == 0
+            with self.path.open("a", encoding="utf-8", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+                if new:
+                    w.writeheader()
+                for r in rows:
+                    w.writerow(
+                        {**r, "labels": ";".join(r["labels"]), "scores": json.dumps(r["scores"])}
+                    )
+        else:
+            import pandas as pd
+
+            df = pd.DataFrame(rows, columns=list(CSV_FIELDS))
+            df["scores"] = df["scores"].map(json.dumps)
+            tmp = self.parts / f"{key}.parquet.tmp"
+            df.to_parquet(tmp, index=False)
+            os.replace(tmp, self.parts / f"{key}.parquet")
+        return self.size()
+
+    def finish(self, keys: Sequence[str]) -> None:
+        if self.fmt != "parquet":
+            return
+        import pandas as pd
+
+        frames = [
+            pd.read_parquet(self.parts / f"{k}.parquet")
+            for k in keys
+            if (self.parts / f"{k}.parquet").exists()
+        ]
+        df = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(columns=list(CSV_FIELDS))
+        )
+        df.to_parquet(self.path, index=False)
+
+
+class BatchClassifier:
+    """Classifies the clauses of many policy files, resumably.
+
+    Parameters
+    ----------
+    classifier
+        A fitted :class:`~nlp.classify.ClauseClassifier`.
+    encoder
+        Sentence encoder (``nlp.embed.Encoder``) matching the classifier's embeddings.
+    ingest, segment
+        Settings for reading and segmenting the policies.
+    batch_size
+        Encoder batch size.
+    """
+
+    def __init__(
+        self,
+        classifier: ClauseClassifier,
+        encoder: TextEncoder,
+        *,
+        ingest: IngestSettings | None = None,
+        segment: SegmentSettings | None = None,
+        batch_size: int | None = None,
+    ) -> None:
+        self.classifier = classifier
+        self.encoder = encoder
+        self.ingest = ingest
+        self.segment = segment
+        self.batch_size = batch_size
+
+    def classify_file(self, path: Path, policy_id: str) -> tuple[list[dict[str, Any]], int]:
+        """Rows of every clause of one policy file and its number of versions."""
+        from nlp.ingest import load_policy
+        from nlp.segment import segment_policy
+
+        policy = load_policy(path, self.ingest, policy_id=policy_id)
+        clauses = segment_policy(policy, self.segment)
+        if not clauses:
+            return [], len(policy.versions)
+        emb = self.encoder.encode([c.text for c in clauses], batch_size=self.batch_size)
+        return clause_rows(clauses, self.classifier, emb), len(policy.versions)
+
+    def iter_rows(
+        self, paths: Iterable[str | Path], *, on_error: Callable[[str, str], None] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Yield rows of every clause of every file (no output file, no manifest)."""
+        for path, pid in find_policy_files(paths):
+            try:
+                rows, _ = self.classify_file(path, pid)
+            except (PolicylensError, OSError, ValueError) as exc:
+                if on_error is None:
+                    raise
+                on_error(str(path), _one_line(exc))
+                continue
+            yield from rows
+
+    def run(
+        self,
+        paths: Iterable[str | Path],
+        output: str | Path,
+        *,
+        resume: bool = True,
+        progress: bool = True,
+        on_error: Callable[[str, str], None] | None = None,
+    ) -> BatchReport:
+        """Classify every policy under ``paths`` into ``output`` (.jsonl, .csv or .parquet).
+
+        With ``resume`` (default) policies recorded in the manifest by an earlier run are
+        skipped; without it the output and manifest are started afresh. ``on_error`` is called
+        with ``(path, reason)`` for every file that fails; the run goes on.
+        """
+        from tqdm import tqdm
+
+        out = Path(output)
+        sink = _Sink(out)
+        manifest = out.with_name(out.name + ".manifest.jsonl")
+        done: dict[str, dict[str, Any]] = {}
+        if resume and manifest.exists():
+            done = _read_manifest(manifest)
+            sink.truncate(max((int(r.get("offset", 0)) for r in done.values()), default=0))
+        else:
+            for stale in (manifest, out):
+                stale.unlink(missing_ok=True)
+            shutil.rmtree(sink.parts, ignore_errors=True)
+            sink = _Sink(out)
+        files = find_policy_files(paths)
+        report = BatchReport(output=out)
+        t0 = time.perf_counter()
+        keys: list[str] = []
+        bar = tqdm(files, desc="classify", unit="policy", disable=not progress, leave=False)
+        for path, pid in bar:
+            key = _file_key(path)
+            keys.append(key)
+            if key in done:
+                report.skipped.append(str(path))
+                continue
+            t1 = time.perf_counter()
+            try:
+                rows, n_versions = self.classify_file(path, pid)
+            except (PolicylensError, OSError, ValueError, RuntimeError) as exc:
+                reason = _one_line(exc)
+                report.failed.append((str(path), reason))
+                if on_error is not None:
+                    on_error(str(path), reason)
+                continue
+            offset = sink.write(key, rows) if rows else sink.size()
+            summary = _summarise(pid, str(path), n_versions, rows, time.perf_counter() - t1)
+            with manifest.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"key": key, "offset": offset, **summary.to_dict()}) + "\n")
+            report.summaries.append(summary)
+            report.clauses += len(rows)
+            bar.set_postfix(clauses=report.clauses)
+        bar.close()
+        sink.finish(keys)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    done: dict[str, dict[str, Any]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by an interruption: that policy is redone
+            done[rec["key"]] = rec
+    return done
+
+
+def _summarise(
+    pid: str, path: str, versions: int, rows: list[dict[str, Any]], seconds: float
+) -> PolicySummary:
+    counts: Counter[str] = Counter()
+    for r in rows:
+        counts.update(r["labels"])
+    missing = tuple(label for label in ASKED_FOR if counts[label] == 0)
+    return PolicySummary(
+        pid, path, versions, len(rows), dict(sorted(counts.items())), missing, seconds
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    msg = " ".join(str(exc).split()) or type(exc).__name__
+    return msg if len(msg) <= 300 else msg[:297] + "..."
+
+
+def format_summary(report: BatchReport, *, per_policy: bool = True) -> str:
+    """A plain-text summary: one line per policy, then totals and never-addressed counts."""
+    buf = io.StringIO()
+    if per_policy:
+        for s in report.summaries:
+            top = ", ".join(
+                f"{k} {v}" for k, v in sorted(s.label_counts.items(), key=lambda kv: -kv[1])[:6]
+            )
+            miss = ", ".join(s.missing) if s.missing else "-"
+            buf.write(f"{s.policy}: {s.clauses} clauses ({top}); never addresses: {miss}\n")
+    n = report.done
+    buf.write(
+        f"\n{n} policies classified, {report.clauses} clauses, "
+        f"{len(report.skipped)} skipped (already done), {len(report.failed)} failed, "
+        f"{report.seconds:.1f}s\n"
+    )
+    if n:
+        never = Counter(m for s in report.summaries for m in s.missing)
+        parts = [f"{label} {never[label]}" for label in ASKED_FOR]
+        buf.write("policies never addressing: " + ", ".join(parts) + "\n")
+    for path, reason in report.failed:
+        buf.write(f"failed: {path}: {reason}\n")
+    return buf.getvalue()
