@@ -24,8 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import error_body, install_error_handlers
 from api.routers import ask, classify, health, policies
 from nlp.config import Settings
+from nlp.embed import Encoder
 from nlp.pipeline import PolicyLens
-from nlp.service import PolicyService, load_classifier
+from nlp.service import BatchingEncoder, PolicyService, load_classifier
 from nlp.store import PolicyStore, SQLiteStore
 
 __all__ = ["create_app"]
@@ -152,8 +153,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if lens is None and resolved.api.torch_threads:
+            import torch
+
+            torch.set_num_threads(resolved.api.torch_threads)
         service = PolicyService(
-            lens or PolicyLens(resolved),
+            lens or PolicyLens(resolved, encoder=BatchingEncoder(Encoder(resolved.embed))),
             store or SQLiteStore(resolved.api.db),
             resolved,
             classifier=classifier if classifier is not None else load_classifier(resolved),

@@ -104,6 +104,11 @@ class ApiSettings(_Section):
     max_question_chars: int = 1_000
     max_top_k: int = 50
     max_page_size: int = 200
+    torch_threads: int | None = Field(
+        1,
+        description="CPU threads per model call in the server (None: torch's default). One thread "
+        "per call lets concurrent requests share the cores instead of fighting over them.",
+    )
 
 
 class _ShortEnvNames(PydanticBaseSettingsSource):

@@ -1,0 +1,277 @@
+"""Bounded load run against a real ``policylens serve`` on 127.0.0.1.
+
+Usage::
+
+    python bench/bench_api_load.py [--clients 8] [--questions 400] [--uploads 10]
+
+Starts ``policylens serve`` (one uvicorn worker, a fresh SQLite file in a temp folder, an API key)
+on a free loopback port and waits for ``/readyz``. Then, per phase, ``--clients`` threads (one
+keep-alive ``httpx.Client`` each) work through a fixed list of requests — ``--questions``
+``POST /v1/ask`` about the seed policy and about already uploaded ones, and ``--uploads``
+``POST /v1/policies`` of distinct synthetic policies, shuffled together:
+
+* ``warm``: questions drawn from a small fixed set, so after the first round the server's query
+  vector cache answers (cache hits);
+* ``distinct``: every question is new (cache misses), the honest worst case for the encoder.
+
+Reported per phase: requests/s, questions/s, p50/p95 latency of asks and uploads, failed requests
+(anything but 200/201), and whether every upload is listed afterwards and answers a question about
+its own text. As a baseline measured in the same run, the same distinct questions are answered
+in-process (``PolicyLens.ask`` in a loop, no HTTP, one thread). This is a report, not a test: the
+machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+KEY = "bench-key"
+DATA = ["email address", "location", "phone number", "postal address", "name", "photos",
+        "contacts", "payment card", "browsing history", "device identifiers", "voice recordings",
+        "health data", "date of birth", "purchase history", "IP address", "search queries"]
+WHO = ["advertisers", "partners", "the police", "China", "affiliates", "data brokers",
+       "the United States", "insurers", "researchers", "payment processors", "marketers"]
+ASKS = ["Do you share my {d} with {w}?", "Is my {d} sent to {w}?", "Do you sell my {d} to {w}?",
+        "How long do you keep my {d}?", "Can I delete my {d}?", "Why do you collect my {d}?"]
+WARM = ["Is my data sent to China?", "How long do you keep my data?",
+        "Do you sell my personal information?", "Who do you share my data with?",
+        "Can I delete my account?", "Do you use cookies for advertising?",
+        "Do you collect my location?", "How do I contact the data protection officer?"]
+
+
+def distinct_questions() -> list[str]:
+    qs = [a.format(d=d, w=w) for a in ASKS for d in DATA for w in WHO]
+    qs = list(dict.fromkeys(qs))
+    random.Random(0).shuffle(qs)
+    return qs
+
+
+def synthetic_policy(i: int, tag: str) -> tuple[str, str, str]:
+    """A small policy with a unique company name and one clause to ask about."""
+    rng = random.Random(f"{tag}-{i}")
+    company = f"Bench {tag.title()} Co {i}"
+    days = rng.choice([7, 14, 30, 60, 90, 180, 365])
+    recipient = rng.choice(WHO)
+    data = rng.sample(DATA, 4)
+    sections = [
+        f"{company} Privacy Policy",
+        "Last updated: March 3, 2024",
+        "Information we collect",
+        f"We collect your {data[0]} and your {data[1]} when you create an account.",
+        f"We collect your {data[2]} when you contact our support team.",
+        "How we use information",
+        f"We use your {data[0]} to send you receipts and service messages.",
+        f"We use your {data[3]} to detect fraud and keep the service secure.",
+        "Sharing",
+        f"We share your {data[1]} with {recipient} for the purposes described here.",
+        "We never sell your personal information.",
+        "Retention",
+        f"We keep your {data[2]} for {days} days after your last contact with us.",
+        "Your rights",
+        "You can ask us to delete your account at any time by writing to privacy@example.com.",
+    ]
+    question = f"Do you share my {data[1]} with {recipient}?"
+    return company, "\n\n".join(sections), question
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "POLICYLENS_API_KEY": KEY, "POLICYLENS_DB": str(db),
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    exe = Path(sys.executable).parent / "policylens"
+    cmd = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}; see {log}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.terminate()
+    raise SystemExit("server not ready after 600 s")
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def run_phase(base: str, clients: int, jobs: list[tuple[str, dict]]) -> dict:
+    """Send ``jobs`` from ``clients`` threads; return timings, failures and upload ids."""
+    lock = threading.Lock()
+    it = iter(jobs)
+    results: list[tuple[str, int, float, dict | None]] = []
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, timeout=300) as client:
+            while True:
+                with lock:
+                    job = next(it, None)
+                if job is None:
+                    return
+                kind, payload = job
+                t0 = time.perf_counter()
+                try:
+                    if kind == "ask":
+                        r = client.post("/v1/ask", json=payload)
+                    else:
+                        r = client.post("/v1/policies", json=payload, headers={"X-API-Key": KEY})
+                    status, body = r.status_code, r.json()
+                except (httpx.HTTPError, ValueError) as exc:
+                    status, body = 0, {"error": str(exc)}
+                dt = time.perf_counter() - t0
+                with lock:
+                    results.append((kind, status, dt, body))
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    asks = [dt for k, s, dt, _ in results if k == "ask"]
+    ups = [dt for k, s, dt, _ in results if k == "upload"]
+    failed = [(k, s, b) for k, s, _, b in results if s not in (200, 201)]
+    return {
+        "requests": len(results),
+        "wall_s": round(wall, 2),
+        "requests_per_s": round(len(results) / wall, 1),
+        "questions_per_s": round(len(asks) / wall, 1),
+        "ask_p50_ms": round(1000 * pct(asks, 0.5), 1),
+        "ask_p95_ms": round(1000 * pct(asks, 0.95), 1),
+        "upload_p50_ms": round(1000 * pct(ups, 0.5), 1) if ups else None,
+        "upload_p95_ms": round(1000 * pct(ups, 0.95), 1) if ups else None,
+        "failed": len(failed),
+        "failures": failed[:5],
+        "upload_ids": [b["id"] for k, s, _, b in results if k == "upload" and s in (200, 201)],
+    }
+
+
+def check_uploads(base: str, uploads: dict[str, str], ids: list[str]) -> dict:
+    """Every upload must be listed and must answer a question about its own text."""
+    with httpx.Client(base_url=base, timeout=120) as client:
+        listed, total, offset = set(), None, 0
+        while total is None or offset < total:
+            page = client.get("/v1/policies", params={"offset": offset, "limit": 200}).json()
+            listed |= {p["id"] for p in page["items"]}
+            total, offset = page["total"], offset + 200
+        missing = [pid for pid in ids if pid not in listed]
+        unanswered = []
+        for pid in ids:
+            r = client.post("/v1/ask", json={"question": uploads[pid], "policy": pid})
+            if r.status_code != 200 or not r.json()["citations"]:
+                unanswered.append(pid)
+    return {"uploaded": len(ids), "missing": missing, "without_citation": unanswered}
+
+
+def baseline_in_process(questions: list[str]) -> dict:
+    """The same kind of questions answered by ``PolicyLens.ask`` in-process, one at a time."""
+    import torch
+
+    from nlp import PolicyLens
+
+    torch.set_num_threads(1)  # as the server runs
+    lens = PolicyLens()
+    lens.ask("warm up")
+    t0 = time.perf_counter()
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        lens.ask(q)
+        times.append(time.perf_counter() - t)
+    wall = time.perf_counter() - t0
+    return {"questions": len(questions), "questions_per_s": round(len(questions) / wall, 1),
+            "ask_p50_ms": round(1000 * pct(times, 0.5), 1),
+            "ask_p95_ms": round(1000 * pct(times, 0.95), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--questions", type=int, default=400, help="Questions per phase.")
+    ap.add_argument("--uploads", type=int, default=10, help="Uploads per phase.")
+    ap.add_argument("--baseline", type=int, default=100, help="In-process questions (0: skip).")
+    ap.add_argument("--json", action="store_true", help="Print one JSON object only.")
+    args = ap.parse_args()
+
+    distinct = distinct_questions()
+    report: dict = {"clients": args.clients, "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="policylens-bench-") as tmp:
+        port = free_port()
+        t0 = time.perf_counter()
+        proc = start_server(Path(tmp) / "bench.sqlite3", port, Path(tmp) / "server.log")
+        report["server_ready_s"] = round(time.perf_counter() - t0, 1)
+        base = f"http://127.0.0.1:{port}"
+        uploads: dict[str, str] = {}
+        all_ids: list[str] = []
+        try:
+            fresh = iter(distinct)
+            for phase in ("warm", "distinct"):
+                if phase == "warm":
+                    # One round first so the warm phase measures cache hits only.
+                    run_phase(base, args.clients, [("ask", {"question": q}) for q in WARM])
+                    questions = list(itertools.islice(itertools.cycle(WARM), args.questions))
+                else:
+                    questions = list(itertools.islice(fresh, args.questions))
+                jobs = [("ask", {"question": q}) for q in questions]
+                texts = {}
+                for i in range(args.uploads):
+                    name, text, question = synthetic_policy(i, phase)
+                    texts[name] = question
+                    jobs.append(("upload", {"name": name, "text": text}))
+                random.Random(phase).shuffle(jobs)
+                res = run_phase(base, args.clients, jobs)
+                for pid in res["upload_ids"]:
+                    r = httpx.get(f"{base}/v1/policies/{pid}", timeout=30).json()
+                    uploads[pid] = texts[r["name"]]
+                all_ids += res.pop("upload_ids")
+                report[phase] = res
+            report["uploads_check"] = check_uploads(base, uploads, all_ids)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    if args.baseline:
+        report["in_process_baseline"] = baseline_in_process(
+            distinct[-args.baseline:]  # not asked over HTTP: cache misses here too
+        )
+        d = report["distinct"]["questions_per_s"]
+        report["http_vs_in_process_distinct"] = round(
+            d / report["in_process_baseline"]["questions_per_s"], 2
+        )
+    print(json.dumps(report, indent=None if args.json else 1))
+
+
+if __name__ == "__main__":
+    main()
