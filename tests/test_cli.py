@@ -51,7 +51,7 @@ def test_every_command_has_help_with_an_example():
     [
         ("empty.txt", b"", "empty"),
         ("blob.txt", bytes(range(256)) * 8, "binary"),
-        ("policy.docx", b"We collect data.", "extension"),
+        ("policy.docx", b"We collect data.", "unsupported file type"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr(tmp_path, name, content, needle):
