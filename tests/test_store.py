@@ -1,0 +1,230 @@
+"""The SQLite policy store: schema migrations, whole-or-nothing writes, filters, concurrency."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date
+
+import numpy as np
+import pytest
+
+from nlp.errors import InputError, ModelError, NotFoundError
+from nlp.store import MIGRATIONS, PolicyStore, SQLiteStore
+from nlp.types import Clause, Policy, PolicyVersion
+
+
+def make_policy(pid: str = "acme", n: int = 4) -> tuple[Policy, list[Clause], np.ndarray]:
+    texts_new = [f"We collect item {i} of your data." for i in range(n)]
+    texts_old = ["We share 100% of_data with partners.", "Old clause about cookies."]
+    new = PolicyVersion(
+        "2024-03-03", " ".join(texts_new), date(2024, 3, 3), "Acme Privacy", ((0, 4, 1),)
+    )
+    old = PolicyVersion("2020-01-01", " ".join(texts_old), date(2020, 1, 1), "Acme Privacy")
+    policy = Policy(pid, "Acme", "acme.txt", (new, old))
+    clauses: list[Clause] = []
+    for version, texts in ((new, texts_new), (old, texts_old)):
+        start = 0
+        for i, t in enumerate(texts):
+            labels = ("sharing",) if "share" in t else ("collection",) if i % 2 == 0 else ()
+            clauses.append(
+                Clause(f"{pid}:{version.label}:{i}", pid, version.label, ("Data", "Items"),
+                       start, start + len(t), t, "sentence", "lead-in", labels)
+            )
+            start += len(t) + 1
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(len(clauses), 8)).astype(np.float32)
+    return policy, clauses, emb
+
+
+def add(store: SQLiteStore, pid: str = "acme", **kw) -> tuple[Policy, list[Clause], np.ndarray]:
+    policy, clauses, emb = make_policy(pid, **kw)
+    store.add_policy(policy, clauses, emb, model_id="m1", fmt="txt",
+                     content_hash=f"hash-{pid}", raw_hash=f"raw-{pid}", source_url=None)
+    return policy, clauses, emb
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SQLiteStore(tmp_path / "db" / "policies.sqlite3")
+    s.migrate()
+    yield s
+    s.close()
+
+
+def test_migrate_records_schema_version_and_is_idempotent(tmp_path):
+    s = SQLiteStore(tmp_path / "p.sqlite3")
+    assert s.schema_version() == 0
+    assert s.migrate() == len(MIGRATIONS)
+    assert s.migrate() == len(MIGRATIONS)  # second run applies nothing
+    assert s.schema_version() == len(MIGRATIONS)
+    conn = sqlite3.connect(tmp_path / "p.sqlite3")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"schema_version", "policies", "versions", "clauses", "labels", "embeddings"} <= tables
+    assert isinstance(s, PolicyStore)
+    assert s.ping()
+    s.close()
+
+
+def test_database_from_a_newer_policylens_is_refused(tmp_path):
+    s = SQLiteStore(tmp_path / "p.sqlite3")
+    s.migrate()
+    conn = sqlite3.connect(tmp_path / "p.sqlite3")
+    conn.execute("INSERT INTO schema_version VALUES (99, 'later')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(ModelError, match="newer"):
+        SQLiteStore(tmp_path / "p.sqlite3").migrate()
+
+
+def test_round_trip_keeps_versions_clauses_labels_and_vectors(store):
+    policy, clauses, emb = add(store)
+    stored = store.load_policy("acme", "m1")
+    assert stored.policy == policy  # dates, titles, headings and texts survive
+    assert list(stored.clauses) == clauses  # order, offsets, sections, context and labels
+    np.testing.assert_array_equal(stored.embeddings, emb)
+    record = store.get_policy("acme")
+    assert record.clause_count == len(clauses)
+    assert [(v.label, v.clause_count) for v in record.versions] == [
+        ("2024-03-03", 4), ("2020-01-01", 2)
+    ]
+    assert record.versions[0].effective_date == date(2024, 3, 3)
+    assert store.find_by_hash("hash-acme").id == "acme"
+    assert store.find_by_hash("raw-acme").id == "acme"
+    assert store.find_by_hash("other") is None
+
+
+def test_vectors_of_another_model_are_missing_until_stored(store):
+    _, clauses, emb = add(store)
+    assert store.load_policy("acme", "m2").embeddings is None
+    store.put_embeddings("acme", clauses, emb * 2, "m2")
+    np.testing.assert_array_equal(store.load_policy("acme", "m2").embeddings, emb * 2)
+    np.testing.assert_array_equal(store.load_policy("acme", "m1").embeddings, emb)
+
+
+def test_same_content_or_id_is_not_stored_twice(store):
+    policy, clauses, emb = add(store)
+    with pytest.raises(InputError, match="already stored"):
+        store.add_policy(policy, clauses, emb, model_id="m1", fmt="txt",
+                         content_hash="hash-acme", raw_hash="x")
+    assert store.list_policies().total == 1
+
+
+def test_failure_mid_write_leaves_nothing_behind(store):
+    policy, clauses, emb = make_policy("broken")
+    # The third clause cannot be written (its text is not a string): the policy row, versions
+    # and first clauses already inserted in the same transaction must be rolled back.
+    clauses[2] = Clause("x", "broken", "2024-03-03", (), 0, 1, object(), "sentence")  # type: ignore[arg-type]
+    with pytest.raises((sqlite3.Error, TypeError)):
+        store.add_policy(policy, clauses, emb, model_id="m1", fmt="txt",
+                         content_hash="h", raw_hash="r")
+    assert not store.exists("broken")
+    conn = sqlite3.connect(store.path)
+    for table in ("policies", "versions", "clauses", "labels", "embeddings"):
+        assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+
+
+def test_wrong_vectors_or_foreign_clauses_are_refused_before_writing(store):
+    policy, clauses, emb = make_policy()
+    with pytest.raises(InputError, match="one embedding per clause"):
+        store.add_policy(policy, clauses, emb[:-1], model_id="m1", fmt="txt",
+                         content_hash="h", raw_hash="r")
+    stray = [*clauses, Clause("z", "other", "2024-03-03", (), 0, 1, "z")]
+    with pytest.raises(InputError, match="do not belong"):
+        store.add_policy(policy, stray, np.vstack([emb, emb[:1]]), model_id="m1", fmt="txt",
+                         content_hash="h", raw_hash="r")
+    assert store.list_policies().total == 0
+
+
+def test_delete_cascades_to_everything_under_the_policy(store):
+    add(store, "acme")
+    add(store, "other")
+    store.delete_policy("acme")
+    with pytest.raises(NotFoundError):
+        store.get_policy("acme")
+    with pytest.raises(NotFoundError):
+        store.delete_policy("acme")
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("SELECT COUNT(DISTINCT policy_id) FROM clauses").fetchone()[0] == 1
+    orphans = conn.execute(
+        "SELECT COUNT(*) FROM embeddings e LEFT JOIN clauses c ON c.row = e.clause_row "
+        "WHERE c.row IS NULL"
+    ).fetchone()[0]
+    assert orphans == 0
+    assert conn.execute("SELECT COUNT(*) FROM labels l LEFT JOIN clauses c ON c.row = "
+                        "l.clause_row WHERE c.row IS NULL").fetchone()[0] == 0
+    assert store.policy_ids() == ["other"]
+
+
+def test_clause_filters_and_pages(store):
+    add(store, n=7)
+    page = store.list_clauses("acme", version="2024-03-03", limit=3)
+    assert page.total == 7 and len(page.items) == 3
+    rest = store.list_clauses("acme", version="2024-03-03", offset=3, limit=10)
+    ids = [c.id for c in page.items + rest.items]
+    assert ids == [f"acme:2024-03-03:{i}" for i in range(7)]  # document order, no overlap
+    every = store.list_clauses("acme", limit=100)
+    assert every.total == 9
+    sharing = store.list_clauses("acme", category="sharing")
+    assert [c.text for c in sharing.items] == ["We share 100% of_data with partners."]
+    assert all("collection" in c.labels for c in store.list_clauses("acme", category="collection").items)
+    # LIKE wildcards in q are literal characters.
+    assert store.list_clauses("acme", q="100%").total == 1
+    assert store.list_clauses("acme", q="of_data").total == 1
+    assert store.list_clauses("acme", q="_").total == 1
+    assert store.list_clauses("acme", q="ITEM 3").total == 1  # case-insensitive
+    with pytest.raises(NotFoundError):
+        store.list_clauses("nope")
+
+
+def test_listing_policies_is_paginated_oldest_first(store):
+    for pid in ("a", "b", "c"):
+        add(store, pid)
+    first = store.list_policies(limit=2)
+    second = store.list_policies(offset=2, limit=2)
+    assert first.total == 3
+    assert [p.id for p in first.items + second.items] == ["a", "b", "c"]
+
+
+def test_concurrent_writers_and_readers_do_not_corrupt(tmp_path):
+    store = SQLiteStore(tmp_path / "p.sqlite3")
+    store.migrate()
+    errors: list[BaseException] = []
+
+    def writer(i: int) -> None:
+        try:
+            add(store, f"p{i}")
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            for _ in range(20):
+                page = store.list_policies(limit=200)
+                for rec in page.items:
+                    # A policy is either absent or whole: never a policy without its clauses.
+                    assert rec.clause_count == 6
+                    assert sum(v.clause_count for v in rec.versions) == 6
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(12)]
+    threads += [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert store.list_policies().total == 12
+    conn = sqlite3.connect(tmp_path / "p.sqlite3")
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 12 * 6
+    store.close()
+
+
+def test_in_memory_store_works_for_quick_use():
+    s = SQLiteStore(":memory:")
+    s.migrate()
+    add(s)
+    assert s.get_policy("acme").clause_count == 6
