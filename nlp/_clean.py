@@ -30,6 +30,8 @@ _CODE = re.compile(r"`([^`\n]+)`")
 _GLUED_URL = re.compile(r"(?<=[^\s(<\"'/=])(?=https?://)")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+# Stands for an HTML <br> until the reader decides whether it splits lines or is a space.
+LINE_BREAK = "\ue000"
 _CELL_BULLET = re.compile(r"(?:^|\s)[•◦▪·●○■]\s+")
 
 
@@ -39,7 +41,7 @@ def clean_inline(text: str, *, markdown: bool = True) -> str:
     ``[text](url)`` keeps ``text``; ``<https://x>`` keeps the URL; ``**bold**`` keeps ``bold``.
     Whitespace is collapsed to single spaces (tabs included: callers split table cells first).
     """
-    text = _ZERO_WIDTH.sub("", text)
+    text = _ZERO_WIDTH.sub("", text).replace(LINE_BREAK, " ")
     text = _TAG.sub(" ", text) if "<" in text else text
     text = _AUTOLINK.sub(r"\1", text)
     if markdown:
@@ -51,6 +53,7 @@ def clean_inline(text: str, *, markdown: bool = True) -> str:
         text = _BOLD.sub(r"\2", text)  # nested/adjacent emphasis
         text = _ITALIC_STAR.sub(r"\1", text)
         text = _ITALIC_UNDER.sub(r"\1", text)
+        text = re.sub(r"(?<=\w)([_*])([.,;:!?])\1", r"\2", text)  # "2025_._" -> "2025."
         text = _MD_ESCAPE.sub(r"\1", text)
         text = text.replace("**", "")
     if "&" in text:
@@ -113,6 +116,10 @@ def starts_lower(text: str) -> bool:
 def norm_key(text: str) -> str:
     """Case- and punctuation-free key, used to match a table-of-contents entry to its heading."""
     text = re.sub(r"^(?:[-•◦▪·*o]\s+)+", "", text.strip())
+    # "I . Scope and Purpose" in the body matches "Scope and Purpose" in the contents list.
+    text = re.sub(
+        r"^(?:\d{1,2}(?:\.\d{1,2})*|[ivxlc]{1,6}|[a-z])\s*[.)]\s*(?=\w)", "", text, flags=re.I
+    )
     return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
@@ -132,6 +139,7 @@ _MACHINE_ID = re.compile(r"^(?=[\w-]*\d{5})(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]{10,}$
 _FILING_STAMP = re.compile(
     r"^exhibit\s+[\w.-]{1,8}$|^case\s+\S+\s+document\s+\S+.*\bpage\s+\d+\s+of\s+\d+", re.I
 )
+_BACK_TO_TOP = re.compile(r"^(?:(?:back|return|go|scroll)\s+(?:to\s+)?)?(?:the\s+)?top\W*$", re.I)
 _BREADCRUMB = re.compile(r"^<\s|\s>$|\s[>»›]\s")
 _LINK_SEPS = re.compile(r"\s+[|·•]\s+|\s*\|\s*")
 _DASH_SEPS = re.compile(r"\s+[-–—/]\s+")
@@ -158,6 +166,8 @@ def debris_reason(text: str) -> str | None:
         return "machine id"
     if _FILING_STAMP.match(t):
         return "filing stamp"
+    if _BACK_TO_TOP.match(t):
+        return "back-to-top link"
     if is_link_list(t):
         return "link list"
     return None
@@ -181,6 +191,25 @@ def is_link_list(text: str) -> bool:
 def is_breadcrumb(text: str) -> bool:
     """True for short navigation crumbs ("Penalty Record >", "< Back to list", "A > B")."""
     return len(text.split()) <= 10 and bool(_BREADCRUMB.search(text.strip()))
+
+
+def is_trailing_chrome(text: str) -> bool:
+    """Short site chrome that may close a page ("Feedback", "Report abuse", "Terms|Privacy").
+
+    Only applied to the run of lines after the last policy text: there a 1-4 word line without
+    digits, e-mail or final period is a link or widget label, not a clause.
+    """
+    t = text.strip()
+    if debris_reason(t) or is_dangling_label(t) or is_breadcrumb(t):
+        return True
+    if "|" in t and not ends_sentence(t) and len(t.split()) <= 12:
+        return True
+    return (
+        len(t.split()) <= 4
+        and not re.search(r"\d|@", t)
+        and not t.endswith(".")
+        and not is_sentence(t)
+    )
 
 
 def is_dangling_label(text: str) -> bool:

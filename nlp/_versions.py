@@ -20,7 +20,7 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_YEAR = r"(?P<year>(?:19|20)\d\d)(?!\d)"
 
 # Each pattern names its groups mon/day/year (or num for a numeric month); order matters.
 _DATE_PATTERNS = [
@@ -36,7 +36,7 @@ _VERSION_WORDS = re.compile(
     re.I,
 )
 _EFFECTIVE_WORDS = re.compile(
-    r"\b(effective|last\s+updated|updated\s+on|last\s+modified|last\s+revised|revised\s+on"
+    r"\b(effective|last\s+updated?|updated\s+on|last\s+modified|last\s+revised|revised\s+on"
     r"|last\s+changed|version|as\s+of|date\s+of\s+last)\b",
     re.I,
 )

@@ -538,8 +538,9 @@ def _blocks_from_html(text: str) -> list[_Block]:
         ):
             tag.decompose()
     for br in soup.find_all("br"):
-        br.replace_with(" ")
+        br.replace_with(_clean.LINE_BREAK)
     root = soup.body or soup
+    _drop_chrome_containers(root)
     # Prefer the main content when the page marks it and it holds most of the text.
     total = len(root.get_text(" ", strip=True))
     for name in ("main", "article"):
@@ -551,7 +552,51 @@ def _blocks_from_html(text: str) -> list[_Block]:
                 break
     blocks: list[_Block] = []
     _walk_html(root, blocks, 0)
-    return blocks
+    return _drop_repeated_widgets(blocks)
+
+
+# Class-name tokens of page furniture (menus, sidebars, footers, pop-ups, share bars).
+_CHROME_CLASSES = frozenset(
+    "nav navbar navigation menu menubar submenu breadcrumb breadcrumbs sidebar footer topbar "
+    "toolbar newsletter subscribe modal popup banner cookiebanner consent skip skiplink "
+    "sharebar social-share".split()
+)
+
+
+def _drop_chrome_containers(root: object) -> None:
+    """Remove elements whose class names mark page furniture, unless they hold most of the text."""
+    from bs4 import Tag
+
+    assert isinstance(root, Tag)
+    total = max(1, len(root.get_text(" ", strip=True)))
+    for tag in root.find_all(True):
+        if tag.attrs is None or tag.name in ("main", "article", "body", "html"):
+            continue
+        classes = tag.get("class") or []
+        tokens = {t for c in classes for t in re.split(r"[-_\s]+", str(c).lower()) if t}
+        tokens |= {str(c).lower() for c in classes}
+        if tokens & _CHROME_CLASSES and len(tag.get_text(" ", strip=True)) < 0.3 * total:
+            tag.decompose()
+
+
+def _drop_repeated_widgets(blocks: list[_Block]) -> list[_Block]:
+    """Drop short non-heading blocks repeated 3+ times on a page ("Download the App")."""
+    counts: dict[str, int] = {}
+    for b in blocks:
+        if b.kind in ("para", "item") and len(b.text.split()) <= 12:
+            counts[b.text] = counts.get(b.text, 0) + 1
+    return [b for b in blocks if counts.get(b.text, 0) < 3 or b.kind not in ("para", "item")]
+
+
+def _text_blocks(raw: str, *, pre: bool = False) -> list[_Block]:
+    """Blocks of loose HTML text: lines set apart by <br> (or in <pre>) are read as plain text."""
+    if not pre:
+        if _clean.LINE_BREAK not in raw:
+            text = _clean.clean_inline(raw, markdown=False)
+            return [_Block("para", text)] if text else []
+        raw = re.sub(r"\s+", " ", raw)
+    raw = raw.replace(_clean.LINE_BREAK, "\n")
+    return [b for b in _blocks_from_lines(raw, markdown=False) if b.text or b.cells]
 
 
 def _inline_text(parts: list[str]) -> str:
@@ -571,16 +616,32 @@ def _is_emph(tag: object) -> bool:
     return len(bold) >= len(text) * 0.95
 
 
+def _bold_lead(tag: object, text: str) -> str:
+    """The bold run-in title opening a paragraph ("<b>Cookies</b> We use ..."), if any."""
+    from bs4 import NavigableString, Tag
+
+    assert isinstance(tag, Tag)
+    kids = [c for c in tag.children if not (isinstance(c, NavigableString) and not c.strip())]
+    first = kids[0] if kids else None
+    if not isinstance(first, Tag) or first.name not in ("b", "strong"):
+        return ""
+    lead = _clean.clean_inline(first.get_text(""), markdown=False)
+    rest = text[len(lead) :].strip() if text.startswith(lead) else ""
+    # Only a title: short, no closing punctuation, followed by a new capitalised sentence.
+    if not lead or not rest or len(lead.split()) > 10 or lead[-1] in ".:;,!?-–—)":
+        return ""
+    return lead if rest[0].isupper() and _clean.is_sentence(rest) else ""
+
+
 def _walk_html(el: object, blocks: list[_Block], depth: int) -> None:
     from bs4 import NavigableString, Tag
 
     buffer: list[str] = []
 
-    def flush(emph: bool = False) -> None:
-        text = _inline_text(buffer)
+    def flush() -> None:
+        raw = "".join(buffer)
         buffer.clear()
-        if text:
-            blocks.append(_Block("para", text, emph=emph))
+        blocks.extend(_text_blocks(raw))
 
     assert isinstance(el, Tag)
     for child in el.children:
@@ -610,8 +671,16 @@ def _walk_html(el: object, blocks: list[_Block], depth: int) -> None:
             _walk_table(child, blocks, depth)
         elif name == "hr":
             continue
+        elif name == "pre" or (
+            not child.find(_BLOCK_TAGS) and _clean.LINE_BREAK in child.get_text("")
+        ):
+            blocks.extend(_text_blocks(child.get_text(""), pre=name == "pre"))
         elif not child.find(_BLOCK_TAGS):
             text = _clean.clean_inline(child.get_text(""), markdown=False)
+            lead = _bold_lead(child, text)
+            if lead:
+                blocks.append(_Block("para", lead, emph=True))
+                text = text[len(lead) :].strip()
             if text:
                 blocks.append(_Block("para", text, emph=_is_emph(child)))
         else:
@@ -680,6 +749,9 @@ def _walk_table(table: object, blocks: list[_Block], depth: int) -> None:
         texts = [_clean.clean_cell(c.get_text(" "), markdown=False) for c in cells]
         if not any(texts):
             continue
+        if sum(1 for t in texts if t) == 1:  # a spanning caption or footer cell
+            blocks.append(_Block("para", next(t for t in texts if t)))
+            continue
         header = all(c.name == "th" for c in cells) or tr.find_parent("thead") is not None
         blocks.append(_Block("row", cells=texts, header=header, explicit=True))
 
@@ -693,18 +765,14 @@ def _remove_debris(blocks: list[_Block]) -> list[_Block]:
     for b in blocks:
         if b.kind == "row":
             b.cells = [_clean.strip_archive_urls(c) for c in b.cells]
-            if any(b.cells):
+            if any(c and _clean.debris_reason(c) is None for c in b.cells):
                 out.append(b)
             continue
         b.text = _clean.strip_archive_urls(b.text)
         if _clean.debris_reason(b.text) is None:
             out.append(b)
-    # Trailing chrome: labels that introduce nothing ("Follow Us:"), breadcrumbs.
-    while (
-        out
-        and out[-1].kind != "row"
-        and (_clean.is_dangling_label(out[-1].text) or _clean.is_breadcrumb(out[-1].text))
-    ):
+    # Trailing chrome: labels that introduce nothing ("Follow Us:"), "Report abuse", "Top"...
+    while out and out[-1].kind != "row" and _clean.is_trailing_chrome(out[-1].text):
         out.pop()
     return out
 
@@ -942,6 +1010,8 @@ def _strip_front_matter(chunk: list[_Block]) -> tuple[str, list[_Block]]:
 
 def _remove_toc(blocks: list[_Block]) -> list[_Block]:
     """Drop runs of short lines that repeat headings found later (a table of contents)."""
+    keys = [_clean.norm_key(b.text) if b.kind != "row" else "" for b in blocks]
+    last_seen = {key: k for k, key in enumerate(keys)}
     out: list[_Block] = []
     k = 0
     n = len(blocks)
@@ -953,16 +1023,19 @@ def _remove_toc(blocks: list[_Block]) -> list[_Block]:
         j = k
         while j < n and blocks[j].kind != "row" and _short_line(blocks[j].text):
             j += 1
-        if j - k >= 3:
-            later = {_clean.norm_key(x.text) for x in blocks[j:] if x.kind != "row"}
-            run = blocks[k:j]
-            hits = sum(1 for x in run if _clean.norm_key(x.text) in later)
-            if hits >= max(3, int(0.6 * len(run))):
-                # Keep the tail of the run that is not a TOC entry (e.g. the first real heading).
-                k = j
-                continue
-        out.append(b)
-        k += 1
+        if j - k < 3:
+            out.append(b)
+            k += 1
+            continue
+        repeated = [last_seen[keys[x]] >= j for x in range(k, j)]
+        if sum(repeated) >= max(3, int(0.6 * (j - k))):
+            # A TOC; lines after its last entry that are not repeated later (the first real
+            # heading right below the TOC) stay.
+            tail = max(x for x in range(k, j) if repeated[x - k]) + 1
+            out.extend(blocks[tail:j])
+        else:
+            out.extend(blocks[k:j])
+        k = j
     return out
 
 
@@ -1015,6 +1088,9 @@ def _detect_headings(blocks: list[_Block]) -> list[_Block]:
     base = min(explicit) if explicit else 1
     current = 0  # level of the last structural heading
     for k, b in enumerate(blocks):
+        if b.kind == "heading" and _versions.effective_date_in(b.text) and len(b.text) < 80:
+            b.kind = "para"  # "Effective: December 29, 2022" set as a heading is a date line
+            continue
         if b.kind == "heading":
             b.level = b.level - base + 1
             current = b.level
