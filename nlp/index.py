@@ -416,15 +416,23 @@ class ClauseIndex:
         w = state.weights
         offset = 0
         for (lo, hi), size in zip(ranges, sizes, strict=True):
+            row_parts: list[np.ndarray] = []
+            data_parts: list[np.ndarray] = []
             for j in cols:
                 start, stop = w.indptr[j], w.indptr[j + 1]
                 rows = w.indices[start:stop]
                 # Rows of a CSC column are sorted: cut the filter's block out by binary search.
                 a, z = np.searchsorted(rows, [lo, hi])
                 if z > a:
-                    scores[offset : offset + size] += np.bincount(
-                        rows[a:z] - lo, weights=w.data[start + a : start + z], minlength=size
-                    ).astype(np.float32)
+                    row_parts.append(rows[a:z])
+                    data_parts.append(w.data[start + a : start + z])
+            if row_parts:
+                # One bincount over every query term's entries instead of one per term.
+                scores[offset : offset + size] = np.bincount(
+                    np.concatenate(row_parts) - lo,
+                    weights=np.concatenate(data_parts),
+                    minlength=size,
+                )
             offset += size
         return scores
 
