@@ -130,7 +130,7 @@ def create_app(
     *,
     lens: PolicyLens | None = None,
     store: PolicyStore | None = None,
-    classifier: Any | None = None,
+    classifier: Any = True,
     seed: Any = True,
 ) -> FastAPI:
     """Build the API. Nothing heavy happens here; models load in the lifespan.
@@ -145,7 +145,8 @@ def create_app(
     store
         A ``PolicyStore``; default ``SQLiteStore(settings.api.db)``.
     classifier
-        A clause classifier; default the one saved in ``settings.classify.model_dir``, if any.
+        A clause classifier; ``True`` (default): the one saved in
+        ``settings.classify.model_dir``, if any; ``None``: clauses get no labels.
     seed
         The default policy file (``True``: ``settings.corpus``; ``None``: no default policy).
     """
@@ -161,7 +162,7 @@ def create_app(
             lens or PolicyLens(resolved, encoder=BatchingEncoder(Encoder(resolved.embed))),
             store or SQLiteStore(resolved.api.db),
             resolved,
-            classifier=classifier if classifier is not None else load_classifier(resolved),
+            classifier=load_classifier(resolved) if classifier is True else classifier,
             seed=seed,
         )
         await run_in_threadpool(service.start)

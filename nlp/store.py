@@ -524,7 +524,7 @@ class SQLiteStore:
     def policy_ids(self) -> list[str]:
         """Ids of every stored policy, oldest first."""
         with self._read() as conn:
-            return [r[0] for r in conn.execute("SELECT id FROM policies ORDER BY created_at, id")]
+            return [r[0] for r in conn.execute("SELECT id FROM policies ORDER BY rowid")]
 
     def find_by_hash(self, content_hash: str) -> PolicyRecord | None:
         with self._read() as conn:
@@ -585,7 +585,7 @@ class SQLiteStore:
             ids = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT id FROM policies ORDER BY created_at, id LIMIT ? OFFSET ?",
+                    "SELECT id FROM policies ORDER BY rowid LIMIT ? OFFSET ?",
                     (limit, offset),
                 )
             ]
