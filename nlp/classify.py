@@ -408,7 +408,7 @@ class ClauseClassifier(BaseEstimator):
             "scheme": self.scheme,
             "labels": list(self.labels_),
             "params": self.get_params(),
-            "thresholds": [round(float(t), 6) for t in self.thresholds_],
+            "thresholds": [float(t) for t in self.thresholds_],
             "embedding": {"model": self.embedding_model_, "dim": self.embedding_dim_},
             "tfidf": None if vocab is None else {"vocabulary": vocab},
             **meta,

@@ -362,7 +362,7 @@ def classify(
             click.echo(f"{row['policy']}\t{row['version']}\t{labels}\t{row['text'][:100]}")
 
     if stdin_lines:
-        clauses = stdin_clauses(click.get_text_stream("stdin"))
+        clauses = stdin_clauses(sys.stdin)
         emb = encoder.encode([c.text for c in clauses])
         for row in clause_rows(clauses, clf, emb):
             show(row)

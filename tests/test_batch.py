@@ -1,0 +1,150 @@
+"""Batch classification of folders: output formats, a corrupt file, resuming, stdin lines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from nlp.batch import BatchClassifier, find_policy_files, format_summary, stdin_clauses
+from nlp.classify import ClauseClassifier
+from nlp.taxonomy import LABELS
+
+HERE = Path(__file__).parent / "data" / "classify"
+KEYS = {"policy", "version", "clause_id", "section", "text", "labels", "scores"}
+
+
+@pytest.fixture
+def model(fake_encoder) -> ClauseClassifier:
+    recs = [json.loads(x) for x in (HERE / "train.jsonl").read_text().splitlines() if x.strip()]
+    texts = [r["text"] for r in recs]
+    Y = np.array([[int(n in r["labels"]) for n in LABELS] for r in recs], dtype=np.int8)
+    return ClauseClassifier(C=20.0, max_features=2000).fit(
+        texts, Y, embeddings=fake_encoder.encode(texts)
+    )
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    dst = tmp_path / "policies"
+    shutil.copytree(HERE / "policies", dst)
+    return dst
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_policy_ids_keep_folders_apart(tmp_path) -> None:
+    for d in ("1_a", "2_b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "crawled.html").write_text("<p>We collect data.</p>")
+    (tmp_path / "notes.json").write_text("{}")
+    ids = [pid for _, pid in find_policy_files([tmp_path])]
+    assert len(ids) == 2 and len(set(ids)) == 2
+
+
+def test_folder_with_a_corrupt_file_finishes_the_good_ones(model, fake_encoder, folder, tmp_path):
+    errors: list[tuple[str, str]] = []
+    out = tmp_path / "out.jsonl"
+    report = BatchClassifier(model, fake_encoder).run(
+        [folder], out, progress=False, on_error=lambda p, r: errors.append((p, r))
+    )
+    assert report.done == 3
+    assert [Path(p).name for p, _ in report.failed] == ["broken.pdf"]
+    assert errors and Path(errors[0][0]).name == "broken.pdf" and "\n" not in errors[0][1]
+    rows = _rows(out)
+    assert rows and all(set(r) == KEYS for r in rows)
+    assert {r["policy"] for r in rows} == {"acme", "globex", "initech"}
+    by_text = {r["text"]: r for r in rows}
+    retention = next(t for t in by_text if t.startswith("We keep your data"))
+    assert "retention" in by_text[retention]["labels"]
+    assert set(by_text[retention]["scores"]) == set(LABELS)
+    acme = next(s for s in report.summaries if s.policy == "acme")
+    assert acme.label_counts.get("sharing", 0) >= 1
+    assert "rights" in acme.missing and "sharing" not in acme.missing
+    text = format_summary(report)
+    assert "failed:" in text and "broken.pdf" in text and "policies never addressing" in text
+
+
+def test_resume_skips_finished_policies_and_never_duplicates(model, fake_encoder, folder, tmp_path):
+    out = tmp_path / "out.jsonl"
+    batch = BatchClassifier(model, fake_encoder)
+    first = batch.run([folder], out, progress=False)
+    full = out.read_text(encoding="utf-8")
+    calls = fake_encoder.calls
+    again = batch.run([folder], out, progress=False)
+    assert again.done == 0 and len(again.skipped) == 3
+    assert fake_encoder.calls == calls  # nothing re-encoded
+    assert out.read_text(encoding="utf-8") == full
+
+    # An interruption after the second policy: its manifest line lost, a half row written.
+    manifest = out.with_name(out.name + ".manifest.jsonl")
+    lines = manifest.read_text().splitlines()
+    manifest.write_text("\n".join(lines[:1]) + "\n")
+    with out.open("a", encoding="utf-8") as fh:
+        fh.write('{"policy": "half a ro')
+    resumed = batch.run([folder], out, progress=False)
+    assert resumed.done == 2 and len(resumed.skipped) == 1
+    assert sorted(out.read_text(encoding="utf-8").splitlines()) == sorted(full.splitlines())
+    assert first.clauses == len(full.splitlines())
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_csv_and_parquet_outputs(model, fake_encoder, folder, tmp_path, suffix) -> None:
+    out = tmp_path / f"out{suffix}"
+    report = BatchClassifier(model, fake_encoder).run([folder], out, progress=False)
+    df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert list(df.columns) == [
+        "policy",
+        "version",
+        "clause_id",
+        "section",
+        "text",
+        "labels",
+        "scores",
+    ]
+    assert len(df) == report.clauses
+    assert set(json.loads(df["scores"].iloc[0])) == set(LABELS)
+
+
+def test_unknown_output_format_is_refused(model, fake_encoder, folder, tmp_path) -> None:
+    from nlp.errors import InputError
+
+    with pytest.raises(InputError, match=r"\.jsonl, \.csv or \.parquet"):
+        BatchClassifier(model, fake_encoder).run([folder], tmp_path / "out.xlsx", progress=False)
+
+
+def test_stdin_lines_are_clauses() -> None:
+    clauses = stdin_clauses(["We sell data.\n", "\n", "  Cookies track you. "])
+    assert [c.text for c in clauses] == ["We sell data.", "Cookies track you."]
+    assert [c.id for c in clauses] == ["stdin:1", "stdin:3"]
+
+
+def test_cli_classify_stdin_and_folder(model, fake_encoder, folder, tmp_path, monkeypatch):
+    import nlp.classify
+    import nlp.embed
+    from nlp.cli import cli
+
+    monkeypatch.setattr(nlp.classify, "load_classifier", lambda settings, scheme=None: model)
+    monkeypatch.setattr(nlp.embed, "Encoder", lambda settings=None: fake_encoder)
+    runner = CliRunner()
+    res = runner.invoke(
+        cli,
+        ["classify", "--stdin-lines", "--json"],
+        input="We keep your data for five years after you close your account.\n",
+    )
+    assert res.exit_code == 0, res.output
+    row = json.loads(res.output.splitlines()[0])
+    assert set(row) == KEYS and "retention" in row["labels"]
+
+    out = tmp_path / "o.jsonl"
+    res = runner.invoke(cli, ["classify", str(folder), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert "3 policies classified" in res.output and "broken.pdf" in res.output
+    assert {r["policy"] for r in _rows(out)} == {"acme", "globex", "initech"}

@@ -1,0 +1,228 @@
+"""The clause classifier: estimator conventions, persistence without pickle, shipped model."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from nlp.classify import ClauseClassifier, MultiLabelLogit, label_clauses, tune_thresholds
+from nlp.errors import InputError, ModelError
+from nlp.routing import route_question
+from nlp.taxonomy import LABELS
+from nlp.types import Clause
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAIN = Path(__file__).parent / "data" / "classify" / "train.jsonl"
+GOLD = ROOT / "corpora" / "labels" / "seed_gold.jsonl"
+SHIPPED = ROOT / "models" / "policylens"
+
+
+def _train_set() -> tuple[list[str], np.ndarray]:
+    recs = [json.loads(line) for line in TRAIN.read_text().splitlines() if line.strip()]
+    texts = [r["text"] for r in recs]
+    Y = np.array([[int(n in r["labels"]) for n in LABELS] for r in recs], dtype=np.int8)
+    return texts, Y
+
+
+@pytest.fixture
+def small_model(fake_encoder) -> ClauseClassifier:
+    texts, Y = _train_set()
+    return ClauseClassifier(C=20.0, max_features=2000).fit(
+        texts, Y, embeddings=fake_encoder.encode(texts), embedding_model=fake_encoder.model_id
+    )
+
+
+@parametrize_with_checks([MultiLabelLogit()])
+def test_sklearn_conventions(estimator, check) -> None:
+    check(estimator)
+
+
+def test_fits_and_predicts_the_right_label(small_model, fake_encoder) -> None:
+    texts = [
+        "We keep your data for five years after you close your account.",
+        "We share your data with advertising partners.",
+    ]
+    labels = small_model.predict(texts, embeddings=fake_encoder.encode(texts))
+    assert "retention" in labels[0] and "sharing" in labels[1]
+
+
+def test_unknown_targets_neither_teach_nor_count() -> None:
+    X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+    Y = np.array([[0, -1], [0, -1], [0, -1], [1, 0], [1, 1], [1, 1]])
+    est = MultiLabelLogit(C=10.0).fit(X, Y)
+    # Label 1 was only known on the last three rows, where it rises with X.
+    assert est.predict_proba(np.array([[5.0]]))[0, 1] > 0.5
+    assert est.n_iter_[1] >= 1
+
+
+def test_round_trip_gives_identical_scores(small_model, fake_encoder, tmp_path) -> None:
+    texts = ["We collect your location.", "Cookies are small files.", "Write to us."]
+    emb = fake_encoder.encode(texts)
+    small_model.set_thresholds(np.linspace(0.2, 0.7, len(LABELS)))
+    small_model.save(tmp_path / "m", metadata={"note": "test"})
+    loaded = ClauseClassifier.load(tmp_path / "m")
+    np.testing.assert_array_equal(
+        loaded.predict_scores(texts, embeddings=emb),
+        small_model.predict_scores(texts, embeddings=emb),
+    )
+    assert loaded.predict(texts, embeddings=emb) == small_model.predict(texts, embeddings=emb)
+    np.testing.assert_allclose(loaded.thresholds_, small_model.thresholds_)
+    assert loaded.metadata_["note"] == "test"
+    assert loaded.get_params() == small_model.get_params()
+
+
+def test_loading_never_unpickles(small_model, tmp_path, monkeypatch) -> None:
+    small_model.save(tmp_path / "m")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("pickle used while loading a model")
+
+    monkeypatch.setattr(pickle, "load", forbidden)
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    real_load = np.load
+
+    def checked_load(*args, **kwargs):
+        assert kwargs.get("allow_pickle") is False
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(np, "load", checked_load)
+    assert ClauseClassifier.load(tmp_path / "m").labels_ == LABELS
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {"model.json", "weights.npz"}
+
+
+def test_missing_model_tells_how_to_get_one(tmp_path) -> None:
+    with pytest.raises(ModelError, match="policylens train"):
+        ClauseClassifier.load(tmp_path / "nothing")
+
+
+def test_wrong_embedding_width_is_refused(small_model) -> None:
+    with pytest.raises(ModelError, match="same encoder"):
+        small_model.predict(["x"], embeddings=np.zeros((1, 8)))
+    with pytest.raises(InputError, match="one embedding"):
+        small_model.predict(["x", "y"], embeddings=np.zeros((1, 384)))
+
+
+def test_every_clause_gets_at_least_one_label(small_model, fake_encoder) -> None:
+    texts = ["zzz qqq", "Lorem ipsum dolor."]
+    assert all(small_model.predict(texts, embeddings=fake_encoder.encode(texts)))
+
+
+def test_tune_thresholds_ignores_unknown_rows() -> None:
+    scores = np.array([[0.9], [0.8], [0.3], [0.2], [0.95]])
+    Y = np.array([[1], [1], [0], [0], [-1]])
+    t = tune_thresholds(scores, Y, min_positives=2)
+    assert 0.3 < t[0] <= 0.8
+
+
+def test_label_clauses_sets_labels(small_model, fake_encoder) -> None:
+    clauses = [
+        Clause(
+            "c1",
+            "p",
+            "v1",
+            ("Retention",),
+            0,
+            10,
+            "We keep your data for five years after you close your account.",
+        ),
+        Clause(
+            "c2", "p", "v1", ("Cookies",), 11, 20, "We use cookies to remember your preferences."
+        ),
+    ]
+    out = label_clauses(clauses, small_model, fake_encoder.encode([c.text for c in clauses]))
+    assert "retention" in out[0].labels and "cookies" in out[1].labels
+    assert out[0].text == clauses[0].text and clauses[0].labels == ()
+
+
+def test_routing_by_keywords_and_classifier(small_model, fake_encoder) -> None:
+    assert route_question("How long do you keep my data?")[0][0] == "retention"
+    assert route_question("Do you sell my data to advertisers?")[0][0] == "sharing"
+    q = "Can I opt out of marketing e-mails?"
+    routed = dict(route_question(q, classifier=small_model, embedding=fake_encoder.encode([q])[0]))
+    assert "rights" in routed
+    with pytest.raises(InputError):
+        route_question("   ")
+
+
+# -- the seed gold set -----------------------------------------------------------------------
+
+
+def _gold() -> list[dict]:
+    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+
+
+def test_gold_records_are_well_formed() -> None:
+    recs = _gold()
+    assert {r["version"] for r in recs} == {"2020-02-27", "2019-01-17"}
+    for r in recs:
+        assert set(r) >= {"clause_id", "version", "section", "text", "labels"}
+        assert r["labels"] and set(r["labels"]) <= set(LABELS)
+    # Same text, same labels: both versions were labelled consistently.
+    by_text: dict[str, list[str]] = {}
+    for r in recs:
+        assert by_text.setdefault(r["text"], r["labels"]) == r["labels"]
+
+
+def test_every_gold_id_exists_in_the_current_segmentation(seed_path) -> None:
+    from nlp.ingest import load_policy
+    from nlp.segment import segment_policy
+
+    clauses = segment_policy(load_policy(seed_path))
+    current = {c.id: c.text for c in clauses}
+    recs = _gold()
+    missing = [r["clause_id"] for r in recs if r["clause_id"] not in current]
+    assert not missing, f"{len(missing)} gold ids no longer produced by the segmenter"
+    assert all(current[r["clause_id"]] == r["text"] for r in recs)
+    assert len(recs) == len(clauses)
+
+
+SEED_CASES = [
+    (
+        "We will collect details of user activities, transactions and interactions on the Platform",
+        "collection",
+    ),
+    ("setting up / administering user accounts, including providing log-in IDs", "use"),
+    ("payment service providers who collect and process personal information", "sharing"),
+    (
+        "We retain your personal information as long as we have an ongoing legitimate business need",
+        "retention",
+    ),
+    (
+        "The right to access, correct, update or request deletion of your personal information.",
+        "rights",
+    ),
+    ("A cookie is a small amount of data that is sent to your browser", "cookies"),
+    ("We employ commercially reasonable security methods", "security"),
+    ("The Sites and their contents are not targeted to minors", "children"),
+    ("we may transfer your personal information to countries outside of the EEA", "international"),
+    ("We may update this Privacy Policy from time to time", "changes"),
+    ("please contact us at DataProtection@service.alibaba.com", "contact"),
+    ("All capitalized terms not defined in this document", "other"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHIPPED / "model.json").is_file(), reason="no shipped model")
+def test_shipped_model_labels_seed_clauses_like_a_human() -> None:
+    from nlp.config import EmbedSettings
+    from nlp.embed import Encoder
+
+    texts = {r["text"] for r in _gold()}
+    picked = []
+    for start, label in SEED_CASES:
+        text = next(t for t in texts if start in t)
+        picked.append((text, label))
+    clf = ClauseClassifier.load(SHIPPED)
+    emb = Encoder(EmbedSettings()).encode([t for t, _ in picked])
+    got = clf.predict([t for t, _ in picked], embeddings=emb)
+    wrong = [
+        (t[:60], want, have)
+        for (t, want), have in zip(picked, got, strict=True)
+        if want not in have
+    ]
+    assert not wrong
