@@ -62,11 +62,12 @@ def find_date(text: str) -> tuple[date, int, int] | None:
 def _to_date(g: dict[str, str | None]) -> date | None:
     try:
         year = int(g["year"] or 0)
-        if g.get("mon"):
-            month = _MONTHS[g["mon"][:3].lower()]
+        mon, num = g.get("mon"), g.get("num")
+        if mon:
+            month = _MONTHS[mon[:3].lower()]
             day = int(g.get("day") or 1)
-        elif g.get("num"):
-            month, day = int(g["num"]), int(g["day"] or 1)
+        elif num:
+            month, day = int(num), int(g["day"] or 1)
         else:
             a, b = int(g["a"] or 0), int(g["b"] or 0)
             # Day-first when the first number cannot be a month; else the US order.

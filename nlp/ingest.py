@@ -572,7 +572,8 @@ def _drop_chrome_containers(root: object) -> None:
     for tag in root.find_all(True):
         if tag.attrs is None or tag.name in ("main", "article", "body", "html"):
             continue
-        classes = tag.get("class") or []
+        raw = tag.get("class")
+        classes: list[str] = raw.split() if isinstance(raw, str) else list(raw or [])
         tokens = {t for c in classes for t in re.split(r"[-_\s]+", str(c).lower()) if t}
         tokens |= {str(c).lower() for c in classes}
         if tokens & _CHROME_CLASSES and len(tag.get_text(" ", strip=True)) < 0.3 * total:

@@ -488,3 +488,93 @@ def test_pdf_pages_are_rejoined_and_running_lines_dropped(tmp_path: Path) -> Non
         "3. CONTACT",
     ]
     assert header not in v.text and "1/3" not in v.text
+
+
+# --- HTML as found in the wild ----------------------------------------------------------------
+
+_BODY = (
+    "<p>We collect your e-mail address when you create an account with us.</p>"
+    "<p>We never sell your personal information to anyone.</p>"
+)
+
+
+def test_html_page_furniture_by_class_name_is_dropped() -> None:
+    html = (
+        '<div class="site-menu"><a>Home</a><a>Pricing</a></div>'
+        '<div class="breadcrumbs">Home &gt; Legal</div>'
+        f'<div class="content"><h1>Privacy Policy</h1>{_BODY}</div>'
+        '<div class="social-share">Share on X</div>'
+        '<div class="newsletter">Get our newsletter! Sign up now.</div>'
+    )
+    text = parse_policy(html, fmt="html", name="x").latest.text
+    assert text.startswith("We collect your e-mail address")
+    assert text.endswith("to anyone.")
+    for debris in ("Home", "Pricing", "Legal", "Share", "newsletter"):
+        assert debris not in text
+
+
+def test_html_line_breaks_and_pre_are_read_as_lines() -> None:
+    html = (
+        "<div><div class='title'>Privacy Policy</div>"
+        "<br><br>Last Updated: April 27, 2022"
+        "<br><br>1. WHAT WE COLLECT"
+        "<br><br>We collect your name and e-mail address when you sign up."
+        "<br><br>2. CONTACT<br>Write to privacy@example.com with any question.</div>"
+        "<pre>3. CHANGES\n\nWe may change this policy and will post the new version here.</pre>"
+    )
+    v = parse_policy(html, fmt="html", name="x").latest
+    assert v.label == "2022-04-27"
+    assert [v.text[s:e] for s, e, _ in v.headings] == [
+        "1. WHAT WE COLLECT",
+        "2. CONTACT",
+        "3. CHANGES",
+    ]
+    assert "We collect your name and e-mail address when you sign up." in v.text.split("\n")
+
+
+def test_html_bold_run_in_title_becomes_a_heading() -> None:
+    html = (
+        "<p>This policy explains how Example Ltd handles your personal information.</p>"
+        "<p><strong>Cookies</strong> We use cookies to keep you signed in to the website.</p>"
+        "<p><strong>Note:</strong> We never sell your personal information to anyone.</p>"
+    )
+    v = parse_policy(html, fmt="html", name="x").latest
+    assert [v.text[s:e] for s, e, _ in v.headings] == ["Cookies"]
+    assert "Note: We never sell" in v.text  # a run-in label ending in ":" stays in its paragraph
+
+
+def test_html_widgets_repeated_on_the_page_are_dropped() -> None:
+    widget = "<p>Download the App</p>"
+    html = (
+        widget + _BODY + widget + "<p>We keep logs for 30 days and then delete them.</p>" + widget
+    )
+    text = parse_policy(html, fmt="html", name="x").latest.text
+    assert "Download the App" not in text and "30 days" in text
+
+
+def test_html_trailing_chrome_is_dropped_but_contact_lines_stay() -> None:
+    html = _BODY + "<p>privacy@example.com</p><p>Report abuse</p><p>Terms|Privacy</p><p>Top</p>"
+    text = parse_policy(html, fmt="html", name="x").latest.text
+    assert text.endswith("privacy@example.com")
+
+
+# --- real pages (only where the shared datasets are present) ----------------------------------
+
+_DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
+_REAL = (
+    sorted((_DATASETS / "policond_apps_2024q4" / "apps" / "htmls").glob("1*/crawled.html"))[:8]
+    + sorted((_DATASETS / "opentermsarchive" / "contrib-versions").glob("A*/*.md"))[:8]
+)
+
+
+@pytest.mark.skipif(not _REAL, reason="shared datasets not present")
+@pytest.mark.parametrize("path", _REAL, ids=lambda p: p.parent.name)
+def test_real_pages_give_clean_text(path: Path) -> None:
+    try:
+        policy = load_policy(path)
+    except InputError:
+        pytest.skip("page holds no policy text")
+    for v in policy.versions:
+        assert not re.search(r"</?[a-zA-Z][^<>]*>|\]\(|\*\*|&[a-z]+;", v.text), path
+        assert "\n\n\n" not in v.text
+        assert all(0 <= s < e <= len(v.text) for s, e, _ in v.headings)
