@@ -20,11 +20,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +34,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.config import EmbedSettings, RetrievalSettings  # noqa: E402
+from nlp.config import DEFAULT_CORPUS, EmbedSettings, RetrievalSettings  # noqa: E402
 from nlp.embed import Encoder, clause_text_for_embedding  # noqa: E402
-from nlp.index import ClauseIndex  # noqa: E402
+from nlp.index import ClauseIndex, clause_text_for_bm25  # noqa: E402
 from nlp.types import Clause  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "policyqa" / "dev.json"
@@ -134,6 +136,81 @@ def synthetic_index(
     return ClauseIndex(out, vecs)
 
 
+def seed_cases(path: Path) -> list[tuple[str, str]]:
+    """(question, phrase the first citation must hold) from ``tests/test_seed_qa.py``'s CASES.
+
+    Read with ``ast`` (constants and module-level string names only) so the test module, its
+    imports and pytest are not needed.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: dict[str, object] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                try:
+                    value = eval(  # noqa: S307 - literals and known names only, no builtins
+                        compile(ast.Expression(node.value), str(path), "eval"),
+                        {"__builtins__": {}},
+                        dict(names),
+                    )
+                except Exception:  # noqa: BLE001 - not a literal assignment: skip it
+                    continue
+                names[target.id] = value
+    return [(c[0], c[2]) for c in names.get("CASES", [])]  # type: ignore[union-attr]
+
+
+def _heading_only(c: Clause) -> str:
+    heading = c.section[-1].rstrip(".:") if c.section and c.kind != "heading" else ""
+    return f"{heading}: {c.text}" if heading else c.text
+
+
+def _lead_in_tail(c: Clause, words: int = 10) -> str:
+    tail = " ".join(c.context.split()[-words:])
+    return clause_text_for_embedding(replace(c, context=tail)) if c.context else _heading_only(c)
+
+
+def seed_clause_text_table(encoder: Encoder, seed: Path, cases_file: Path) -> list[str]:
+    """Top-1/top-3 on the seed questions for a few choices of what is embedded and indexed."""
+    from nlp.ingest import load_policy
+    from nlp.segment import segment_policy
+
+    cases = seed_cases(cases_file)
+    policy = load_policy(seed)
+    clauses = [c for c in segment_policy(policy) if c.version == policy.latest.label]
+    qvecs = encoder.encode([q for q, _ in cases])
+    variants = {
+        "text": lambda c: c.text,
+        "heading + text": _heading_only,
+        "heading + last 10 words of lead-in + text": _lead_in_tail,
+        "heading + lead-in + text (default)": clause_text_for_embedding,
+    }
+    bm25_variants = {
+        "text + lead-in (default)": clause_text_for_bm25,
+        "heading + lead-in + text": clause_text_for_embedding,
+    }
+    import nlp.index as index_module
+
+    lines = ["| embedded text | BM25 text | top-1 | top-3 |", "|---|---|---:|---:|"]
+    saved = index_module.clause_text_for_bm25
+    try:
+        for dname, dfn in variants.items():
+            vecs = encoder.encode([dfn(c) for c in clauses])
+            for bname, bfn in bm25_variants.items():
+                index_module.clause_text_for_bm25 = bfn  # what ClauseIndex tokenizes
+                index = ClauseIndex(clauses, vecs)
+                t1 = t3 = 0
+                for (q, phrase), v in zip(cases, qvecs, strict=True):
+                    hits = index.search(q, top_k=3, query_vector=v)
+                    found = [phrase.lower() in h.clause.text.lower() for h in hits]
+                    t1 += bool(found and found[0])
+                    t3 += any(found)
+                lines.append(f"| {dname} | {bname} | {t1}/{len(cases)} | {t3}/{len(cases)} |")
+    finally:
+        index_module.clause_text_for_bm25 = saved
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="PolicyQA dev.json")
@@ -145,6 +222,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions (0: all)")
     ap.add_argument("--no-scale", action="store_true", help="skip the ~100k-clause timing")
+    ap.add_argument(
+        "--seed-questions",
+        type=Path,
+        default=ROOT / "tests" / "test_seed_qa.py",
+        help="file with CASES (question, verdict, phrase, heading) about the seed policy",
+    )
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -219,6 +302,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(f"| synthetic {len(big):,} clauses, no filter | {ms_all:.2f} |")
         print(f"\n(synthetic index built in {t_build:.1f} s: tokenizing + BM25 weights)")
+    if args.seed_questions.is_file():
+        print("\nSeed policy (latest version), questions of tests/test_seed_qa.py: is a clause")
+        print("holding the expected phrase first / in the top 3? (hybrid search)\n")
+        print("\n".join(seed_clause_text_table(encoder, DEFAULT_CORPUS, args.seed_questions)))
     print(
         "\nCommand: .venv/bin/python bench/bench_policyqa.py --data "
         f"{os.path.relpath(args.data, ROOT)}"

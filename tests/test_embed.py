@@ -152,6 +152,12 @@ def test_clause_text_carries_heading_and_list_lead_in():
         "We may transfer your personal information: to countries outside the EEA."
     )
     assert clause_text_for_embedding(_clause("We use cookies.")) == "We use cookies."
+    # Only the end of a very long lead-in is kept, so the clause's own words stay in the model's
+    # 256-word-piece window.
+    long = _clause("Partners.", context=" ".join(f"w{i}" for i in range(100)), kind="bullet")
+    assert (
+        clause_text_for_embedding(long) == " ".join(f"w{i}" for i in range(40, 100)) + " Partners."
+    )
     # A heading clause is not prefixed by itself.
     h = _clause("Cookies", section=("Cookies",), kind="heading")
     assert clause_text_for_embedding(h) == "Cookies"
