@@ -92,6 +92,12 @@ def evaluate(index: ClauseIndex, questions: list[dict], qvecs: np.ndarray) -> tu
     return top1 / n, top3 / n
 
 
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
 def random_baseline(clauses: list[Clause], questions: list[dict], k: int) -> float:
     """Expected share of questions with a gold paragraph in ``k`` paragraphs drawn at random."""
     sizes: dict[str, int] = {}
@@ -301,6 +307,10 @@ def main(argv: list[str] | None = None) -> None:
             f"| {ms_filter:.2f} |"
         )
         print(f"| synthetic {len(big):,} clauses, no filter | {ms_all:.2f} |")
+        extra = [replace(c, policy_id="added") for c in clauses[:300]]
+        t_add = timed(lambda: big.add(extra, rng.standard_normal((300, encoder.dim))))
+        t_remove = timed(lambda: big.remove("added"))
+        print(f"\n(add a 300-clause policy: {t_add:.2f} s, remove it: {t_remove:.2f} s)")
         print(f"\n(synthetic index built in {t_build:.1f} s: tokenizing + BM25 weights)")
     if args.seed_questions.is_file():
         print("\nSeed policy (latest version), questions of tests/test_seed_qa.py: is a clause")

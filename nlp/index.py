@@ -292,10 +292,15 @@ class ClauseIndex:
 
     # -- updates -------------------------------------------------------------------------------
 
-    def add(self, clauses: Sequence[Clause], embeddings: np.ndarray) -> None:
+    def add(
+        self, clauses: Sequence[Clause], embeddings: np.ndarray, *, replace: bool = False
+    ) -> None:
         """Add clauses with their known vectors (BM25 statistics are recomputed).
 
-        Only the new clauses are tokenized; searches running meanwhile see the old index.
+        With ``replace=True`` the clauses already indexed for the policies in ``clauses`` are
+        dropped in the same step, so a re-uploaded policy never disappears from searches running
+        meanwhile. Only the new clauses are tokenized; concurrent searches see the old index or
+        the new one, never a mix.
         """
         emb = self._check_embeddings(clauses, embeddings)
         with self._write_lock:
@@ -306,12 +311,20 @@ class ClauseIndex:
                     f"new vectors have {emb.shape[1]} dimensions, the index {old_dim}; "
                     "embed every policy with the same model"
                 )
+            old_clauses = list(old.clauses)
+            old_emb, old_tf = old.embeddings, old.tf
+            if replace:
+                gone = {c.policy_id for c in clauses}
+                keep = np.array([c.policy_id not in gone for c in old_clauses], dtype=bool)
+                if not keep.all():
+                    old_clauses = [c for c, k in zip(old_clauses, keep, strict=True) if k]
+                    old_emb, old_tf = old_emb[keep], old_tf[keep]
             vocab = dict(old.vocab)
             new_tf = _term_counts((clause_text_for_bm25(c) for c in clauses), vocab)
             width = max(len(vocab), 1)
-            tf = sp.vstack([_widen(old.tf, width), _widen(new_tf, width)], format="csr")
-            all_emb = np.vstack([old.embeddings, emb]) if old.embeddings.size else emb
-            self._state = self._make_state(list(old.clauses) + list(clauses), all_emb, tf, vocab)
+            tf = sp.vstack([_widen(old_tf, width), _widen(new_tf, width)], format="csr")
+            all_emb = np.vstack([old_emb, emb]) if old_emb.shape[0] else emb
+            self._state = self._make_state(old_clauses + list(clauses), all_emb, tf, vocab)
 
     def remove(self, policy_id: str, version: str | None = None) -> int:
         """Drop the clauses of ``policy_id`` (only of ``version`` when given); return how many."""

@@ -208,6 +208,12 @@ def test_add_and_remove_policies(fake_encoder, index):
     assert index.policy_ids == ["acme", "other"]
     assert index.search("fingerprints biometric", top_k=1)[0].clause.id == "x1"
     assert ids(index.search("sell", policy_id="acme", top_k=1)) == ["sell"]
+    # A re-uploaded policy replaces its clauses in one step.
+    revised = [clause("x3", "We now collect voice recordings.", policy="other")]
+    index.add(revised, fake_encoder.encode([c.text for c in revised]), replace=True)
+    assert [c.id for c in index.clauses if c.policy_id == "other"] == ["x3"]
+    assert len(index) == len(CORPUS) + 1
+    index.add(new, fake_encoder.encode([c.text for c in new]), replace=True)
     assert index.remove("other") == 2
     assert index.policy_ids == ["acme"]
     assert "x1" not in ids(index.search("fingerprints biometric", top_k=6))
