@@ -132,6 +132,14 @@ def find_policy_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
             out.setdefault(root.resolve(), slugify(root.stem))
         else:
             raise InputError(f"{root} does not exist; give policy files or folders")
+    # Files given one by one may share a name (".../12_App/crawled.html"): name those by their
+    # folder too, so that every policy keeps its own id.
+    seen: dict[str, int] = {}
+    for pid in out.values():
+        seen[pid] = seen.get(pid, 0) + 1
+    for path, pid in list(out.items()):
+        if seen[pid] > 1:
+            out[path] = slugify(f"{path.parent.name}/{path.stem}")
     return sorted(((p, pid) for p, pid in out.items()), key=lambda t: str(t[0]))
 
 

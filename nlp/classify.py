@@ -373,6 +373,16 @@ class ClauseClassifier(BaseEstimator):
             for c, row, srow in zip(clauses, pred, scores, strict=True)
         ]
 
+    def label_clauses(self, clauses: Sequence[Clause], encoder: Any) -> list[Clause]:
+        """Encode ``clauses`` with ``encoder`` and return them with ``labels`` set.
+
+        For callers that hold no embeddings yet; with embeddings at hand use the module-level
+        :func:`label_clauses`.
+        """
+        if not clauses:
+            return []
+        return label_clauses(clauses, self, encoder.encode([c.text for c in clauses]))
+
     def set_thresholds(self, thresholds: Sequence[float]) -> ClauseClassifier:
         """Replace the per-label thresholds (e.g. tuned on validation); returns ``self``."""
         check_is_fitted(self, "estimator_")

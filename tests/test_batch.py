@@ -148,3 +148,14 @@ def test_cli_classify_stdin_and_folder(model, fake_encoder, folder, tmp_path, mo
     assert res.exit_code == 0, res.output
     assert "3 policies classified" in res.output and "broken.pdf" in res.output
     assert {r["policy"] for r in _rows(out)} == {"acme", "globex", "initech"}
+
+
+def test_files_given_one_by_one_with_the_same_name_keep_apart(tmp_path) -> None:
+    files = []
+    for d in ("1_alpha", "2_beta"):
+        (tmp_path / d).mkdir()
+        f = tmp_path / d / "crawled.html"
+        f.write_text("<p>We collect data.</p>")
+        files.append(f)
+    ids = sorted(pid for _, pid in find_policy_files(files))
+    assert ids == ["1-alpha-crawled", "2-beta-crawled"]

@@ -226,3 +226,10 @@ def test_shipped_model_labels_seed_clauses_like_a_human() -> None:
         if want not in have
     ]
     assert not wrong
+
+
+def test_classifier_labels_clauses_with_an_encoder(small_model, fake_encoder) -> None:
+    c = Clause("c1", "p", "v1", (), 0, 10, "We use cookies to remember your preferences.")
+    (out,) = small_model.label_clauses([c], fake_encoder)
+    assert "cookies" in out.labels
+    assert small_model.label_clauses([], fake_encoder) == []
