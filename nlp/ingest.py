@@ -440,7 +440,9 @@ def _blocks_from_lines(text: str, *, markdown: bool) -> list[_Block]:
             body = m.group("text")
             ordered = bool(re.match(r"^(?:\d|\(|[a-z][.)])", marker))
             cleaned = _clean.clean_inline(body)
-            if ordered and _is_numbered_title(cleaned) and not _prev_is_ordered_item(blocks, para):
+            numbered_title = marker[0].isdigit() and _is_numbered_title(cleaned)
+            if numbered_title and not _prev_is_ordered_item(blocks, para):
+                # "1. Introduction" heads a section; "1. We collect ..." is a list item.
                 flush()
                 para.append(f"{marker} {body}")
                 para_raw.append(f"{marker} {body}")
@@ -1005,8 +1007,23 @@ def _strip_front_matter(chunk: list[_Block]) -> tuple[str, list[_Block]]:
         if b.kind in ("item", "row") and k >= first - 3 and kept:
             kept.append(b)
             continue
+        if _prose_like(b.text) and (b.kind == "item" or _clean.ends_terminal(b.text)):
+            kept.append(b)  # a short summary point or lead-in, not a menu entry or UI label
+            continue
+        nxt = chunk[k + 1]
+        if b.text.endswith(":") and nxt.kind == "item" and _prose_like(nxt.text):
+            kept.append(b)  # the lead-in of such points ("In short:")
+            continue
         # Anything else before the policy text is site navigation.
     return title, kept + chunk[first:]
+
+
+def _prose_like(text: str) -> bool:
+    """Running words rather than a menu label: 4+ words, mostly lower case after the first."""
+    ws = _clean.words(text)
+    if len(ws) < 4 or text.rstrip().endswith(("...", "…")) or _clean.is_breadcrumb(text):
+        return False
+    return sum(w[0].islower() for w in ws[1:]) >= 0.6 * (len(ws) - 1)
 
 
 def _remove_toc(blocks: list[_Block]) -> list[_Block]:
@@ -1183,9 +1200,12 @@ def heading_spans(text: str) -> tuple[tuple[int, int, int], ...]:
         alone = (k == 0 or not lines[k - 1][1].strip()) and (
             k + 1 == len(lines) or not lines[k + 1][1].strip()
         )
+        m = _SEG_ITEM.match(line)
         if "\t" in line:
             kind = "row"
-        elif _SEG_ITEM.match(line):
+        elif m and not (
+            alone and m.group("marker")[0].isdigit() and _is_numbered_title(line[m.end() :])
+        ):
             kind = "item"
         else:
             kind = "para" if alone else "item"

@@ -281,6 +281,20 @@ def test_single_version_date_phrasings(line: str, expected: date) -> None:
     assert v.label == expected.isoformat()
 
 
+def test_front_matter_menus_go_but_summary_points_stay() -> None:
+    text = (
+        "Home\n\nAbout Us\n\nBlog\n\nPrivacy Policy\n\nIn short:\n\n"
+        "- we collect your e-mail address\n- we never sell your data\n\n"
+        "We are Acme Ltd and this policy explains what we do with your data."
+    )
+    v = parse_policy(text, fmt="txt", name="Acme").latest
+    assert v.title == "Privacy Policy"
+    assert v.text == (
+        "In short:\n\n- we collect your e-mail address\n- we never sell your data\n\n"
+        "We are Acme Ltd and this policy explains what we do with your data."
+    )
+
+
 def test_undated_document_is_v1() -> None:
     p = parse_policy("We collect your e-mail address to send you receipts.", fmt="txt", name="x")
     assert [(v.label, v.effective_date) for v in p.versions] == [("v1", None)]

@@ -272,6 +272,20 @@ def test_version_without_recorded_headings_still_gets_sections() -> None:
     assert clauses[3].context == "We use these cookies: session cookies;"
 
 
+def test_fallback_finds_numbered_headings_but_keeps_numbered_items() -> None:
+    text = (
+        "1. INTRODUCTION\n\nThis policy explains what we do with your data.\n\n"
+        "2. Sharing\n\nWe share data with:\n\n1. our payment processor;\n2. the tax office."
+    )
+    clauses = segment_version("x", PolicyVersion(label="v1", text=text))
+    assert [(c.section, c.kind, c.text) for c in clauses] == [
+        (("1. INTRODUCTION",), "sentence", "This policy explains what we do with your data."),
+        (("2. Sharing",), "sentence", "We share data with:"),
+        (("2. Sharing",), "bullet", "our payment processor;"),
+        (("2. Sharing",), "bullet", "the tax office."),
+    ]
+
+
 def test_identical_sentences_get_distinct_ids() -> None:
     text = "Cookies\n\nWe may change this.\n\nSharing\n\nWe may change this. We may change this."
     clauses = segment_version("x", PolicyVersion(label="v1", text=text))
