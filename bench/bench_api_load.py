@@ -7,18 +7,20 @@ Usage::
 Starts ``policylens serve`` (one uvicorn worker, a fresh SQLite file in a temp folder, an API key)
 on a free loopback port and waits for ``/readyz``. Then, per phase, ``--clients`` threads (one
 keep-alive ``httpx.Client`` each) work through a fixed list of requests — ``--questions``
-``POST /v1/ask`` about the seed policy and about already uploaded ones, and ``--uploads``
-``POST /v1/policies`` of distinct synthetic policies, shuffled together:
+``POST /v1/ask`` about the bundled seed policy and ``--uploads`` ``POST /v1/policies`` of distinct
+synthetic policies, shuffled together:
 
 * ``warm``: questions drawn from a small fixed set, so after the first round the server's query
   vector cache answers (cache hits);
 * ``distinct``: every question is new (cache misses), the honest worst case for the encoder.
 
 Reported per phase: requests/s, questions/s, p50/p95 latency of asks and uploads, failed requests
-(anything but 200/201), and whether every upload is listed afterwards and answers a question about
-its own text. As a baseline measured in the same run, the same distinct questions are answered
-in-process (``PolicyLens.ask`` in a loop, no HTTP, one thread). This is a report, not a test: the
-machine is shared and noisy.
+(anything but 200/201); then whether every upload is listed afterwards and answers a question about
+its own text. Measured in the same run, to show where the time goes: ``GET /healthz`` requests/s
+(the HTTP stack and the clients alone) and, in-process with no HTTP, the cost per question of the
+model (alone and in batches of 8), of search + answer, and of a whole ``PolicyLens.ask`` (the
+baseline). This is a report, not a test: the machine is shared and noisy (the load average is
+printed).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import json
 import os
 import random
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,8 +58,12 @@ WARM = ["Is my data sent to China?", "How long do you keep my data?",
         "Do you collect my location?", "How do I contact the data protection officer?"]
 
 
+LEADS = ["", "Tell me: ", "Quick question. ", "I am worried. ", "As a customer, "]
+
+
 def distinct_questions() -> list[str]:
-    qs = [a.format(d=d, w=w) for a in ASKS for d in DATA for w in WHO]
+    """About 2,900 different questions (each one is a query-vector cache miss the first time)."""
+    qs = [lead + a.format(d=d, w=w) for lead in LEADS for a in ASKS for d in DATA for w in WHO]
     qs = list(dict.fromkeys(qs))
     random.Random(0).shuffle(qs)
     return qs
@@ -193,25 +200,70 @@ def check_uploads(base: str, uploads: dict[str, str], ids: list[str]) -> dict:
     return {"uploaded": len(ids), "missing": missing, "without_citation": unanswered}
 
 
-def baseline_in_process(questions: list[str]) -> dict:
-    """The same kind of questions answered by ``PolicyLens.ask`` in-process, one at a time."""
+def where_time_goes(questions: list[str]) -> dict:
+    """In-process costs per question (one torch thread, as the server runs), no HTTP.
+
+    ``encode_single_ms``: one question through the model; ``encode_batched8_ms``: per question in
+    batches of 8 (what the server's batching achieves under load); ``search_answer_ms``: retrieval
+    and answer with the question vector already cached; ``ask_miss_ms``: a whole ``PolicyLens.ask``
+    of a new question, one at a time (the in-process baseline).
+    """
     import torch
 
     from nlp import PolicyLens
 
-    torch.set_num_threads(1)  # as the server runs
+    torch.set_num_threads(1)
     lens = PolicyLens()
     lens.ask("warm up")
-    t0 = time.perf_counter()
+    enc = lens.encoder
+    qs = questions[:64]
+
+    def per_q(fn, items) -> float:
+        t0 = time.perf_counter()
+        for x in items:
+            fn(x)
+        return round(1000 * (time.perf_counter() - t0) / len(qs), 2)
+
+    single = per_q(lambda q: enc.encode([q + " ?"], use_cache=False), qs)
+    batched = per_q(lambda i: enc.encode([q + " ?!" for q in qs[i:i + 8]], use_cache=False),
+                    range(0, len(qs), 8))
     times = []
-    for q in questions:
+    for q in qs:
         t = time.perf_counter()
         lens.ask(q)
         times.append(time.perf_counter() - t)
-    wall = time.perf_counter() - t0
-    return {"questions": len(questions), "questions_per_s": round(len(questions) / wall, 1),
-            "ask_p50_ms": round(1000 * pct(times, 0.5), 1),
-            "ask_p95_ms": round(1000 * pct(times, 0.95), 1)}
+    hit = per_q(lens.ask, qs)  # the encoder's in-memory LRU now holds these vectors
+    return {
+        "questions": len(qs),
+        "encode_single_ms": single,
+        "encode_batched8_ms": batched,
+        "search_answer_ms": hit,
+        "ask_miss_ms": round(1000 * statistics.mean(times), 2),
+        "ask_miss_per_s": round(len(times) / sum(times), 1),
+    }
+
+
+def http_floor(base: str, clients: int, n: int = 1000) -> float:
+    """Requests/s of ``GET /healthz``: the HTTP stack alone, clients on the same cores."""
+    lock = threading.Lock()
+    left = [n]
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            while True:
+                with lock:
+                    if left[0] <= 0:
+                        return
+                    left[0] -= 1
+                client.get("/healthz")
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return round(n / (time.perf_counter() - t0), 1)
 
 
 def main() -> None:
@@ -219,7 +271,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--questions", type=int, default=400, help="Questions per phase.")
     ap.add_argument("--uploads", type=int, default=10, help="Uploads per phase.")
-    ap.add_argument("--baseline", type=int, default=100, help="In-process questions (0: skip).")
+    ap.add_argument("--no-breakdown", action="store_true", help="Skip the in-process costs.")
     ap.add_argument("--json", action="store_true", help="Print one JSON object only.")
     args = ap.parse_args()
 
@@ -234,6 +286,7 @@ def main() -> None:
         uploads: dict[str, str] = {}
         all_ids: list[str] = []
         try:
+            report["healthz_per_s"] = http_floor(base, args.clients)
             fresh = iter(distinct)
             for phase in ("warm", "distinct"):
                 if phase == "warm":
@@ -262,14 +315,10 @@ def main() -> None:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    if args.baseline:
-        report["in_process_baseline"] = baseline_in_process(
-            distinct[-args.baseline:]  # not asked over HTTP: cache misses here too
-        )
-        d = report["distinct"]["questions_per_s"]
-        report["http_vs_in_process_distinct"] = round(
-            d / report["in_process_baseline"]["questions_per_s"], 2
-        )
+    if not args.no_breakdown:
+        # Questions never sent over HTTP, so these are cache misses too.
+        report["in_process"] = where_time_goes(distinct[-64:])
+    report["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=None if args.json else 1))
 
 

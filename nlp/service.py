@@ -512,13 +512,21 @@ class BatchingEncoder:
     ``encode`` (clauses) passes straight through to the wrapped encoder.
     """
 
-    def __init__(self, encoder: Any, *, max_batch: int = 64, cache_size: int = 1024) -> None:
+    def __init__(
+        self,
+        encoder: Any,
+        *,
+        max_batch: int = 64,
+        cache_size: int = 1024,
+        concurrency: int = 1,
+    ) -> None:
         self.encoder = encoder
         self.max_batch = max_batch
+        self.concurrency = concurrency
         self.cache_size = cache_size
         self._cv = threading.Condition()
         self._pending: list[tuple[str, Future[np.ndarray]]] = []
-        self._busy = False
+        self._active = 0  # batches being encoded right now
         self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self.stats = {"queries": 0, "cache_hits": 0, "batches": 0, "encoded": 0}
         try:
@@ -553,18 +561,23 @@ class BatchingEncoder:
             self._pending.append((text, fut))
         while True:
             with self._cv:
-                while self._busy and not fut.done():
+                while self._active >= self.concurrency and not fut.done():
                     self._cv.wait()
                 if fut.done():
                     break
-                self._busy = True
+                if not self._pending:
+                    # Another leader took our question into its batch: wait for that batch.
+                    while not fut.done():
+                        self._cv.wait()
+                    break
+                self._active += 1
                 batch = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
             try:
                 self._encode_batch(batch)
             finally:
                 with self._cv:
-                    self._busy = False
+                    self._active -= 1
                     self._cv.notify_all()
         vec = fut.result()
         if not normalize:
