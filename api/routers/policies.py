@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
@@ -11,7 +11,9 @@ from api.schemas import ClauseOut, ClausePage, ErrorResponse, PolicyCreate, Poli
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
-_NOT_FOUND = {404: {"model": ErrorResponse, "description": "No policy with this id."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "No policy with this id."}
+}
 _UPLOAD_BODY = {
     "required": True,
     "content": {
