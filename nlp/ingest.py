@@ -530,13 +530,11 @@ def _blocks_from_html(text: str) -> list[_Block]:
     for tag in soup.find_all(True):
         if tag.attrs is None:  # already removed with an ancestor
             continue
-        style = str(tag.get("style", "")).replace(" ", "").lower()
-        if (
-            tag.has_attr("hidden")
-            or str(tag.get("aria-hidden", "")).lower() == "true"
-            or "display:none" in style
-            or "visibility:hidden" in style
-            or str(tag.get("role", "")).lower() in _DROP_ROLES
+        # Hidden elements are kept: collapsed accordion panels hold policy text. Only decorative
+        # hidden bits (icons, screen-reader duplicates) and navigation roles go.
+        hidden = str(tag.get("aria-hidden", "")).lower() == "true" or tag.has_attr("hidden")
+        if str(tag.get("role", "")).lower() in _DROP_ROLES or (
+            hidden and len(tag.get_text(" ", strip=True)) < 40
         ):
             tag.decompose()
     for br in soup.find_all("br"):
@@ -566,7 +564,7 @@ _CHROME_CLASSES = frozenset(
 
 
 def _drop_chrome_containers(root: object) -> None:
-    """Remove elements whose class names mark page furniture, unless they hold most of the text."""
+    """Remove elements whose class names or id mark page furniture, unless they hold much text."""
     from bs4 import Tag
 
     assert isinstance(root, Tag)
@@ -576,6 +574,8 @@ def _drop_chrome_containers(root: object) -> None:
             continue
         raw = tag.get("class")
         classes: list[str] = raw.split() if isinstance(raw, str) else list(raw or [])
+        if tag.get("id"):
+            classes.append(str(tag.get("id")))
         tokens = {t for c in classes for t in re.split(r"[-_\s]+", str(c).lower()) if t}
         tokens |= {str(c).lower() for c in classes}
         if tokens & _CHROME_CLASSES and len(tag.get_text(" ", strip=True)) < 0.3 * total:

@@ -527,6 +527,17 @@ def test_html_page_furniture_by_class_name_is_dropped() -> None:
         assert debris not in text
 
 
+def test_html_collapsed_accordion_panels_are_kept() -> None:
+    html = (
+        "<p>This notice explains how Example Ltd handles your personal information.</p>"
+        '<div class="accordion"><div class="toggle-header"><strong>WHO WE ARE</strong></div>'
+        '<div class="toggle-content" style="display: none;"><p>Example Ltd is the controller '
+        "of your personal information and is based in Dublin.</p></div></div>"
+    )
+    text = parse_policy(html, fmt="html", name="x").latest.text
+    assert "Example Ltd is the controller of your personal information" in text
+
+
 def test_html_line_breaks_and_pre_are_read_as_lines() -> None:
     html = (
         "<div><div class='title'>Privacy Policy</div>"
