@@ -173,3 +173,30 @@ def test_real_model_offline_and_cached(tmp_path):
     again = Encoder(EmbedSettings(cache_dir=tmp_path))
     np.testing.assert_allclose(again.encode(["We sell your personal data."])[0], vecs[0], atol=1e-6)
     assert again._model is None  # served from the cache without loading the model
+
+
+def test_two_connections_share_one_cache_file(tmp_path):
+    # Two processes each hold their own connection; WAL lets them read and write side by side.
+    from nlp.embed import EmbeddingCache
+
+    db = tmp_path / "m.sqlite3"
+    a, b = EmbeddingCache(db, 4), EmbeddingCache(db, 4)
+    v = np.arange(4, dtype=np.float32)
+    a.put_many([("h1", v)])
+    b.put_many([("h1", v + 1), ("h2", v + 2)])  # h1 keeps its first vector
+    np.testing.assert_array_equal(b.get_many(["h1", "h2", "h3"])["h1"], v)
+    assert sorted(a.get_many(["h1", "h2", "h3"])) == ["h1", "h2"]
+    assert len(a) == 2
+    a.close()
+    b.close()
+
+
+def test_many_hashes_are_fetched_in_batches(tmp_path):
+    from nlp.embed import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path / "m.sqlite3", 2)
+    items = [(text_hash(str(i)), np.array([i, -i], dtype=np.float32)) for i in range(5000)]
+    cache.put_many(items)
+    got = cache.get_many([h for h, _ in items] + ["missing"])
+    assert len(got) == 5000
+    np.testing.assert_array_equal(got[text_hash("4321")], [4321, -4321])
