@@ -262,7 +262,9 @@ def _pdf_text(data: bytes, label: str) -> str:
         raise InputError(
             f"no text in {label!r}: the PDF has no text layer (a scan?); run OCR on it first"
         )
-    return "\n\n".join(_drop_running_lines(pages))
+    text = "\n\n".join(_drop_running_lines(pages))
+    # Words hyphenated at a line end ("provi-\nding") are rejoined.
+    return re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", text)
 
 
 def _drop_running_lines(pages: list[str]) -> list[str]:
@@ -365,7 +367,17 @@ def _blocks_from_lines(text: str, *, markdown: bool) -> list[_Block]:
                 or _clean.starts_lower(line)
                 or (_URL_START.match(line.strip()) and not _clean.ends_terminal(prev))
             )
-            if not wrapped or _clean.debris_reason(prev) or _clean.debris_reason(line):
+            # A short title-like line after a finished sentence starts a new block ("Sharing").
+            title_after_sentence = (
+                not markdown and _clean.ends_sentence(prev) and _heading_shape(line)
+                and len(line) < 60 and not _clean.starts_lower(line)
+            )  # fmt: skip
+            if (
+                not wrapped
+                or title_after_sentence
+                or _clean.debris_reason(prev)
+                or _clean.debris_reason(line)
+            ):
                 flush()
         para.append(line.strip())
         para_raw.append(line.strip())

@@ -475,6 +475,29 @@ def _pdf(pages: list[list[str]]) -> bytes:
     return bytes(out)
 
 
+def test_pdf_without_blank_lines_is_reflowed() -> None:
+    page = [
+        "Privacy Policy", "Last updated: May 4, 2021", "1. DATA WE COLLECT",
+        "We collect your name and your e-mail address when you create an account with",
+        "us and when you contact our support team by e-mail, chat or telephone line.",
+        "Cookies", "We use cookies to keep you signed in and to remember your choices and",
+        "preferences. We also collect:", "- your device model;", "- your IP address.",
+        "2. SHARING", "We share data with our hosting provider and nobody else unless the law",
+        "requires it. We keep support requests for two years so that we can answer fol-",
+        "low-up questions about the same problem.",
+    ]  # fmt: skip
+    v = parse_policy(_pdf([page]), fmt="pdf", name="acme").latest
+    assert v.label == "2021-05-04" and v.title == "Privacy Policy"
+    assert [(v.text[s:e], lvl) for s, e, lvl in v.headings] == [
+        ("1. DATA WE COLLECT", 1),
+        ("Cookies", 2),
+        ("2. SHARING", 1),
+    ]
+    assert "create an account with us and when you contact" in v.text
+    assert "so that we can answer follow-up questions" in v.text
+    assert "\n- your device model;\n- your IP address." in v.text
+
+
 def test_pdf_pages_are_rejoined_and_running_lines_dropped(tmp_path: Path) -> None:
     header = "Acme Corp - Privacy Policy"
     pages = [
