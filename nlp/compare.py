@@ -714,15 +714,17 @@ def compare_policies(
     old_version: str | None = None,
     new_version: str | None = None,
     settings: CompareSettings | None = None,
+    classifier: Any | None = None,
 ) -> Comparison:
     """Compare two policies loaded in a ``PolicyLens`` (or two versions of one).
 
     With ``new_policy`` ``None`` the two versions are of ``old_policy``: by default its second
     most recent (old) and most recent (new) ones. Otherwise each side defaults to its latest
-    version.
+    version. With ``classifier`` (a fitted ``ClauseClassifier``), clauses that carry no labels
+    yet are labelled first, so the report is per category.
 
     >>> lens = PolicyLens(); lens.load("corpora/000_ce4448d9c54926ad.txt")   # doctest: +SKIP
-    >>> compare_policies(lens, "000_ce4448d9c54926ad").old_version            # doctest: +SKIP
+    >>> compare_policies(lens, "000-ce4448d9c54926ad").old_version            # doctest: +SKIP
     '2019-01-17'
     """
     settings = settings or getattr(getattr(lens, "settings", None), "compare", None)
@@ -738,7 +740,27 @@ def compare_policies(
         new_policy = old_policy
     old = lens.clauses(old_policy, old_version)
     new = lens.clauses(new_policy, new_version)
+    if classifier is not None:
+        old, new = (
+            _with_labels(old, classifier, lens.encoder),
+            _with_labels(new, classifier, lens.encoder),
+        )
     return compare_versions(old, new, lens.encoder, settings)
+
+
+def _with_labels(clauses: list[Clause], classifier: Any, encoder: Any) -> list[Clause]:
+    """Label the clauses that have no labels yet (their embeddings come from the encoder cache)."""
+    todo = [i for i, c in enumerate(clauses) if not c.labels]
+    if not todo:
+        return clauses
+    from nlp.classify import label_clauses
+
+    emb = encoder.encode([clauses[i].text for i in todo])
+    labelled = label_clauses([clauses[i] for i in todo], classifier, emb)
+    out = list(clauses)
+    for i, c in zip(todo, labelled, strict=True):
+        out[i] = c
+    return out
 
 
 def compare_files(
@@ -749,12 +771,15 @@ def compare_files(
     old_version: str | None = None,
     new_version: str | None = None,
     settings: Any | None = None,
+    classify: bool = True,
 ) -> Comparison:
     """Load one or two policy files and compare them (the ``policylens compare`` command).
 
     With one file, its two most recent versions are compared (older -> newer); with two, the
     latest version of ``old_path`` against the latest of ``new_path`` (unless versions are named).
     ``settings`` is the one ``Settings`` object; ``lens`` an existing ``PolicyLens`` to load into.
+    With ``classify`` (default), clauses are labelled by the shipped clause classifier when one is
+    installed (``Settings.classify.model_dir``); without one, categories read "unlabelled".
 
     >>> cmp = compare_files("corpora/000_ce4448d9c54926ad.txt")   # doctest: +SKIP
     >>> (cmp.old_version, cmp.new_version)                         # doctest: +SKIP
@@ -764,11 +789,31 @@ def compare_files(
         from nlp.pipeline import PolicyLens
 
         lens = PolicyLens(settings)
+    classifier = _shipped_classifier(lens) if classify else None
     if new_path is None:
         a = lens.load(old_path)
-        return compare_policies(lens, a.id, old_version=old_version, new_version=new_version)
+        return compare_policies(
+            lens, a.id, old_version=old_version, new_version=new_version, classifier=classifier
+        )
     a = lens.load(old_path)
     b = lens.load(new_path)
     if a.id == b.id and Path(old_path).resolve() != Path(new_path).resolve():
         b = lens.load(new_path, policy_id=f"{b.id}-2")
-    return compare_policies(lens, a.id, b.id, old_version=old_version, new_version=new_version)
+    return compare_policies(
+        lens,
+        a.id,
+        b.id,
+        old_version=old_version,
+        new_version=new_version,
+        classifier=classifier,
+    )
+
+
+def _shipped_classifier(lens: Any) -> Any | None:
+    """The installed clause classifier, or ``None`` when there is none (labels are optional)."""
+    settings = getattr(getattr(lens, "settings", None), "classify", None)
+    if settings is None or not Path(settings.model_dir).exists():
+        return None
+    from nlp.classify import load_classifier
+
+    return load_classifier(settings)

@@ -144,16 +144,16 @@ class Corpus:
 
         Raises ``ModelError`` when no classifier is given and none is shipped.
         """
-        from nlp.classify import ClauseClassifier, label_clauses
+        from nlp.classify import label_clauses, load_classifier
 
         if classifier is None:
-            model_dir = self.lens.settings.classify.model_dir
-            if not Path(model_dir).exists():
+            settings = self.lens.settings.classify
+            if not Path(settings.model_dir).exists():
                 raise ModelError(
-                    f"no clause classifier at {model_dir}; train one (see docs) or pass "
-                    "classifier=ClauseClassifier.load(path)"
+                    f"no clause classifier at {settings.model_dir}; train one "
+                    "(policylens train) or pass classifier=ClauseClassifier.load(path)"
                 )
-            classifier = ClauseClassifier.load(model_dir)
+            classifier = load_classifier(settings)
         for p in self.policies:
             clauses = self.clauses(p.id, version=None)
             if not clauses:

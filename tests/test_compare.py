@@ -280,3 +280,16 @@ def test_cli_compare_seed_json_and_text(seed_path, tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert "ADDED" in res.output and "F. MINORS" in res.output
     assert "{+and to improve our marketing efforts.+}" in res.output
+
+
+@pytest.mark.slow
+def test_seed_changes_are_reported_per_category(seed_comparison):
+    from nlp.config import ClassifySettings
+
+    if not ClassifySettings().model_dir.exists():
+        pytest.skip("no shipped clause classifier in models/: clauses are unlabelled")
+    counts = seed_comparison.counts_frame(substantive_only=True)
+    # The new sections land in their categories: minors -> children, security measures -> security.
+    assert counts.loc["children", "added"] == 2
+    assert counts.loc["security", "added"] >= 6
+    assert "unlabelled" not in counts.index
