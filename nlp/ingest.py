@@ -536,6 +536,11 @@ def _blocks_from_html(text: str) -> list[_Block]:
 
     soup = BeautifulSoup(text, "lxml")
     for tag in soup.find_all(_DROP_TAGS):
+        if tag.attrs is None:  # already removed with an ancestor
+            continue
+        # The <header>/<footer> of an article holds its title and "Last updated" line.
+        if tag.name in ("header", "footer") and tag.find_parent(["article", "main"]):
+            continue
         tag.decompose()
     for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
         c.extract()

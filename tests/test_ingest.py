@@ -550,6 +550,17 @@ def test_html_page_furniture_by_class_name_is_dropped() -> None:
         assert debris not in text
 
 
+def test_html_article_header_keeps_title_and_date() -> None:
+    html = (
+        "<header><a href='/'>Home</a> <a href='/blog'>Blog</a></header>"
+        "<article><header><h1>Privacy Notice</h1><p>Last updated: 2 May 2024</p></header>"
+        f"{_BODY}</article><footer>Site footer</footer>"
+    )
+    v = parse_policy(html, fmt="html", name="x").latest
+    assert (v.title, v.label) == ("Privacy Notice", "2024-05-02")
+    assert "Home" not in v.text and "Site footer" not in v.text
+
+
 def test_html_collapsed_accordion_panels_are_kept() -> None:
     html = (
         "<p>This notice explains how Example Ltd handles your personal information.</p>"
