@@ -69,6 +69,8 @@ ChangeKind = Literal["added", "removed", "changed", "cosmetic", "unchanged"]
 CHANGE_KINDS: tuple[ChangeKind, ...] = ("added", "removed", "changed", "cosmetic", "unchanged")
 SUBSTANTIVE: frozenset[str] = frozenset({"added", "removed", "changed"})
 UNLABELLED = "unlabelled"
+# Nearest clauses (by embedding) for which the word-level similarity is computed.
+_CANDIDATES = 12
 
 DiffOp = Literal["equal", "delete", "insert"]
 
@@ -83,8 +85,9 @@ _PAGE_COUNTER = re.compile(
     r"\b(?:page\s+)?\d{1,4}\s*(?:/|of)\s*\d{1,4}\b(?=\s*$)|\bpage\s+\d{1,4}\b", re.I
 )
 # A cross-reference names a section by letter or number; renumbering is form, not substance.
+# Articles are left alone: "Article 6(1)(a)" becoming "(f)" of the GDPR changes the legal basis.
 _XREF = re.compile(
-    r"\b((?i:sections?|paragraphs?|clauses?|parts?|articles?|chapters?))\s*[\"'“”‘’*_(]*"
+    r"\b((?i:sections?|paragraphs?|clauses?|parts?))\s*[\"'“”‘’*_(]*"
     r"(?:[A-Z]|[IVXLC]{1,6}|\d{1,3}(?:\.\d{1,3})*)\b\.?(?:[)\"'“”‘’*_]*)"
 )
 _ENUMERATOR = re.compile(
@@ -674,21 +677,33 @@ def _match_rest(
     texts = [old.clauses[i].text for i in rest_old] + [new.clauses[j].text for j in rest_new]
     vecs = np.asarray(encoder.encode(texts, normalize=True), dtype=np.float32)
     emb = vecs[: len(rest_old)] @ vecs[len(rest_old) :].T
+    # The word-level ratio is quadratic per pair: compute it only for each clause's nearest
+    # candidates by embedding (both directions), which is where any real pair lies.
+    plausible = emb >= s.min_embedding_similarity
+    k = _CANDIDATES
+    if emb.shape[1] > k:
+        top = np.argpartition(-emb, k - 1, axis=1)[:, :k]
+        rows_mask = np.zeros_like(plausible)
+        np.put_along_axis(rows_mask, top, True, axis=1)
+    else:
+        rows_mask = np.ones_like(plausible)
+    if emb.shape[0] > k:
+        top = np.argpartition(-emb, k - 1, axis=0)[:k, :]
+        cols_mask = np.zeros_like(plausible)
+        np.put_along_axis(cols_mask, top, True, axis=0)
+    else:
+        cols_mask = np.ones_like(plausible)
     text = np.zeros_like(emb)
-    for a, i in enumerate(rest_old):
-        wi = old.words[i]
-        for b, j in enumerate(rest_new):
-            # Only pairs the embedding finds plausible are worth the quadratic difflib ratio.
-            if emb[a, b] >= s.min_embedding_similarity:
-                text[a, b] = _ratio(wi, new.words[j])
+    for a, b in zip(*np.nonzero(plausible & (rows_mask | cols_mask)), strict=True):
+        text[a, b] = _ratio(old.words[rest_old[a]], new.words[rest_new[b]])
     score = s.embedding_weight * emb + (1.0 - s.embedding_weight) * text
-    bonus = np.zeros_like(score)
-    for a, i in enumerate(rest_old):
-        for b, j in enumerate(rest_new):
-            if old_hunk[i] == new_hunk[j]:
-                bonus[a, b] += s.same_hunk_bonus
-            if old.sections[i] and old.sections[i] == new.sections[j]:
-                bonus[a, b] += s.same_section_bonus
+    hunk_o = np.array([old_hunk[i] for i in rest_old])[:, None]
+    hunk_n = np.array([new_hunk[j] for j in rest_new])[None, :]
+    section_ids: dict[tuple[str, ...], int] = {(): -1}
+    sec_o = np.array([section_ids.setdefault(old.sections[i], len(section_ids)) for i in rest_old])
+    sec_n = np.array([section_ids.setdefault(new.sections[j], len(section_ids)) for j in rest_new])
+    same_section = (sec_o[:, None] == sec_n[None, :]) & (sec_o[:, None] >= 0)
+    bonus = s.same_hunk_bonus * (hunk_o == hunk_n) + s.same_section_bonus * same_section
     total = score + bonus
     rows, cols = linear_sum_assignment(-total)
     out: dict[int, tuple[int, float, float, float]] = {}

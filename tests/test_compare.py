@@ -293,3 +293,22 @@ def test_seed_changes_are_reported_per_category(seed_comparison):
     assert counts.loc["children", "added"] == 2
     assert counts.loc["security", "added"] >= 6
     assert "unlabelled" not in counts.index
+
+
+def test_article_numbers_are_substance_not_form(fake_encoder):
+    old = _clauses("v1", [("", "We rely on Article 6(1)(a) GDPR, your consent.")])
+    new = _clauses("v2", [("", "We rely on Article 6(1)(f) GDPR, your consent.")])
+    assert [c.kind for c in compare_versions(old, new, fake_encoder).changes] == ["changed"]
+
+
+def test_many_reworded_clauses_pair_with_their_own_version(fake_encoder):
+    # More left-over clauses than the candidate shortlist: each reworded clause must still find
+    # its counterpart, in shuffled order, with no anchors to help.
+    topics = [f"topic{i} alpha{i} beta{i} gamma{i} delta{i}" for i in range(30)]
+    old = _clauses("v1", [("", f"We process {t} for you.") for t in topics])
+    new = _clauses("v2", [("", f"We now process {t} for partners.") for t in reversed(topics)])
+    cmp = compare_versions(old, new, fake_encoder)
+    changed = cmp.of_kind("changed")
+    assert len(changed) == 30
+    for ch in changed:
+        assert ch.old.text.split()[2] == ch.new.text.split()[3]
