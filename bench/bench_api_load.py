@@ -69,10 +69,13 @@ def distinct_questions() -> list[str]:
     return qs
 
 
+RUN = time.time_ns()  # synthetic uploads differ from run to run: none is in the vector cache
+
+
 def synthetic_policy(i: int, tag: str) -> tuple[str, str, str]:
     """A small policy with a unique company name and one clause to ask about."""
-    rng = random.Random(f"{tag}-{i}")
-    company = f"Bench {tag.title()} Co {i}"
+    rng = random.Random(f"{tag}-{i}-{RUN}")
+    company = f"Bench {tag.title()} Co {i} {RUN % 100_000}"
     days = rng.choice([7, 14, 30, 60, 90, 180, 365])
     recipient = rng.choice(WHO)
     data = rng.sample(DATA, 4)
@@ -80,18 +83,18 @@ def synthetic_policy(i: int, tag: str) -> tuple[str, str, str]:
         f"{company} Privacy Policy",
         "Last updated: March 3, 2024",
         "Information we collect",
-        f"We collect your {data[0]} and your {data[1]} when you create an account.",
-        f"We collect your {data[2]} when you contact our support team.",
+        f"{company} collects your {data[0]} and your {data[1]} when you create an account.",
+        f"{company} collects your {data[2]} when you contact our support team.",
         "How we use information",
-        f"We use your {data[0]} to send you receipts and service messages.",
-        f"We use your {data[3]} to detect fraud and keep the service secure.",
+        f"{company} uses your {data[0]} to send you receipts and service messages.",
+        f"{company} uses your {data[3]} to detect fraud and keep the service secure.",
         "Sharing",
-        f"We share your {data[1]} with {recipient} for the purposes described here.",
-        "We never sell your personal information.",
+        f"{company} shares your {data[1]} with {recipient} for the purposes described here.",
+        f"{company} never sells your personal information.",
         "Retention",
-        f"We keep your {data[2]} for {days} days after your last contact with us.",
+        f"{company} keeps your {data[2]} for {days} days after your last contact with us.",
         "Your rights",
-        "You can ask us to delete your account at any time by writing to privacy@example.com.",
+        f"You can ask {company} to delete your account at any time by writing to us.",
     ]
     question = f"Do you share my {data[1]} with {recipient}?"
     return company, "\n\n".join(sections), question
