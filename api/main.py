@@ -26,7 +26,7 @@ from api.routers import ask, classify, health, policies
 from nlp.config import Settings
 from nlp.embed import Encoder
 from nlp.pipeline import PolicyLens
-from nlp.service import BatchingEncoder, PolicyService, load_classifier
+from nlp.service import BatchingEncoder, PolicyService
 from nlp.store import PolicyStore, SQLiteStore
 
 __all__ = ["create_app"]
@@ -130,7 +130,7 @@ def create_app(
     *,
     lens: PolicyLens | None = None,
     store: PolicyStore | None = None,
-    classifier: Any = True,
+    classifier: Any | None = None,
     seed: Any = True,
 ) -> FastAPI:
     """Build the API. Nothing heavy happens here; models load in the lifespan.
@@ -145,8 +145,8 @@ def create_app(
     store
         A ``PolicyStore``; default ``SQLiteStore(settings.api.db)``.
     classifier
-        A clause classifier; ``True`` (default): the one saved in
-        ``settings.classify.model_dir``, if any; ``None``: clauses get no labels.
+        A clause classifier for uploads; default: the lens's own (``PolicyLens`` loads the
+        shipped model named by ``settings.classify``, as the CLI does).
     seed
         The default policy file (``True``: ``settings.corpus``; ``None``: no default policy).
     """
@@ -162,7 +162,7 @@ def create_app(
             lens or PolicyLens(resolved, encoder=BatchingEncoder(Encoder(resolved.embed))),
             store or SQLiteStore(resolved.api.db),
             resolved,
-            classifier=load_classifier(resolved) if classifier is True else classifier,
+            classifier=classifier,
             seed=seed,
         )
         await run_in_threadpool(service.start)

@@ -63,7 +63,8 @@ class PolicyLens:
         self._policies: dict[str, Policy] = {}
         self._clauses: dict[str, list[Clause]] = {}
         self._index: ClauseIndex | None = None
-        # Clause vectors handed to ``add`` (e.g. read back from the API's store), by policy id.
+        # Clause vectors handed to ``add`` (e.g. read back from the API's store) while no index
+        # is built, by policy id; the built index holds them afterwards.
         self._vectors: dict[str, np.ndarray] = {}
         embed = self.settings.embed
         self._cache = _ParseCache(embed.cache_dir / "policies") if embed.use_cache else None
@@ -96,6 +97,7 @@ class PolicyLens:
                 self._index = ClauseIndex.build(
                     self.all_clauses(), self.encoder, self.settings.retrieval
                 )
+            self._vectors.clear()
         return self._index
 
     # -- loading ----------------------------------------------------------------------------
@@ -149,9 +151,7 @@ class PolicyLens:
                     f"embeddings must have one row per clause: got shape {embeddings.shape} for "
                     f"{len(clauses)} clauses"
                 )
-            self._vectors[policy.id] = embeddings
-        else:
-            self._vectors.pop(policy.id, None)
+        self._vectors.pop(policy.id, None)
         if index is not None and embeddings is not None:
             # Searches running meanwhile see the index before or after, never half of it.
             if policy.id in self._policies:
@@ -159,6 +159,8 @@ class PolicyLens:
             if len(clauses):
                 index.add(list(clauses), embeddings)
         else:
+            if embeddings is not None:
+                self._vectors[policy.id] = embeddings  # kept only until the index is built
             self._index = None
         self._policies[policy.id] = policy
         self._clauses[policy.id] = list(clauses)

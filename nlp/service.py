@@ -41,7 +41,7 @@ import numpy as np
 
 from nlp.config import Settings
 from nlp.embed import clause_text_for_embedding
-from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
+from nlp.errors import InputError, NotFoundError, PolicylensError
 from nlp.pipeline import PolicyLens
 from nlp.store import Page, PolicyRecord, PolicyStore
 from nlp.types import Answer, Clause, Policy
@@ -153,7 +153,8 @@ class PolicyService:
     settings
         Defaults to ``lens.settings``; ``settings.api`` holds the limits.
     classifier
-        Optional ``nlp.classify.ClauseClassifier``; when given, uploaded clauses are labelled.
+        Optional ``nlp.classify.ClauseClassifier`` for uploaded clauses; default: the lens labels
+        them with its own classifier (the shipped model, as the CLI does), if it has one.
     seed
         Policy file stored at start and asked when a question names no policy (default
         ``settings.corpus``, the bundled seed); ``None`` for no default policy.
@@ -371,18 +372,28 @@ class PolicyService:
         if not clauses:
             raise InputError("no clauses found in the policy; check that it holds policy text")
         emb = self._embed(clauses)
-        return policy, self._label(clauses, emb), emb
+        return policy, self._label(clauses), emb
 
     def _embed(self, clauses: Sequence[Clause]) -> np.ndarray:
         texts = [clause_text_for_embedding(c) for c in clauses]
         return np.asarray(self.encoder.encode(texts), dtype=np.float32)
 
-    def _label(self, clauses: list[Clause], emb: np.ndarray) -> list[Clause]:
+    def _label(self, clauses: list[Clause]) -> list[Clause]:
+        """Labels from the service's classifier if it was given one, else from the lens's own."""
         if self.classifier is None:
-            return clauses
+            # PolicyLens labels with the shipped classifier as the CLI does (none: unchanged).
+            label = getattr(self.lens, "label", None)
+            return list(label(clauses)) if label is not None else clauses
         from nlp.classify import label_clauses
 
-        return label_clauses(clauses, self.classifier, emb)
+        # The classifier was trained on bare clause texts, so it is fed their vectors.
+        vectors = self.encoder.encode([c.text for c in clauses])
+        return label_clauses(clauses, self.classifier, vectors)
+
+    @property
+    def labels_clauses(self) -> bool:
+        """True when uploaded and classified clauses get category labels."""
+        return self.classifier is not None or getattr(self.lens, "classifier", None) is not None
 
     # -- deletes and reads ---------------------------------------------------------------------
 
@@ -496,9 +507,9 @@ class PolicyService:
             clean, fmt=fmt, name="text", settings=self.settings.ingest, policy_id="text"
         )
         clauses = segment_policy(policy, self.settings.segment)
-        if self.classifier is None or not clauses:
+        if not self.labels_clauses:
             return clauses, False
-        return self._label(clauses, self._embed(clauses)), True
+        return self._label(clauses), True
 
 
 class BatchingEncoder:
@@ -625,19 +636,3 @@ def _version_label(record: PolicyRecord, version: str | None) -> str:
     raise NotFoundError(
         f"policy {record.id!r} has no version {version!r}; known versions: {', '.join(labels)}"
     )
-
-
-def load_classifier(settings: Settings) -> Any | None:
-    """The clause classifier saved in ``settings.classify.model_dir``, or ``None`` if absent."""
-    model_dir = Path(settings.classify.model_dir)
-    if not (model_dir / "model.json").is_file():
-        return None
-    try:
-        from nlp.classify import ClauseClassifier
-    except ImportError:
-        return None
-    try:
-        return ClauseClassifier.load(model_dir)
-    except ModelError as exc:
-        log.warning("no clause labels: %s", exc)
-        return None

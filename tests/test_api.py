@@ -87,8 +87,8 @@ def make_settings(tmp_path: Path, **api) -> Settings:
 
 def make_client(settings: Settings, encoder=None, **kw) -> TestClient:
     kw.setdefault("seed", SEED)
-    kw.setdefault("classifier", None)  # not the trained one in models/, if any
-    lens = PolicyLens(settings, encoder=encoder or FakeEncoder())
+    # No trained classifier from models/: labels come only from a test's own classifier.
+    lens = PolicyLens(settings, encoder=encoder or FakeEncoder(), classifier=None)
     app = create_app(settings, lens=lens, **kw)
     # Server errors must come back as responses (the JSON 500), not as exceptions in the test.
     return TestClient(app, raise_server_exceptions=False)
@@ -171,7 +171,7 @@ def test_ask_without_policy_answers_from_the_seed_like_the_library(client, setti
     r = client.post("/v1/ask", json={"question": "Do you collect my precise location?"})
     assert r.status_code == 200
     body = r.json()
-    lens = PolicyLens(settings, encoder=FakeEncoder())
+    lens = PolicyLens(settings, encoder=FakeEncoder(), classifier=None)
     lens.load(SEED)
     expected = lens.ask("Do you collect my precise location?").to_dict()
     assert body == expected  # the same object as `policylens ask --json`
@@ -184,7 +184,7 @@ def test_bundled_seed_is_the_default_policy_and_answers_like_the_cli(tmp_path):
     settings = make_settings(tmp_path)
     with make_client(settings, seed=True) as c:
         r = c.post("/v1/ask", json={"question": "Is my data sent to China?", "top_k": 2})
-        lens = PolicyLens(settings, encoder=FakeEncoder())
+        lens = PolicyLens(settings, encoder=FakeEncoder(), classifier=None)
         expected = lens.ask("Is my data sent to China?", top_k=2).to_dict()
         assert r.status_code == 200
         assert r.json() == expected

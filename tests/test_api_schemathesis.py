@@ -33,7 +33,9 @@ def _schema():
         api=ApiSettings(api_key=KEY, db=db, max_upload_bytes=50_000),
     )
     app = create_app(
-        s, lens=PolicyLens(s, encoder=FakeEncoder()), seed=DATA / "quillnote.md", classifier=None
+        s,
+        lens=PolicyLens(s, encoder=FakeEncoder(), classifier=None),
+        seed=DATA / "quillnote.md",
     )
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
