@@ -147,6 +147,9 @@ class Corpus:
         from nlp.classify import label_clauses, load_classifier
 
         if classifier is None:
+            # The facade's own classifier (the shipped one, loaded once) when it has one.
+            classifier = getattr(self.lens, "classifier", None)
+        if classifier is None:
             settings = self.lens.settings.classify
             if not Path(settings.model_dir).exists():
                 raise ModelError(
