@@ -29,8 +29,11 @@ from nlp.serialize import clause_from_record, policy_from_record, to_record
 from nlp.types import Answer, Clause, Hit, Policy
 
 if TYPE_CHECKING:
+    from nlp.classify import ClauseClassifier
     from nlp.embed import Encoder
     from nlp.index import ClauseIndex
+
+AUTO: Any = object()  # "load the shipped classifier when first needed"
 
 # Retrieval depth behind an answer: the answer stage checks more clauses than it cites.
 _ANSWER_DEPTH = 30
@@ -47,7 +50,9 @@ class PolicyLens:
         Anything with ``encode(texts, *, batch_size=None, normalize=True)``; default the
         sentence-transformers ``Encoder`` (loaded lazily).
     classifier:
-        Optional clause classifier; when given, clauses carry category labels.
+        Clause classifier (``nlp.classify.ClauseClassifier``) giving clauses category labels and
+        routing questions to categories. By default the shipped model named by
+        ``settings.classify`` is loaded when first needed; ``None`` runs without labels.
     """
 
     def __init__(
@@ -55,7 +60,7 @@ class PolicyLens:
         settings: Settings | None = None,
         *,
         encoder: Any | None = None,
-        classifier: Any | None = None,
+        classifier: Any | None = AUTO,
     ) -> None:
         self.settings = settings or Settings()
         self._encoder = encoder
@@ -78,6 +83,14 @@ class PolicyLens:
 
             self._encoder = Encoder(self.settings.embed)
         return self._encoder
+
+    @property
+    def classifier(self) -> ClauseClassifier | None:
+        if self._classifier is AUTO:
+            from nlp.classify import load_classifier
+
+            self._classifier = load_classifier(self.settings.classify)
+        return self._classifier  # type: ignore[no-any-return]
 
     @property
     def index(self) -> ClauseIndex:
@@ -135,14 +148,15 @@ class PolicyLens:
 
         ``embeddings`` (one row per clause, in order; e.g. read back from a store) spare encoding
         the clauses again, and let a built index take the policy in place instead of being rebuilt.
-        A policy with the same id is replaced.
+        A policy with the same id is replaced. Clauses are labelled by the classifier unless
+        some already carry labels (e.g. read back from a store).
         """
         if clauses is None:
             from nlp.segment import segment_policy
 
             clauses = segment_policy(policy, self.settings.segment)
-        if self._classifier is not None:
-            clauses = self._classifier.label_clauses(list(clauses), self.encoder)
+        if not any(c.labels for c in clauses):
+            clauses = self.label(clauses)
         index = self._index
         if embeddings is not None:
             embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -165,6 +179,32 @@ class PolicyLens:
         self._policies[policy.id] = policy
         self._clauses[policy.id] = list(clauses)
         return policy
+
+    def label(self, clauses: Sequence[Clause]) -> list[Clause]:
+        """Clauses with their category labels set (unchanged when there is no classifier)."""
+        clf = self.classifier
+        if clf is None or not clauses:
+            return list(clauses)
+        from nlp.classify import label_clauses
+
+        # The classifier was trained on bare segment texts, so it is fed bare clause texts.
+        vectors = self.encoder.encode([c.text for c in clauses])
+        return label_clauses(clauses, clf, vectors)
+
+    def embed_query(self, text: str) -> Any:
+        """The normalised embedding of a question or query."""
+        encode_query = getattr(self.encoder, "encode_query", None)
+        if encode_query is not None:
+            return encode_query(text)
+        return self.encoder.encode([text])[0]
+
+    def route(self, question: str, query_vector: Any | None = None) -> list[str]:
+        """Categories a question is likely about: keyword cues and the classifier."""
+        from nlp.routing import route_question
+
+        clf = self.classifier if query_vector is not None else None
+        routed = route_question(question, classifier=clf, embedding=query_vector)
+        return [label for label, _ in routed]
 
     def remove(self, policy_id: str) -> None:
         """Forget a policy."""
@@ -222,10 +262,12 @@ class PolicyLens:
         version: str | None = None,
         top_k: int | None = None,
         category: str | Sequence[str] | None = None,
+        query_vector: Any | None = None,
     ) -> list[Hit]:
         """Hybrid search over one policy (``policy``) or every loaded policy.
 
-        Without ``version``, each policy's latest version is searched.
+        Without ``version``, each policy's latest version is searched. Clauses labelled with
+        ``category`` are boosted.
         """
         query = _check_text(query, "query")
         k = top_k or self.settings.retrieval.top_k
@@ -234,9 +276,16 @@ class PolicyLens:
         if policy is not None or len(self._policies) == 1:
             p = self.policy(policy)
             label = self._version_label(p, version)
-            return index.search(query, top_k=k, policy_id=p.id, version=label, categories=cats)
+            return index.search(
+                query,
+                top_k=k,
+                policy_id=p.id,
+                version=label,
+                categories=cats,
+                query_vector=query_vector,
+            )
         latest = {p.id: self._version_label(p, version) for p in self._policies.values()}
-        hits = index.search(query, top_k=k * 4, categories=cats)
+        hits = index.search(query, top_k=k * 4, categories=cats, query_vector=query_vector)
         hits = [h for h in hits if latest.get(h.clause.policy_id) == h.clause.version]
         return hits[:k]
 
@@ -253,12 +302,17 @@ class PolicyLens:
         question = _check_text(question, "question")
         p = self.policy(policy)
         label = self._version_label(p, version)
+        # One encode serves routing and retrieval.
+        vector = self.embed_query(question)
+        if category is None and self.classifier is not None:
+            category = self.route(question, vector)
         hits = self.search(
             question,
             policy=p.id,
             version=label,
             top_k=max(_ANSWER_DEPTH, top_k or 0),
             category=category,
+            query_vector=vector,
         )
         settings = self.settings.answer
         if top_k:
