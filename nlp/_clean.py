@@ -100,7 +100,10 @@ def is_sentence(text: str) -> bool:
     n = len(ws)
     if text.rstrip().endswith(("...", "…")):
         return n >= 15  # "What are you looking for..." is a search box, not a sentence
-    return (n >= 6 and ends_sentence(text)) or n >= 15
+    if ends_sentence(text):
+        return n >= 6
+    # Without a full stop only long running prose counts, not a list of names or countries.
+    return n >= 15 and sum(w[0].islower() for w in ws) >= 0.3 * n
 
 
 def starts_lower(text: str) -> bool:

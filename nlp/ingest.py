@@ -539,7 +539,15 @@ def _blocks_from_html(text: str) -> list[_Block]:
         if tag.attrs is None:  # already removed with an ancestor
             continue
         # The <header>/<footer> of an article holds its title and "Last updated" line.
-        if tag.name in ("header", "footer") and tag.find_parent(["article", "main"]):
+        if (
+            tag.name in ("header", "footer")
+            and tag.find_parent(["article", "main"])
+            and len(tag.get_text(" ", strip=True)) < 300
+            and (
+                tag.find(["h1", "h2", "h3"])
+                or _versions.effective_date_in(tag.get_text(" ", strip=True))
+            )
+        ):
             continue
         tag.decompose()
     for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
@@ -550,26 +558,71 @@ def _blocks_from_html(text: str) -> list[_Block]:
         # Hidden elements are kept: collapsed accordion panels hold policy text. Only decorative
         # hidden bits (icons, screen-reader duplicates) and navigation roles go.
         hidden = str(tag.get("aria-hidden", "")).lower() == "true" or tag.has_attr("hidden")
-        if str(tag.get("role", "")).lower() in _DROP_ROLES or (
-            hidden and len(tag.get_text(" ", strip=True)) < 40
+        if (
+            str(tag.get("role", "")).lower() in _DROP_ROLES
+            or (hidden and len(tag.get_text(" ", strip=True)) < 40)
+            or _is_hidden_tab(tag)
         ):
             tag.decompose()
     for br in soup.find_all("br"):
         br.replace_with(_clean.LINE_BREAK)
     root = soup.body or soup
     _drop_chrome_containers(root)
-    # Prefer the main content when the page marks it and it holds most of the text.
-    total = len(root.get_text(" ", strip=True))
+    # Prefer the main content when the page marks it and it holds most of the policy text. A page
+    # with several documents (policy and terms in tabs) gets the one that talks most of privacy.
+    total = _privacy_weight(root)
     for name in ("main", "article"):
         cands = [t for t in root.find_all(name) if t.attrs is not None]
         if cands:
-            best = max(cands, key=lambda t: len(t.get_text(" ", strip=True)))
-            if len(best.get_text(" ", strip=True)) >= 0.4 * total:
+            best = max(cands, key=_privacy_weight)
+            if _privacy_weight(best) >= 0.4 * total:
                 root = best
                 break
     blocks: list[_Block] = []
     _walk_html(root, blocks, 0)
     return _drop_repeated_widgets(blocks)
+
+
+_PRIVACY_TERMS = re.compile(
+    r"\b(?:personal (?:data|information)|privacy|cookies?|data protection"
+    r"|your (?:data|information))\b",
+    re.I,
+)
+
+
+def _is_display_none(tag: object) -> bool:
+    style = str(getattr(tag, "get", lambda *_: "")("style", "") or "").replace(" ", "").lower()
+    return "display:none" in style
+
+
+def _is_hidden_tab(tag: object) -> bool:
+    """A hidden whole document beside a visible one of the same kind (tabs: "Terms", "Privacy").
+
+    Collapsed accordion panels are kept; but when a same-class sibling is shown and both hold a
+    document's worth of text, the hidden one is another tab, not part of this policy.
+    """
+    from bs4 import Tag
+
+    if not isinstance(tag, Tag) or not _is_display_none(tag):
+        return False
+    if len(tag.get_text(" ", strip=True)) < 3000:
+        return False
+    kind = (tag.name, tuple(tag.get("class") or ()))
+    for sib in tag.find_next_siblings(tag.name) + tag.find_previous_siblings(tag.name):
+        if (sib.name, tuple(sib.get("class") or ())) != kind or _is_display_none(sib):
+            continue
+        if len(sib.get_text(" ", strip=True)) >= 3000:
+            return True
+    return False
+
+
+def _privacy_weight(tag: object) -> float:
+    """Length of the text, weighted up by how much of it is about privacy."""
+    from bs4 import Tag
+
+    assert isinstance(tag, Tag)
+    text = tag.get_text(" ", strip=True)
+    return len(text) * (1 + 50 * len(_PRIVACY_TERMS.findall(text)) / max(1, len(text.split())))
 
 
 # Class-name tokens of page furniture (menus, sidebars, footers, pop-ups, share bars).
@@ -1023,6 +1076,9 @@ def _strip_front_matter(chunk: list[_Block]) -> tuple[str, list[_Block]]:
             continue
         if b.kind in ("item", "row") and k >= first - 3 and kept:
             kept.append(b)
+            continue
+        if b.kind == "para" and re.search(r"[\w.+-]+@[\w-]+\.\w", b.text):
+            kept.append(b)  # contact details are policy text, never a menu
             continue
         if _prose_like(b.text) and (b.kind == "item" or _clean.ends_terminal(b.text)):
             kept.append(b)  # a short summary point or lead-in, not a menu entry or UI label
