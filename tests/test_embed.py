@@ -200,3 +200,14 @@ def test_many_hashes_are_fetched_in_batches(tmp_path):
     got = cache.get_many([h for h, _ in items] + ["missing"])
     assert len(got) == 5000
     np.testing.assert_array_equal(got[text_hash("4321")], [4321, -4321])
+
+
+def test_missing_sentence_transformers_names_the_pip_command(tmp_path, monkeypatch):
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text("{}")
+    # None in sys.modules makes `import sentence_transformers` raise ImportError.
+    monkeypatch.setitem(__import__("sys").modules, "sentence_transformers", None)
+    enc = Encoder(EmbedSettings(model_path=model_dir, cache_dir=tmp_path))
+    with pytest.raises(ModelError, match="pip install sentence-transformers"):
+        enc.encode(["We sell data."])
