@@ -653,12 +653,15 @@ def _drop_chrome_containers(root: object) -> None:
 
 
 def _drop_repeated_widgets(blocks: list[_Block]) -> list[_Block]:
-    """Drop short non-heading blocks repeated 3+ times on a page ("Download the App")."""
+    """Drop short paragraphs repeated 3+ times on a page ("Download the App").
+
+    List items are left alone: lists legitimately repeat short entries ("Purpose: advertising").
+    """
     counts: dict[str, int] = {}
     for b in blocks:
-        if b.kind in ("para", "item") and len(b.text.split()) <= 12:
+        if b.kind == "para" and len(b.text.split()) <= 12:
             counts[b.text] = counts.get(b.text, 0) + 1
-    return [b for b in blocks if counts.get(b.text, 0) < 3 or b.kind not in ("para", "item")]
+    return [b for b in blocks if b.kind != "para" or counts.get(b.text, 0) < 3]
 
 
 def _text_blocks(raw: str, *, pre: bool = False) -> list[_Block]:

@@ -572,6 +572,34 @@ def test_html_collapsed_accordion_panels_are_kept() -> None:
     assert "Example Ltd is the controller of your personal information" in text
 
 
+def test_html_hidden_tab_with_another_document_is_dropped() -> None:
+    terms = "".join(
+        f"<p>Term {i} governs your use of the game and its virtual items.</p>" for i in range(60)
+    )
+    policy = "".join(
+        f"<p>We collect your device identifier for purpose {i}.</p>" for i in range(60)
+    )
+    html = (
+        f'<div class="tab" style="display: none;"><h2>Terms of Service</h2>{terms}</div>'
+        f'<div class="tab" style="display: block;"><h2>Privacy Policy</h2>{policy}</div>'
+    )
+    text = parse_policy(html, fmt="html", name="x").latest.text
+    assert "device identifier" in text and "virtual items" not in text
+
+
+def test_fixture_html_text_is_all_kept() -> None:
+    """Every paragraph, item and cell of the HTML fixture's article reaches the clean text."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((DATA / "brightleaf.html").read_text(encoding="utf-8"), "lxml")
+    text = " ".join(load_policy(DATA / "brightleaf.html").latest.text.split())
+    for el in soup.article.find_all(["p", "li", "td", "h2", "h3"]):
+        if el.find(["ul", "ol"]):
+            continue
+        piece = " ".join(el.get_text(" ").split())
+        assert piece in text, piece
+
+
 def test_html_line_breaks_and_pre_are_read_as_lines() -> None:
     html = (
         "<div><div class='title'>Privacy Policy</div>"
