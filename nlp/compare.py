@@ -7,8 +7,9 @@ Clauses are aligned in three steps:
    punctuation and quotes, Markdown emphasis and link syntax (``[text](url)`` -> ``text``),
    web-archive URL prefixes, page counters, list markers and enumerators ("F. ", "(a) ", "2.1 "),
    and the letters or numbers of cross-references ('section H "HOW TO CONTACT US"' and
-   'section J "HOW TO CONTACT US"' normalise alike). Such a pair is ``unchanged`` when the raw
-   texts are equal and ``cosmetic`` otherwise.
+   'section J "HOW TO CONTACT US"' normalise alike); a version's own date stamp ("Last updated:
+   March 1, 2024") pairs with the other's whatever the date, since the date is the version label.
+   Such a pair is ``unchanged`` when the raw texts are equal and ``cosmetic`` otherwise.
 2. **Similar wording.** The clauses left over on both sides are paired by an optimal assignment
    (Hungarian algorithm) on a score mixing sentence-embedding cosine and word-level text similarity
    (``difflib`` ratio on normalised words), with a bonus for clauses that sit between the same
@@ -94,6 +95,14 @@ _ENUMERATOR = re.compile(
     r"^\s*(?:[-*+•·▪◦●–—]\s+|\(?(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxlcIVXLC]{1,6})[.)](?=\s))\s*"
 )
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# "Last updated: March 1, 2024": the version's own date stamp, already its label, so form only.
+_DATE_STAMP = re.compile(
+    r"^(?=.*\d)\W*(?P<key>last\s+(?:updated|modified|revised|changed)|(?:date\s+)?(?:updated|revised)(?:\s+on)?"
+    r"|effective(?:\s+date|\s+as\s+of|\s+from|\s+on)?|(?:policy\s+)?version(?:\s+date)?)"
+    r"\s*[:\-–—]?\s*(?:\d{1,4}(?:st|nd|rd|th)?|[ ,./()-]"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?)+$",
+    re.IGNORECASE,
+)
 
 
 def normalize_text(text: str) -> str:
@@ -120,6 +129,12 @@ def _words(text: str) -> list[str]:
     t = _XREF.sub(r"\1 ", t)
     t = _ENUMERATOR.sub("", t, count=1)
     return [w.lower() for w in _WORD.findall(t)]
+
+
+def _stamp_key(text: str) -> str:
+    """For a date stamp ("Last updated: May 2, 2024"), a key without the date; else ``""``."""
+    m = _DATE_STAMP.match(text.strip())
+    return "\x00" + " ".join(_words(m.group("key"))) if m else ""
 
 
 def normalize_section(section: Sequence[str]) -> tuple[str, ...]:
@@ -471,7 +486,7 @@ class _Side:
         return cls(
             list(clauses),
             words,
-            [" ".join(w) for w in words],
+            [_stamp_key(c.text) or " ".join(w) for c, w in zip(clauses, words, strict=True)],
             [normalize_section(c.section) for c in clauses],
         )
 
@@ -612,8 +627,9 @@ def compare_versions(
     for i, (j, score, text_sim, emb_sim) in scored.items():
         o, n = old.clauses[i], new.clauses[j]
         pairs[i] = j
+        stamp = bool(_DATE_STAMP.match(o.text.strip()) and _DATE_STAMP.match(n.text.strip()))
         changes_by_new[j] = ClauseChange(
-            kind="changed",
+            kind="cosmetic" if stamp else "changed",
             old=o,
             new=n,
             similarity=score,
@@ -810,10 +826,15 @@ def compare_files(
         return compare_policies(
             lens, a.id, old_version=old_version, new_version=new_version, classifier=classifier
         )
+    from nlp.ingest import slugify
+
     a = lens.load(old_path)
-    b = lens.load(new_path)
-    if a.id == b.id and Path(old_path).resolve() != Path(new_path).resolve():
-        b = lens.load(new_path, policy_id=f"{b.id}-2")
+    # Two files of one name ("2019/Privacy Policy.md", "2024/Privacy Policy.md") would get one id
+    # and the second would replace the first in the lens.
+    b_id = slugify(Path(new_path).stem) or None
+    if b_id == a.id and Path(old_path).resolve() != Path(new_path).resolve():
+        b_id = f"{a.id}-new"
+    b = lens.load(new_path, policy_id=b_id)
     return compare_policies(
         lens,
         a.id,

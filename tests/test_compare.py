@@ -21,14 +21,27 @@ from nlp.config import CompareSettings
 from nlp.types import Clause
 
 
-def _clauses(version: str, items: list[tuple[str, str] | tuple[str, str, tuple[str, ...]]]) -> list[Clause]:
+def _clauses(
+    version: str, items: list[tuple[str, str] | tuple[str, str, tuple[str, ...]]]
+) -> list[Clause]:
     """Clauses of one version from (section, text[, labels]) items, offsets as if concatenated."""
     out, pos = [], 0
     for item in items:
         section, text = item[0], item[1]
         labels = item[2] if len(item) > 2 else ()
         sec = tuple(s for s in section.split(" > ") if s)
-        out.append(Clause(f"{version}-{len(out)}", "acme", version, sec, pos, pos + len(text), text, labels=labels))
+        out.append(
+            Clause(
+                f"{version}-{len(out)}",
+                "acme",
+                version,
+                sec,
+                pos,
+                pos + len(text),
+                text,
+                labels=labels,
+            )
+        )
         pos += len(text) + 1
     return out
 
@@ -36,8 +49,16 @@ def _clauses(version: str, items: list[tuple[str, str] | tuple[str, str, tuple[s
 OLD = _clauses(
     "2019",
     [
-        ("A. COLLECTION", "We collect your name and e-mail address when you register.", ("collection",)),
-        ("A. COLLECTION", "We collect your IP address through [cookies](https://acme.example/cookies).", ("collection", "cookies")),
+        (
+            "A. COLLECTION",
+            "We collect your name and e-mail address when you register.",
+            ("collection",),
+        ),
+        (
+            "A. COLLECTION",
+            "We collect your IP address through [cookies](https://acme.example/cookies).",
+            ("collection", "cookies"),
+        ),
         ("B. USE", "We use your data to process your orders.", ("use",)),
         ("B. USE", "We use your browsing history to personalise our newsletters.", ("use",)),
         ("C. SHARING", "We share your data with our payment processors.", ("sharing",)),
@@ -49,10 +70,18 @@ OLD = _clauses(
 NEW = _clauses(
     "2020",
     [
-        ("A. COLLECTION", "We collect your name and e-mail address when you register.", ("collection",)),
+        (
+            "A. COLLECTION",
+            "We collect your name and e-mail address when you register.",
+            ("collection",),
+        ),
         ("A. COLLECTION", "We collect your IP address through cookies.", ("collection", "cookies")),
         ("B. USE", "We use your data to process your orders.", ("use",)),
-        ("B. USE", "We use your browsing history and purchases to show you tailored advertising.", ("use",)),
+        (
+            "B. USE",
+            "We use your browsing history and purchases to show you tailored advertising.",
+            ("use",),
+        ),
         ("C. SHARING", "We share your data with our payment processors.", ("sharing",)),
         ("D. SECURITY", "We encrypt your password and card details at rest.", ("security",)),
         ("E. RETENTION", "We keep your data for as long as your account is open.", ("retention",)),
@@ -99,7 +128,10 @@ def test_each_clause_appears_once_in_new_document_order(cmp):
 
 
 def test_kinds_of_change(cmp):
-    by_kind = {k: [(c.old.text if c.old else None, c.new.text if c.new else None) for c in cmp.of_kind(k)] for k in ("added", "removed", "changed", "cosmetic")}
+    by_kind = {
+        k: [(c.old.text if c.old else None, c.new.text if c.new else None) for c in cmp.of_kind(k)]
+        for k in ("added", "removed", "changed", "cosmetic")
+    }
     assert by_kind["added"] == [(None, "We encrypt your password and card details at rest.")]
     assert by_kind["removed"] == [("We may sell aggregated statistics to partners.", None)]
     assert by_kind["changed"] == [
@@ -141,16 +173,35 @@ def test_changed_wording_side_by_side(cmp):
     ch = cmp.of_kind("changed")[0]
     old, new = ch.side_by_side()
     assert old == "We use your browsing history to [-personalise our newsletters.-]"
-    assert new == "We use your browsing history {+and purchases+} to {+show you tailored advertising.+}"
+    assert (
+        new
+        == "We use your browsing history {+and purchases+} to {+show you tailored advertising.+}"
+    )
     assert 0 < ch.text_similarity < 1 and ch.similarity >= CompareSettings().match_threshold - 0.2
 
 
 def test_to_frame_columns_and_rows(cmp):
     frame = cmp.to_frame()
     assert list(frame.columns) == [
-        "kind", "category", "labels", "similarity", "text_similarity", "embedding_similarity",
-        "moved", "old_section", "new_section", "old_text", "new_text", "old_marked", "new_marked",
-        "old_clause_id", "new_clause_id", "old_start", "old_end", "new_start", "new_end",
+        "kind",
+        "category",
+        "labels",
+        "similarity",
+        "text_similarity",
+        "embedding_similarity",
+        "moved",
+        "old_section",
+        "new_section",
+        "old_text",
+        "new_text",
+        "old_marked",
+        "new_marked",
+        "old_clause_id",
+        "new_clause_id",
+        "old_start",
+        "old_end",
+        "new_start",
+        "new_end",
     ]
     assert "unchanged" not in set(frame["kind"])
     assert len(cmp.to_frame(include_unchanged=True)) == len(cmp.changes)
@@ -217,7 +268,10 @@ def seed_comparison(seed_path, tmp_path_factory):
 
 @pytest.mark.slow
 def test_seed_versions_compared_oldest_to_newest(seed_comparison):
-    assert (seed_comparison.old_version, seed_comparison.new_version) == ("2019-01-17", "2020-02-27")
+    assert (seed_comparison.old_version, seed_comparison.new_version) == (
+        "2019-01-17",
+        "2020-02-27",
+    )
 
 
 @pytest.mark.slow
@@ -258,7 +312,9 @@ def test_seed_differences_of_form_are_cosmetic(seed_comparison):
         assert "section H" in ch.old.text.replace("section H.", "section H")
         assert "section J" in ch.new.text.replace("section J.", "section J")
     # Renumbered sections (G. VISITORS... -> I. VISITORS...) hold unchanged clauses, not moved.
-    eu = [c for c in seed_comparison.changes if c.new and c.new.section_path.startswith("I. VISITORS")]
+    eu = [
+        c for c in seed_comparison.changes if c.new and c.new.section_path.startswith("I. VISITORS")
+    ]
     assert eu and all(c.kind in ("unchanged", "cosmetic") and not c.moved for c in eu)
 
 
@@ -312,3 +368,98 @@ def test_many_reworded_clauses_pair_with_their_own_version(fake_encoder):
     assert len(changed) == 30
     for ch in changed:
         assert ch.old.text.split()[2] == ch.new.text.split()[3]
+
+
+# --- files ------------------------------------------------------------------------------------
+
+_V1 = """Privacy Policy
+
+Last updated: January 1, 2021
+
+1. COLLECTION
+
+We collect your e-mail address when you sign up.
+
+2. RETENTION
+
+We keep your data for 30 days.
+"""
+_V2 = _V1.replace("January 1, 2021", "March 1, 2024").replace("30 days", "90 days")
+
+
+@pytest.fixture
+def file_lens(fake_encoder, tmp_path):
+    from nlp.config import Settings
+    from nlp.pipeline import PolicyLens
+
+    settings = Settings(embed={"cache_dir": tmp_path / "cache", "use_cache": False})
+    return PolicyLens(settings, encoder=fake_encoder, classifier=None)
+
+
+def test_compare_two_files_of_the_same_name(file_lens, tmp_path):
+    from nlp.compare import compare_files
+
+    for folder, text in (("2021", _V1), ("2024", _V2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "Privacy Policy.txt").write_text(text)
+    cmp = compare_files(
+        tmp_path / "2021" / "Privacy Policy.txt",
+        tmp_path / "2024" / "Privacy Policy.txt",
+        lens=file_lens,
+        classify=False,
+    )
+    # Both files stay loaded side by side: the old one is not replaced by the new one.
+    assert (cmp.old_policy, cmp.old_version) == ("privacy-policy", "2021-01-01")
+    assert (cmp.new_policy, cmp.new_version) == ("privacy-policy-new", "2024-03-01")
+    # The "Last updated" line changed too, but the date is the version's label: form only.
+    assert [c.new.text for c in cmp.of_kind("cosmetic")] == ["Last updated: March 1, 2024"]
+    changed = cmp.of_kind("changed")
+    assert [c.side_by_side() for c in changed] == [
+        ("We keep your data for [-30-] days.", "We keep your data for {+90+} days.")
+    ]
+    assert not cmp.of_kind("added", "removed")
+
+
+def test_compare_one_file_needs_two_versions(file_lens, tmp_path):
+    from nlp.compare import compare_files
+    from nlp.errors import InputError
+
+    path = tmp_path / "single.txt"
+    path.write_text(_V1)
+    with pytest.raises(InputError, match="single version; give a second policy"):
+        compare_files(path, lens=file_lens, classify=False)
+
+
+def test_cli_compare_errors_are_one_line(tmp_path, monkeypatch, capsys):
+    from nlp.cli import main
+
+    monkeypatch.setenv("POLICYLENS_EMBED__CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "single.txt"
+    path.write_text(_V1)
+    for args, message in (
+        (["compare", str(path)], "single version"),
+        (["compare", str(tmp_path / "missing.txt")], "no such file"),
+    ):
+        with pytest.raises(SystemExit) as exc:
+            main(args)
+        err = capsys.readouterr().err
+        assert exc.value.code == 1
+        assert err.startswith("policylens: error:") and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind"),
+    [
+        ("Last updated: January 1, 2021", "Last updated: March 1, 2024", "cosmetic"),
+        ("Effective date: 2019-01-17", "Effective date: 2020-02-27", "cosmetic"),
+        (
+            "Version 2 of our terms gives you new rights.",
+            "Version 3 of our terms gives you new rights.",
+            "changed",
+        ),
+        ("We keep logs until January 2021.", "We keep logs until January 2024.", "changed"),
+    ],
+)
+def test_only_the_version_date_stamp_is_form(fake_encoder, old, new, kind):
+    cmp = compare_versions(_clauses("v1", [("", old)]), _clauses("v2", [("", new)]), fake_encoder)
+    assert [c.kind for c in cmp.changes] == [kind]
