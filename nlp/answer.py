@@ -299,6 +299,9 @@ def answer_question(
     if q.kind == "info":
         if not relevant:
             return done("not_stated", "The policy does not appear to address this question.")
+        # Cite what is nearly as close as the best clause, not everything above the floor.
+        top = max(h.dense for h in relevant)
+        relevant = [h for h in relevant if h.dense >= top - settings.citation_margin]
         best = relevant[0].clause
         where = f" (section {best.section[-1]})" if best.section else ""
         return done("info", f"The policy says{where}: {_quote_with_list(best, clauses)}", relevant)

@@ -71,6 +71,9 @@ class AnswerSettings(_Section):
         0.35, description="Cosine similarity below which no clause is taken as support."
     )
     max_citations: int = 3
+    citation_margin: float = Field(
+        0.2, description="Information answers cite clauses within this similarity of the best."
+    )
 
 
 class ClassifySettings(_Section):
