@@ -828,13 +828,16 @@ def compare_files(
         )
     from nlp.ingest import slugify
 
-    a = lens.load(old_path)
-    # Two files of one name ("2019/Privacy Policy.md", "2024/Privacy Policy.md") would get one id
-    # and the second would replace the first in the lens.
-    b_id = slugify(Path(new_path).stem) or None
-    if b_id == a.id and Path(old_path).resolve() != Path(new_path).resolve():
-        b_id = f"{a.id}-new"
-    b = lens.load(new_path, policy_id=b_id)
+    # Two files of one name ("Instagram/Privacy Policy.md", "Threads/Privacy Policy.md") would
+    # get one id and the second would replace the first in the lens: name them by folder too.
+    pa, pb = Path(old_path), Path(new_path)
+    a_id, b_id = slugify(pa.stem), slugify(pb.stem)
+    if a_id == b_id and pa.resolve() != pb.resolve():
+        a_id, b_id = slugify(f"{pa.parent.name} {pa.stem}"), slugify(f"{pb.parent.name} {pb.stem}")
+        if a_id == b_id:
+            b_id = f"{b_id}-new"
+    a = lens.load(pa, policy_id=a_id)
+    b = lens.load(pb, policy_id=b_id)
     return compare_policies(
         lens,
         a.id,

@@ -408,9 +408,9 @@ def test_compare_two_files_of_the_same_name(file_lens, tmp_path):
         lens=file_lens,
         classify=False,
     )
-    # Both files stay loaded side by side: the old one is not replaced by the new one.
-    assert (cmp.old_policy, cmp.old_version) == ("privacy-policy", "2021-01-01")
-    assert (cmp.new_policy, cmp.new_version) == ("privacy-policy-new", "2024-03-01")
+    # Both files stay loaded side by side, named by folder: the old one is not replaced.
+    assert (cmp.old_policy, cmp.old_version) == ("2021-privacy-policy", "2021-01-01")
+    assert (cmp.new_policy, cmp.new_version) == ("2024-privacy-policy", "2024-03-01")
     # The "Last updated" line changed too, but the date is the version's label: form only.
     assert [c.new.text for c in cmp.of_kind("cosmetic")] == ["Last updated: March 1, 2024"]
     changed = cmp.of_kind("changed")
@@ -463,3 +463,60 @@ def test_cli_compare_errors_are_one_line(tmp_path, monkeypatch, capsys):
 def test_only_the_version_date_stamp_is_form(fake_encoder, old, new, kind):
     cmp = compare_versions(_clauses("v1", [("", old)]), _clauses("v2", [("", new)]), fake_encoder)
     assert [c.kind for c in cmp.changes] == [kind]
+
+
+_FORM_OLD = """ACME PRIVACY POLICY
+
+Last updated: January 1, 2021
+
+A. COLLECTION
+
+We collect your name and e-mail address when you open an account. We also collect the pages you view on our website.
+
+B. SHARING
+
+We share your information with the courier that delivers your parcel. For questions, see section C "CONTACT US" below.
+
+C. CONTACT US
+
+Write to privacy@acme.example or use the form on our website.
+"""
+
+_FORM_NEW = """ACME PRIVACY POLICY
+
+Last updated: March 1, 2024
+
+A. COLLECTION
+
+We collect your name and e-mail address when you open an account. We also collect the pages you
+view on our [website](https://acme.example/).
+
+Page 1 of 2
+
+B. SECURITY
+
+We encrypt your password.
+
+C. SHARING
+
+We share your information with the courier that delivers your parcel. For questions, see section **D "CONTACT US"** below.
+
+D. CONTACT US
+
+Write to privacy@acme.example or use the form on our [website](https://web.archive.org/web/20240301000000/https://acme.example/contact).
+"""
+
+
+def test_differences_of_form_in_files_are_cosmetic(file_lens, tmp_path):
+    # The new file: Markdown links, a web-archive URL, a page counter and a paragraph broken
+    # across lines, bold cross-reference, sections renumbered (B -> C, C -> D) around one new
+    # section. Only the new section is substantive.
+    from nlp.compare import compare_files
+
+    (tmp_path / "old.txt").write_text(_FORM_OLD)
+    (tmp_path / "new.txt").write_text(_FORM_NEW)
+    cmp = compare_files(tmp_path / "old.txt", tmp_path / "new.txt", lens=file_lens, classify=False)
+    assert [(c.kind, c.section, c.new.text) for c in cmp.substantive] == [
+        ("added", "B. SECURITY", "We encrypt your password.")
+    ]
+    assert {c.kind for c in cmp.changes} == {"added", "cosmetic", "unchanged"}
