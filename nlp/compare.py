@@ -163,8 +163,8 @@ def _opcodes(
     a, b = old.split(), new.split()
     ka = [" ".join(_words(w)) or w for w in a]
     kb = [" ".join(_words(w)) or w for w in b]
-    ops = difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_opcodes()
-    return a, b, ops
+    ops = [tuple(op) for op in difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_opcodes()]
+    return a, b, ops  # type: ignore[return-value]
 
 
 def word_diff(old: str, new: str) -> tuple[tuple[DiffOp, str], ...]:
@@ -512,12 +512,12 @@ def _anchor_pairs(old: _Side, new: _Side) -> dict[int, int]:
         free_new = list(news)
         rest: list[int] = []
         for i in olds:  # duplicates ("please contact us"): prefer the one in the same section
-            j = next((j for j in free_new if new.sections[j] == old.sections[i]), None)
-            if j is None:
+            same = next((j for j in free_new if new.sections[j] == old.sections[i]), None)
+            if same is None:
                 rest.append(i)
             else:
-                pairs[i] = j
-                free_new.remove(j)
+                pairs[i] = same
+                free_new.remove(same)
         for i, j in zip(rest, free_new, strict=False):
             pairs[i] = j
     return pairs
