@@ -7,12 +7,14 @@ Usage::
 Starts ``policylens serve`` (one uvicorn worker, a fresh SQLite file in a temp folder, an API key)
 on a free loopback port and waits for ``/readyz``. Then, per phase, ``--clients`` threads (one
 keep-alive ``httpx.Client`` each) work through a fixed list of requests — ``--questions``
-``POST /v1/ask`` about the bundled seed policy and ``--uploads`` ``POST /v1/policies`` of distinct
-synthetic policies, shuffled together:
+``POST /v1/ask`` about the bundled seed policy and (except in the first phase) ``--uploads``
+``POST /v1/policies`` of distinct synthetic policies, shuffled together:
 
-* ``warm``: questions drawn from a small fixed set, so after the first round the server's query
-  vector cache answers (cache hits);
-* ``distinct``: every question is new (cache misses), the honest worst case for the encoder.
+* ``warm_questions_only``: questions drawn from a small fixed set, so after a first round the
+  server's query-vector cache answers (cache hits), and no uploads;
+* ``warm``: the same questions with the uploads mixed in;
+* ``distinct``: every question new (cache misses), the honest worst case for the encoder, with
+  the uploads mixed in.
 
 Reported per phase: requests/s, questions/s, p50/p95 latency of asks and uploads, failed requests
 (anything but 200/201); then whether every upload is listed afterwards and answers a question about
@@ -291,16 +293,18 @@ def main() -> None:
         try:
             report["healthz_per_s"] = http_floor(base, args.clients)
             fresh = iter(distinct)
-            for phase in ("warm", "distinct"):
-                if phase == "warm":
-                    # One round first so the warm phase measures cache hits only.
-                    run_phase(base, args.clients, [("ask", {"question": q}) for q in WARM])
-                    questions = list(itertools.islice(itertools.cycle(WARM), args.questions))
-                else:
+            # One round first so that warm phases measure query-vector cache hits only.
+            run_phase(base, args.clients, [("ask", {"question": q}) for q in WARM])
+            phases = (("warm_questions_only", False, 0), ("warm", False, args.uploads),
+                      ("distinct", True, args.uploads))
+            for phase, new_questions, n_uploads in phases:
+                if new_questions:
                     questions = list(itertools.islice(fresh, args.questions))
+                else:
+                    questions = list(itertools.islice(itertools.cycle(WARM), args.questions))
                 jobs = [("ask", {"question": q}) for q in questions]
                 texts = {}
-                for i in range(args.uploads):
+                for i in range(n_uploads):
                     name, text, question = synthetic_policy(i, phase)
                     texts[name] = question
                     jobs.append(("upload", {"name": name, "text": text}))

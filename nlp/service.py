@@ -204,8 +204,10 @@ class PolicyService:
             self.seed_id = self._store_seed(self._seed_path)
         if self.lens.policies:
             _ = self.lens.index  # build it now, not on the first question
-        # Load the model now: the first question should not pay for it, and /readyz reports it.
+        # Load the models now: the first question should not pay for them, and /readyz reports
+        # them. A tiny text through classify loads the segmenter (spaCy) and the classifier.
         self.encoder.encode(["warm up the query encoder"])
+        self.classify("Warm-up policy.\n\nWe collect your e-mail address to run the service.")
         self._models_loaded = True
         self._started = True
 
