@@ -175,7 +175,11 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False), required=False)
-@click.option("--old-version", default=None, help="Version of OLD to compare (default: see above).")
+@click.option(
+    "--old-version",
+    default=None,
+    help="Version of OLD (default: its second newest when NEW is not given, else its latest).",
+)
 @click.option("--new-version", default=None, help="Version of NEW to compare (default latest).")
 @click.option("--cosmetic", is_flag=True, help="Also list changes of form only (cosmetic).")
 @json_option
