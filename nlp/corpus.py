@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nlp.errors import InputError, ModelError
+from nlp.errors import InputError, ModelError, NotFoundError
 from nlp.lexicon import ACTIONS, DATA_TYPES, PLACES, RECIPIENTS, compile_terms
 from nlp.types import Clause, Policy
 
@@ -173,8 +173,9 @@ class Corpus:
         rows: list[dict[str, Any]] = []
         for p in self.policies:
             latest = p.latest.label
+            wanted = _version_label(p, version) if version is not None else None
             for v in p.versions:
-                if version is not None and p.version(version).label != v.label:
+                if wanted is not None and v.label != wanted:
                     continue
                 for c in self.lens.clauses(p.id, v.label):
                     rows.append(
@@ -282,7 +283,11 @@ def load_corpus(
     for f in files:
         from nlp.ingest import slugify
 
-        pid = slugify(names[f]) or slugify(f.stem)
+        pid = base = slugify(names[f])
+        n = 1
+        while pid in shown:  # "X" and "x": one id would replace the other in the lens
+            n += 1
+            pid = f"{base}-{n}"
         try:
             policy = lens.load(f, policy_id=pid)
         except (InputError, OSError, UnicodeError) as exc:
@@ -300,6 +305,13 @@ def load_corpus(
     if classifier is not None:
         corpus.classify(classifier)
     return corpus
+
+
+def _version_label(policy: Policy, version: str) -> str:
+    try:
+        return policy.version(version).label
+    except KeyError as exc:
+        raise NotFoundError(str(exc.args[0])) from None
 
 
 def _display_names(root: Path, files: Sequence[Path]) -> dict[Path, str]:
@@ -429,7 +441,7 @@ def find_mentions(
     rows = []
     for p in corpus.policies:
         versions: Iterable[str] = (
-            [v.label for v in p.versions] if version is None else [p.version(version).label]
+            [v.label for v in p.versions] if version is None else [_version_label(p, version)]
         )
         for label in versions:
             for c in corpus.lens.clauses(p.id, label):

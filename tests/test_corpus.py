@@ -193,3 +193,23 @@ def test_classify_without_a_model_says_what_to_do(corpus, tmp_path):
     )
     with pytest.raises(ModelError, match="no clause classifier"):
         corpus.classify()
+
+
+def test_unknown_version_is_not_found(corpus):
+    from nlp.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="no version '1999'"):
+        corpus.clause_table(version="1999")
+    with pytest.raises(NotFoundError, match="known versions"):
+        find_mentions(corpus, country="China", version="1999")
+
+
+def test_names_that_slug_alike_keep_their_own_policy(lens, tmp_path, data_dir):
+    for service in ("X", "x"):
+        (tmp_path / service).mkdir()
+    (tmp_path / "X" / "Privacy Policy.txt").write_bytes((data_dir / CORPUS / "kitemail.txt").read_bytes())
+    (tmp_path / "x" / "Privacy Policy.md").write_bytes((data_dir / CORPUS / "lumenchat.md").read_bytes())
+    corpus = load_corpus(tmp_path, lens=lens)
+    assert sorted(corpus.ids) == ["x", "x-2"]
+    assert len(find_mentions(corpus, country="China")) == 1
+    assert len(find_mentions(corpus, country="United States")) == 1
