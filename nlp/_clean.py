@@ -18,7 +18,11 @@ import unicodedata
 # --- inline -----------------------------------------------------------------------------------
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+# Link text may hold one level of brackets ("[[email protected]](...)", "[Products[41]](...)").
+_MD_LINK = re.compile(
+    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)"
+)
+_LINK_FOOTNOTE = re.compile(r"(?<=\S)\[\d{1,3}\]$")
 _MD_REF_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|mailto:[^<>\s]+|[\w.+-]+@[\w-]+\.[\w.-]+)>")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
@@ -27,6 +31,9 @@ _ITALIC_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*
 _ITALIC_UNDER = re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
 _CODE = re.compile(r"`([^`\n]+)`")
+_ESCAPABLE = "\\`*_{}[]()#+-.!|>~<"
+_ESCAPED = {ch: chr(0xE100 + i) for i, ch in enumerate(_ESCAPABLE)}
+_UNESCAPE = {0xE100 + i: ch for i, ch in enumerate(_ESCAPABLE)}
 _GLUED_URL = re.compile(r"(?<=[^\s(<\"'/=])(?=https?://)")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -42,11 +49,14 @@ def clean_inline(text: str, *, markdown: bool = True) -> str:
     Whitespace is collapsed to single spaces (tabs included: callers split table cells first).
     """
     text = _ZERO_WIDTH.sub("", text).replace(LINE_BREAK, " ")
+    if markdown and "\\" in text:
+        # Escaped characters are literal: hide them from the emphasis and link rules.
+        text = _MD_ESCAPE.sub(lambda m: _ESCAPED[m.group(1)], text)
     text = _TAG.sub(" ", text) if "<" in text else text
     text = _AUTOLINK.sub(r"\1", text)
     if markdown:
         text = _MD_IMAGE.sub("", text)
-        text = _MD_LINK.sub(r"\1", text)
+        text = _MD_LINK.sub(lambda m: _LINK_FOOTNOTE.sub("", m.group(1)), text)
         text = _MD_REF_LINK.sub(r"\1", text)
         text = _CODE.sub(r"\1", text)
         text = _BOLD.sub(r"\2", text)
@@ -54,7 +64,7 @@ def clean_inline(text: str, *, markdown: bool = True) -> str:
         text = _ITALIC_STAR.sub(r"\1", text)
         text = _ITALIC_UNDER.sub(r"\1", text)
         text = re.sub(r"(?<=\w)([_*])([.,;:!?])\1", r"\2", text)  # "2025_._" -> "2025."
-        text = _MD_ESCAPE.sub(r"\1", text)
+        text = text.translate(_UNESCAPE)
         text = text.replace("**", "")
     if "&" in text:
         text = html.unescape(text)
@@ -65,8 +75,10 @@ def clean_inline(text: str, *, markdown: bool = True) -> str:
 
 def clean_cell(text: str, *, markdown: bool = True) -> str:
     """Like :func:`clean_inline`, and drop bullet glyphs left inside a table cell."""
-    text = re.sub(r"<br\s*/?>|</?li[^>]*>|</p>\s*<p[^>]*>", " ", text, flags=re.I)
-    text = clean_inline(text, markdown=markdown)
+    parts = re.split(r"<br\s*/?>|</?li[^>]*>|</p>\s*<p[^>]*>", text, flags=re.I)
+    # Markdown cells pack block markup between <br>s: "##### Title<br>*   item<br>*   item".
+    parts = [re.sub(r"^\s*(?:#{1,6}\s+|[*+-]\s+(?=\S))", "", p) for p in parts]
+    text = clean_inline(" ".join(parts), markdown=markdown)
     return _SPACES.sub(" ", _CELL_BULLET.sub(" ", text)).strip()
 
 

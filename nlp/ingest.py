@@ -310,7 +310,11 @@ class _Block:
 
 
 _HR = re.compile(r"^\s*(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,}|(?:=\s*){3,})$")
-_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+# Indented too: converted pages nest headings inside list items ("    ### 1.5 Your Device").
+_ATX = re.compile(r"^\s{0,12}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MULTILINE_LINK = re.compile(
+    r"\[([^\[\]]{1,3000}?\n[^\[\]]{0,3000}?)\]\((?:[^()\s]|\([^()\s]*\))*\)"
+)
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _ITEM = re.compile(
@@ -335,6 +339,8 @@ def _blocks_from_lines(text: str, *, markdown: bool) -> list[_Block]:
     switches on Markdown block rules: setext headings and soft-wrapped paragraphs.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    if markdown and "](" in text:
+        text = _MULTILINE_LINK.sub(r"\1", text)  # a link wrapped around whole paragraphs
     lines = text.split("\n")
     blocks: list[_Block] = []
     para: list[str] = []
@@ -449,7 +455,7 @@ def _blocks_from_lines(text: str, *, markdown: bool) -> list[_Block]:
         m = _ITEM.match(line)
         if m:
             marker = m.group("marker").strip()
-            body = m.group("text")
+            body = re.sub(r"^#{1,6}\s+", "", m.group("text"))  # "1.  #### Guests:" -> "Guests:"
             ordered = bool(re.match(r"^(?:\d|\(|[a-z][.)])", marker))
             cleaned = _clean.clean_inline(body)
             numbered_title = marker[0].isdigit() and _is_numbered_title(cleaned)

@@ -372,6 +372,32 @@ def test_inline_markup_is_stripped() -> None:
     assert _clean.clean_inline(raw) == 'E "COOKIES" see here https://x.example/a and more link'
 
 
+def test_markdown_escapes_nested_link_text_and_cell_markup() -> None:
+    assert (
+        _clean.clean_inline(r"cookies “\_\_adroll” and “\_ar\_v4”")
+        == "cookies “__adroll” and “_ar_v4”"
+    )
+    assert _clean.clean_inline(
+        "mail [[email protected]](/cdn-cgi/x) or [Products[41]](https://x)"
+    ) == ("mail [email protected] or Products")
+    cell = "##### Students<br><br>We check campus location.<br>*   offers<br>*   events"
+    assert _clean.clean_cell(cell) == "Students We check campus location. offers events"
+
+
+def test_markdown_indented_headings_and_links_around_paragraphs() -> None:
+    md = (
+        "# Privacy\n\nWe explain here how Example Ltd uses your personal data.\n\n"
+        "1.  #### Guests:\n\n    ### 1.5 Your Device and Location\n\n"
+        "We collect your device location when you allow it in the settings.\n\n"
+        "[### Wallets\n\nA wallet holds your keys on your own device only.](https://x.example/w)\n"
+    )
+    v = parse_policy(md, fmt="md", name="x").latest
+    assert [v.text[s:e] for s, e, _ in v.headings] == ["1.5 Your Device and Location", "Wallets"]
+    assert "\n1. Guests:\n" in v.text  # the item keeps its number, loses the hashes
+    assert "A wallet holds your keys on your own device only." in v.text
+    assert "](" not in v.text and "#" not in v.text
+
+
 # --- bad inputs -------------------------------------------------------------------------------
 
 
