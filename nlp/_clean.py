@@ -155,6 +155,11 @@ _FILING_STAMP = re.compile(
     r"^exhibit\s+[\w.-]{1,8}$|^case\s+\S+\s+document\s+\S+.*\bpage\s+\d+\s+of\s+\d+", re.I
 )
 _BACK_TO_TOP = re.compile(r"^(?:(?:back|return|go|scroll)\s+(?:to\s+)?)?(?:the\s+)?top\W*$", re.I)
+_UI_LINK = re.compile(
+    r"^(?:(?:learn|read|see|show|find out|view)\s+more|click here|more info(?:rmation)?|"
+    r"expand all|collapse all|print(?: this page)?)\W*$",
+    re.I,
+)
 _BREADCRUMB = re.compile(r"^<\s|\s>$|\s[>»›]\s")
 _LINK_SEPS = re.compile(r"\s+[|·•]\s+|\s*\|\s*")
 _DASH_SEPS = re.compile(r"\s+[-–—/]\s+")
@@ -183,6 +188,8 @@ def debris_reason(text: str) -> str | None:
         return "filing stamp"
     if _BACK_TO_TOP.match(t):
         return "back-to-top link"
+    if _UI_LINK.match(t):
+        return "link label"
     if is_link_list(t):
         return "link list"
     return None

@@ -53,7 +53,7 @@ _CONTEXT_CHARS = 300
 _HARD_ABBREV = re.compile(
     r"(?:\b(?:e\.g|i\.e|cf|vs|viz|approx|incl|esp|No|Nos|no|Reg|Art|Arts|Sec|Sect|para|Para|Fig|"
     r"Mr|Mrs|Ms|Dr|Prof|St|Ave|Blvd|Rd|Ste|Dept|Tel|tel|Ph|ext|Ext|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"
-    r"Sep|Sept|Oct|Nov|Dec|p|pp|op|cit|ibid|al)\.)$"
+    r"Sep|Sept|Oct|Nov|Dec|p|pp|op|cit|ibid|al|Cal|Civ|Stat|Ann|Gen|Bus|Prof|Regs?)\.)$"
 )
 # Abbreviations that may end a sentence: joined only when the next part does not start anew.
 _SOFT_ABBREV = re.compile(
@@ -127,6 +127,8 @@ def _should_join(prev: str, nxt: str, gap: str) -> bool:
     tail = prev.split()[-1] if prev.split() else ""
     if re.search(r"(?:https?://|www\.|@)\S*\.$", tail) and not gap:
         return True
+    if re.fullmatch(r"\(?(?:[ivxlc]{1,5}|[a-z]|\d{1,3})[.)]", prev):
+        return True  # an enumerator ("ii.", "b)") opens the next sentence, it is not one
     return len(_clean.words(prev)) == 0  # a bare number or symbol is not a sentence
 
 

@@ -343,6 +343,8 @@ def test_one_version_with_two_date_lines_is_not_split() -> None:
         "Copyright 2021 Example Ltd",
         "icburule011023068092",
         "EXHIBIT B-02",
+        "Learn more",
+        "Back to top",
         "Home | About | Careers | Contact",
         "Example Site: International - Español - Português - Deutsch - Français",
         "Product Listing Policy - Intellectual Property Policy and Infringement Claims - "

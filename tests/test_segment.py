@@ -302,6 +302,8 @@ def test_identical_sentences_get_distinct_ids() -> None:
         ),
         ("Acme Ltd. (Reg. No. 123) is the controller.", ["Acme Ltd. (Reg. No. 123) is the controller."]),
         ("We use data, e.g. your IP, i.e. a number. Done.", ["We use data, e.g. your IP, i.e. a number.", "Done."]),
+        ("See Cal. Civ. Code § 1798.83 for details. Next.", ["See Cal. Civ. Code § 1798.83 for details.", "Next."]),
+        ("We use it to: i. run it; ii. secure it. Done.", ["We use it to: i. run it; ii. secure it.", "Done."]),
     ],
 )  # fmt: skip
 def test_split_sentences(text: str, expected: list[str]) -> None:
