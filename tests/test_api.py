@@ -724,3 +724,19 @@ def test_a_failing_batch_fails_every_waiter():
         for f in futures:
             with pytest.raises(RuntimeError, match="model gone"):
                 f.result(timeout=10)
+
+
+def test_questions_racing_a_delete_get_answers_or_404_never_500(client):
+    pid = upload(client).json()["id"]
+    q = {"question": "How long do you keep my payment card details?", "policy": pid}
+
+    def ask(_):
+        return client.post("/v1/ask", json=q).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = [pool.submit(ask, i) for i in range(30)]
+        deleted = client.delete(f"/v1/policies/{pid}", headers=AUTH).status_code
+        statuses = {f.result() for f in futures}
+    assert deleted == 204
+    assert statuses <= {200, 404}
+    assert ask(0) == 404
