@@ -35,7 +35,7 @@ _ESCAPABLE = "\\`*_{}[]()#+-.!|>~<"
 _ESCAPED = {ch: chr(0xE100 + i) for i, ch in enumerate(_ESCAPABLE)}
 _UNESCAPE = {0xE100 + i: ch for i, ch in enumerate(_ESCAPABLE)}
 _GLUED_URL = re.compile(r"(?<=[^\s(<\"'/=])(?=https?://)")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACES = re.compile(r"\s+")  # every Unicode space, line break and tab (cells are split first)
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 # Stands for an HTML <br> until the reader decides whether it splits lines or is a space.
 LINE_BREAK = "\ue000"

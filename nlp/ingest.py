@@ -670,12 +670,23 @@ def _drop_repeated_widgets(blocks: list[_Block]) -> list[_Block]:
     return [b for b in blocks if b.kind != "para" or counts.get(b.text, 0) < 3]
 
 
+_GLYPH_BULLET = re.compile(r"^[•◦▪●○■·]\s*(?=\S)")
+
+
+def _para_or_item(text: str, emph: bool = False) -> _Block:
+    """A paragraph, or a list item when it starts with a typed bullet glyph ("• Contacts")."""
+    m = _GLYPH_BULLET.match(text)
+    if m:
+        return _Block("item", text[m.end() :], depth=1)
+    return _Block("para", text, emph=emph)
+
+
 def _text_blocks(raw: str, *, pre: bool = False) -> list[_Block]:
     """Blocks of loose HTML text: lines set apart by <br> (or in <pre>) are read as plain text."""
     if not pre:
         if _clean.LINE_BREAK not in raw:
             text = _clean.clean_inline(raw, markdown=False)
-            return [_Block("para", text)] if text else []
+            return [_para_or_item(text)] if text else []
         raw = re.sub(r"\s+", " ", raw)
     raw = raw.replace(_clean.LINE_BREAK, "\n")
     return [b for b in _blocks_from_lines(raw, markdown=False) if b.text or b.cells]
@@ -764,7 +775,7 @@ def _walk_html(el: object, blocks: list[_Block], depth: int) -> None:
                 blocks.append(_Block("para", lead, emph=True))
                 text = text[len(lead) :].strip()
             if text:
-                blocks.append(_Block("para", text, emph=_is_emph(child)))
+                blocks.append(_para_or_item(text, _is_emph(child)))
         else:
             _walk_html(child, blocks, depth)
     flush()

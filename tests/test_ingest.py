@@ -658,6 +658,18 @@ def test_html_bold_run_in_title_becomes_a_heading() -> None:
     assert "Note: We never sell" in v.text  # a run-in label ending in ":" stays in its paragraph
 
 
+def test_html_typed_bullets_and_source_line_breaks() -> None:
+    html = (
+        "<p>We collect the following information about\n      your use of the app:</p>"
+        "<p>• App analytics and usage data;</p><p>• crash reports.</p>"
+    )
+    text = parse_policy(html, fmt="html", name="x").latest.text
+    assert text == (
+        "We collect the following information about your use of the app:\n\n"
+        "- App analytics and usage data;\n- crash reports."
+    )
+
+
 def test_html_widgets_repeated_on_the_page_are_dropped() -> None:
     widget = "<p>Download the App</p>"
     html = (
