@@ -199,7 +199,13 @@ class PolicyService:
                 log.info("encoding the clauses of %s with %s", pid, model_id)
                 emb = self._embed(stored.clauses)
                 self.store.put_embeddings(pid, stored.clauses, emb, model_id)
-            self.lens.add(stored.policy, stored.clauses, embeddings=emb)
+            clauses = list(stored.clauses)
+            if clauses and not any(c.labels for c in clauses) and self.labels_clauses:
+                # Stored before a classifier was installed: label once and keep the labels.
+                clauses = self._label(clauses)
+                if any(c.labels for c in clauses):
+                    self.store.put_labels(pid, clauses)
+            self.lens.add(stored.policy, clauses, embeddings=emb)
         if self._seed_path is not None:
             self.seed_id = self._store_seed(self._seed_path)
         if self.lens.policies:

@@ -143,6 +143,10 @@ class PolicyStore(Protocol):
         """Store vectors of another model for clauses already stored (same order as stored)."""
         ...
 
+    def put_labels(self, policy_id: str, clauses: Sequence[Clause]) -> None:
+        """Replace the labels of a stored policy's clauses (given in stored order)."""
+        ...
+
     def delete_policy(self, policy_id: str) -> None:
         """Delete a policy and everything under it; ``NotFoundError`` if unknown."""
         ...
@@ -503,6 +507,23 @@ class SQLiteStore:
                 "INSERT OR REPLACE INTO embeddings (clause_row, model_id, dim, vec) "
                 "VALUES (?, ?, ?, ?)",
                 [(r, model_id, int(emb.shape[1]), emb[i].tobytes()) for i, r in enumerate(rows)],
+            )
+
+    def put_labels(self, policy_id: str, clauses: Sequence[Clause]) -> None:
+        """Replace the labels of a stored policy's clauses (given in stored order)."""
+        with self._write() as conn:
+            rows = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT row FROM clauses WHERE policy_id = ? ORDER BY position", (policy_id,)
+                )
+            ]
+            if len(rows) != len(clauses):
+                raise InputError(f"policy {policy_id!r} changed while its clauses were labelled")
+            conn.executemany("DELETE FROM labels WHERE clause_row = ?", [(r,) for r in rows])
+            conn.executemany(
+                "INSERT OR IGNORE INTO labels (clause_row, label) VALUES (?, ?)",
+                [(r, lab) for r, c in zip(rows, clauses, strict=True) for lab in c.labels],
             )
 
     def delete_policy(self, policy_id: str) -> None:

@@ -740,3 +740,16 @@ def test_questions_racing_a_delete_get_answers_or_404_never_500(client):
     assert deleted == 204
     assert statuses <= {200, 404}
     assert ask(0) == 404
+
+
+def test_policies_stored_without_labels_are_labelled_once_at_start(tmp_path):
+    settings = make_settings(tmp_path)
+    with make_client(settings) as c:
+        pid = upload(c).json()["id"]
+        assert c.get(f"/v1/policies/{pid}/clauses", params={"category": "sharing"}).json()[
+            "total"] == 0
+    with make_client(settings, classifier=KeywordClassifier()) as c:
+        sharing = c.get(f"/v1/policies/{pid}/clauses", params={"category": "sharing"}).json()
+        assert [x["text"] for x in sharing["items"]] == [
+            "We share your e-mail address with advertising partners."
+        ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from datetime import date
@@ -228,3 +229,13 @@ def test_in_memory_store_works_for_quick_use():
     s.migrate()
     add(s)
     assert s.get_policy("acme").clause_count == 6
+
+
+def test_labels_can_be_replaced(store):
+    _, clauses, _ = add(store)
+    relabelled = [dataclasses.replace(c, labels=("security",)) for c in clauses]
+    store.put_labels("acme", relabelled)
+    assert {c.labels for c in store.load_policy("acme", "m1").clauses} == {("security",)}
+    assert store.list_clauses("acme", category="sharing").total == 0
+    with pytest.raises(InputError):
+        store.put_labels("acme", relabelled[:-1])
