@@ -104,6 +104,9 @@ class ApiSettings(_Section):
     db: Path = Field(Path("policylens.sqlite3"), description="SQLite file (POLICYLENS_DB).")
     keyed_reads: bool = Field(False, description="Require the API key for reads too.")
     max_upload_bytes: int = 5_000_000
+    max_classify_bytes: int = Field(
+        200_000, description="Largest text POST /v1/classify takes (a read, open by default)."
+    )
     max_question_chars: int = 1_000
     max_top_k: int = 50
     max_page_size: int = 200

@@ -500,10 +500,13 @@ class PolicyService:
 
         Nothing is stored. Returns the clauses and whether they were labelled.
         """
-        limit = self.settings.api.max_upload_bytes
+        limit = self.settings.api.max_classify_bytes
         size = len(text.encode("utf-8"))
         if size > limit:
-            raise PayloadTooLargeError(f"the text is {size:,} bytes; the limit is {limit:,}")
+            raise PayloadTooLargeError(
+                f"the text is {size:,} bytes; classify takes at most {limit:,} (store a longer "
+                "policy with POST /v1/policies, or raise POLICYLENS_API__MAX_CLASSIFY_BYTES)"
+            )
         if fmt not in FORMATS or fmt == "pdf":
             raise UnsupportedFormatError(f"unknown text format {fmt!r}; use txt, md or html")
         from nlp.ingest import parse_policy
