@@ -411,16 +411,8 @@ class Comparison:
         frame = self.counts_frame(substantive_only=True)
         if len(frame):
             lines.append("")
-            lines.append(
-                "by category: "
-                + "; ".join(
-                    f"{cat} "
-                    + " ".join(
-                        f"{k[0]}{int(row[k])}" for k in ("added", "removed", "changed") if row[k]
-                    )
-                    for cat, row in frame.iterrows()
-                )
-            )
+            table = frame[["added", "removed", "changed"]].to_string()
+            lines.extend(table.splitlines())
         shown = (
             ("added", "removed", "changed", "cosmetic")
             if include_cosmetic
