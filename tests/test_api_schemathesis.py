@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, FakeEncoder
-from hypothesis import HealthCheck, settings
 
 schemathesis = pytest.importorskip("schemathesis")
+
+from hypothesis import HealthCheck, settings  # noqa: E402 - schemathesis brings hypothesis
 
 from api.main import create_app  # noqa: E402
 from nlp.config import AnswerSettings, ApiSettings, EmbedSettings, Settings  # noqa: E402
