@@ -224,18 +224,37 @@ class PolicyService:
             log.warning("no seed policy (%s): questions must name a policy", exc)
             return None
         from nlp.ingest import load_policy
+        from nlp.segment import segment_policy
 
         fmt = format_for(path.name)
-        existing = self.store.find_by_hash(_sha256(fmt, data))
-        if existing is not None:
-            return existing.id
-        # load_policy names the policy as `policylens ask` does, so both answer alike.
+        raw_hash = _sha256(fmt, data)
+        # load_policy names the policy as `policylens ask` does, so both answer alike. Parsed on
+        # every start: after an update of ingest or segment the stored copy is replaced, so the
+        # API keeps answering like the CLI.
         policy = load_policy(path, self.settings.ingest)
+        fresh = segment_policy(policy, self.settings.segment)
+        existing = self.store.find_by_hash(content_hash(policy)) or self.store.find_by_hash(
+            raw_hash
+        )
+        if existing is not None:
+            model_id = str(getattr(self.encoder, "model_id", type(self.encoder).__name__))
+            stored = self.store.load_policy(existing.id, model_id)
+            same_clauses = [_shape(c) for c in stored.clauses] == [_shape(c) for c in fresh]
+            if stored.policy.versions == policy.versions and same_clauses:
+                return existing.id
+            log.info("the seed policy changed with the code: replacing %s", existing.id)
+            with self._write_lock:
+                self.store.delete_policy(existing.id)
+                with suppress(NotFoundError):
+                    self.lens.remove(existing.id)
         result = self._add(
-            lambda pid: self._prepare_policy(policy if pid == policy.id else _renamed(policy, pid)),
+            lambda pid: self._prepare_policy(
+                policy if pid == policy.id else _renamed(policy, pid),
+                fresh if pid == policy.id else None,
+            ),
             preferred_id=policy.id,
             fmt=fmt,
-            raw_hash=_sha256(fmt, data),
+            raw_hash=raw_hash,
             source_url=None,
         )
         return result.record.id
@@ -367,7 +386,9 @@ class PolicyService:
             ) from exc
         return self._prepare_policy(policy)
 
-    def _prepare_policy(self, policy: Policy) -> tuple[Policy, list[Clause], np.ndarray]:
+    def _prepare_policy(
+        self, policy: Policy, clauses: list[Clause] | None = None
+    ) -> tuple[Policy, list[Clause], np.ndarray]:
         from nlp.segment import segment_policy
 
         for v in policy.versions:
@@ -376,7 +397,8 @@ class PolicyService:
                     "the policy still holds script or event-handler markup after cleaning; "
                     "upload it as .html (scripts are removed) or remove the markup"
                 )
-        clauses = segment_policy(policy, self.settings.segment)
+        if clauses is None:
+            clauses = segment_policy(policy, self.settings.segment)
         if not clauses:
             raise InputError("no clauses found in the policy; check that it holds policy text")
         emb = self._embed(clauses)
@@ -624,6 +646,12 @@ class BatchingEncoder:
             for _, fut in batch:
                 if not fut.done():
                     fut.set_exception(exc)
+
+
+def _shape(clause: Clause) -> tuple[object, ...]:
+    """A clause without its labels: what segmentation decides."""
+    c = clause
+    return (c.id, c.policy_id, c.version, c.section, c.start, c.end, c.text, c.kind, c.context)
 
 
 def _renamed(policy: Policy, policy_id: str) -> Policy:

@@ -753,3 +753,29 @@ def test_policies_stored_without_labels_are_labelled_once_at_start(tmp_path):
         assert [x["text"] for x in sharing["items"]] == [
             "We share your e-mail address with advertising partners."
         ]
+
+
+def test_a_seed_parsed_differently_after_an_update_is_replaced(tmp_path, monkeypatch):
+    settings = make_settings(tmp_path)
+    with make_client(settings) as c:
+        before = c.get("/v1/policies/quillnote/clauses", params={"limit": 200}).json()["items"]
+    import nlp.segment
+
+    real = nlp.segment.segment_policy
+
+    def drop_first(policy, settings=None):  # as if the segmenter changed between releases
+        return real(policy, settings)[1:]
+
+    monkeypatch.setattr(nlp.segment, "segment_policy", drop_first)
+    encoder = FakeEncoder()
+    with make_client(settings, encoder=encoder) as c:
+        after = c.get("/v1/policies/quillnote/clauses", params={"limit": 200}).json()["items"]
+        assert [x["id"] for x in after] == [x["id"] for x in before[1:]]
+        assert c.get("/v1/policies").json()["total"] == 1
+    monkeypatch.undo()
+    encoder = FakeEncoder()
+    with make_client(settings, encoder=encoder):
+        assert encoder.encoded == len(before) + 1  # replaced again, then the warm-up
+    encoder = FakeEncoder()
+    with make_client(settings, encoder=encoder):
+        assert encoder.encoded == 1  # unchanged: nothing re-encoded
