@@ -346,9 +346,10 @@ def _blocks_from_lines(text: str, *, markdown: bool) -> list[_Block]:
     para: list[str] = []
     para_raw: list[str] = []
     pending_enum = ""
+    pending_bullet = ""
 
     def flush() -> None:
-        nonlocal pending_enum
+        nonlocal pending_enum, pending_bullet
         if not para:
             return
         raw = " ".join(para_raw).strip()
@@ -358,7 +359,10 @@ def _blocks_from_lines(text: str, *, markdown: bool) -> list[_Block]:
         para_raw.clear()
         if pending_enum:
             joined, pending_enum = f"{pending_enum} {joined}", ""
-        if joined:
+        if pending_bullet and joined:
+            blocks.append(_Block("item", joined, style=pending_bullet))
+            pending_bullet = ""
+        elif joined:
             blocks.append(_Block("para", joined, emph=emph))
 
     def add_para_line(line: str) -> None:
@@ -446,6 +450,11 @@ def _blocks_from_lines(text: str, *, markdown: bool) -> list[_Block]:
                 blocks.append(_Block("row", cells=cells or [""]))
             elif cells:
                 add_para_line(cells[0])
+            continue
+        if stripped in "•●◦▪○■·":
+            # A bullet alone on its line, its text on the next one (flattened HTML lists).
+            flush()
+            pending_bullet = stripped
             continue
         if _ENUM_ONLY.match(stripped):
             # "1." alone on a line, its title on the next non-blank line (flattened PDF/HTML).
@@ -866,8 +875,18 @@ def _remove_debris(blocks: list[_Block]) -> list[_Block]:
             out.append(b)
     # Trailing chrome: labels that introduce nothing ("Follow Us:"), "Report abuse", "Top"...
     while out and out[-1].kind != "row" and _clean.is_trailing_chrome(out[-1].text):
+        if out[-1].kind == "item" and _list_has_lead_in(out):
+            break  # a list announced by "...:" is content, however short its items
         out.pop()
     return out
+
+
+def _list_has_lead_in(blocks: list[_Block]) -> bool:
+    """True when the list ending ``blocks`` follows a paragraph ending with a colon."""
+    k = len(blocks) - 1
+    while k >= 0 and blocks[k].kind == "item":
+        k -= 1
+    return k >= 0 and blocks[k].kind == "para" and blocks[k].text.rstrip().endswith(":")
 
 
 def _join_broken(blocks: list[_Block]) -> list[_Block]:
@@ -976,9 +995,8 @@ def _build_versions(blocks: list[_Block]) -> list[PolicyVersion]:
     versions: list[tuple[date | None, str, list[_Block]]] = []
     doc_title = ""
     for header_date, chunk in chunks:
-        title, body = _strip_front_matter(chunk)
+        title, body = _strip_front_matter(_remove_toc(chunk))
         doc_title = doc_title or title
-        body = _remove_toc(body)
         body = _detect_headings(body)
         if not any(b.kind != "heading" for b in body):
             continue
@@ -1120,12 +1138,29 @@ def _prose_like(text: str) -> bool:
 
 
 def _remove_toc(blocks: list[_Block]) -> list[_Block]:
-    """Drop runs of short lines that repeat headings found later (a table of contents)."""
+    """Drop tables of contents: runs of short lines that name headings found elsewhere.
+
+    A run of 3+ short lines is a table of contents when most of its entries match a heading
+    outside the run (before it, for a contents list repeated at the end of a page). Only headings
+    count as a match, so a list of short items repeated in two sections is never taken for one.
+    Lines before its first entry (a title), explicit headings among the entries and the lines
+    after its last entry (the first real heading) stay.
+    """
+    n = len(blocks)
     keys = [_clean.norm_key(b.text) if b.kind != "row" else "" for b in blocks]
-    last_seen = {key: k for k, key in enumerate(keys)}
+    heading_at: dict[str, list[int]] = {}
+    for k, b in enumerate(blocks):
+        nxt = blocks[k + 1] if k + 1 < n else None
+        headed = b.kind == "heading" or (
+            b.kind == "para"
+            and _heading_shape(b.text)
+            and nxt is not None
+            and not (nxt.kind != "row" and _short_line(nxt.text))
+        )
+        if headed and keys[k]:
+            heading_at.setdefault(keys[k], []).append(k)
     out: list[_Block] = []
     k = 0
-    n = len(blocks)
     while k < n:
         b = blocks[k]
         if re.fullmatch(r"(?i)(table of )?contents:?", b.text.strip()):
@@ -1138,12 +1173,17 @@ def _remove_toc(blocks: list[_Block]) -> list[_Block]:
             out.append(b)
             k += 1
             continue
-        repeated = [last_seen[keys[x]] >= j for x in range(k, j)]
+        repeated = [any(i < k or i >= j for i in heading_at.get(keys[x], ())) for x in range(k, j)]
         if sum(repeated) >= max(3, int(0.6 * (j - k))):
-            # A TOC; lines after its last entry that are not repeated later (the first real
-            # heading right below the TOC) stay.
-            tail = max(x for x in range(k, j) if repeated[x - k]) + 1
-            out.extend(blocks[tail:j])
+            first = min(x for x in range(k, j) if repeated[x - k])
+            last = max(x for x in range(k, j) if repeated[x - k])
+            out.extend(blocks[k:first])  # a title or "Contents" line above the entries
+            out.extend(
+                blocks[x]
+                for x in range(first, last)
+                if blocks[x].kind == "heading" and not repeated[x - k]
+            )
+            out.extend(blocks[last + 1 : j])
         else:
             out.extend(blocks[k:j])
         k = j

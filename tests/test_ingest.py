@@ -319,6 +319,32 @@ def test_versions_split_and_sorted_newest_first() -> None:
     assert "Old text" not in p.versions[0].text
 
 
+_SECTIONS = (
+    "1. Introduction\n\nThis policy explains what Example Ltd does with your personal data.\n\n"
+    "2. What we collect\n\nWe collect your name and e-mail address when you sign up.\n\n"
+    "3. Sharing\n\nWe share data with our hosting provider and nobody else.\n\n"
+    "4. Contact\n\nWrite to privacy@example.com with any question about this policy."
+)
+
+
+def test_contents_list_at_the_end_is_removed() -> None:
+    toc = "\n\n".join(["1. Introduction", "2. What we collect", "3. Sharing", "4. Contact"])
+    for text in (f"Contents\n\n{toc}\n\n{_SECTIONS}", f"{_SECTIONS}\n\n{toc}"):
+        v = parse_policy(text, fmt="txt", name="x").latest
+        assert [v.text[s:e] for s, e, _ in v.headings] == toc.split("\n\n")
+        assert v.text.count("Sharing") == 1
+
+
+def test_short_lists_repeated_in_two_sections_are_kept() -> None:
+    items = "- Identifiers\n- Internet activity\n- Geolocation\n- Inferences"
+    text = (
+        f"Collection\n\nWe collected these categories in the last 12 months:\n\n{items}\n\n"
+        f"Disclosure\n\nWe disclosed these categories for a business purpose:\n\n{items}"
+    )
+    v = parse_policy(text, fmt="txt", name="x").latest
+    assert v.text.count("- Geolocation") == 2
+
+
 def test_one_version_with_two_date_lines_is_not_split() -> None:
     text = (
         "Privacy Policy\n\nEffective date: 1 May 2021\n\nLast updated: 2 June 2022\n\n"
