@@ -335,6 +335,18 @@ def test_contents_list_at_the_end_is_removed() -> None:
         assert v.text.count("Sharing") == 1
 
 
+def test_bullet_alone_on_its_line_opens_an_item() -> None:
+    text = (
+        "Depending on where you live, other disclosures apply:\n\n●\n\n"
+        "If you are from Brazil, see section 9.\n\n●\n\nIf you are from Korea, see section 10."
+    )
+    v = parse_policy(text, fmt="md", name="x").latest
+    assert v.headings == ()
+    assert v.text.endswith(
+        ":\n\n- If you are from Brazil, see section 9.\n- If you are from Korea, see section 10."
+    )
+
+
 def test_short_lists_repeated_in_two_sections_are_kept() -> None:
     items = "- Identifiers\n- Internet activity\n- Geolocation\n- Inferences"
     text = (
