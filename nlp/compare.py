@@ -72,6 +72,9 @@ SUBSTANTIVE: frozenset[str] = frozenset({"added", "removed", "changed"})
 UNLABELLED = "unlabelled"
 # Nearest clauses (by embedding) for which the word-level similarity is computed.
 _CANDIDATES = 12
+# A split or merge spans at most this many clauses; a piece must add this much similarity.
+_MAX_PIECES = 6
+_GROW_MARGIN = 0.03
 
 DiffOp = Literal["equal", "delete", "insert"]
 
@@ -222,6 +225,10 @@ class ClauseChange:
     ``text_similarity`` and ``embedding_similarity`` are its two parts. ``labels`` are the
     categories of the clause (new side first, then old); ``moved`` is true when the clause now
     sits under a different section (after normalising section letters and numbers away).
+
+    A clause split into consecutive clauses (or consecutive clauses merged into one) is one
+    change: ``new_extra`` (``old_extra``) holds the further pieces, and ``new_text``
+    (``old_text``) their joined wording, so a split of form only is ``cosmetic``.
     """
 
     kind: ChangeKind
@@ -233,6 +240,28 @@ class ClauseChange:
     labels: tuple[str, ...] = ()
     moved: bool = False
     diff: tuple[tuple[DiffOp, str], ...] = ()
+    old_extra: tuple[Clause, ...] = ()
+    new_extra: tuple[Clause, ...] = ()
+
+    @property
+    def old_text(self) -> str:
+        """The old wording: ``old``'s text, followed by ``old_extra`` when clauses were merged."""
+        return " ".join(c.text for c in self.old_clauses)
+
+    @property
+    def new_text(self) -> str:
+        """The new wording: ``new``'s text, followed by ``new_extra`` when a clause was split."""
+        return " ".join(c.text for c in self.new_clauses)
+
+    @property
+    def old_clauses(self) -> tuple[Clause, ...]:
+        """All old clauses of this change (none, one, or several merged into one new clause)."""
+        return ((self.old,) if self.old else ()) + self.old_extra
+
+    @property
+    def new_clauses(self) -> tuple[Clause, ...]:
+        """All new clauses of this change (none, one, or the pieces of a split clause)."""
+        return ((self.new,) if self.new else ()) + self.new_extra
 
     @property
     def category(self) -> str:
@@ -252,8 +281,7 @@ class ClauseChange:
 
     def side_by_side(self) -> tuple[str, str]:
         """Old and new wording with the differences marked ``[-removed-]`` and ``{+added+}``."""
-        old = self.old.text if self.old else ""
-        new = self.new.text if self.new else ""
+        old, new = self.old_text, self.new_text
         if self.kind in ("added", "removed", "unchanged"):
             return old, new
         return mark_words(old, new)
@@ -271,6 +299,8 @@ class ClauseChange:
             "moved": self.moved,
             "old": _clause_ref(self.old),
             "new": _clause_ref(self.new),
+            "old_extra": [_clause_ref(c) for c in self.old_extra],
+            "new_extra": [_clause_ref(c) for c in self.new_extra],
             "old_marked": old_marked if self.kind == "changed" else None,
             "new_marked": new_marked if self.kind == "changed" else None,
             "diff": [list(run) for run in self.diff],
@@ -351,7 +381,9 @@ class Comparison:
         ``text_similarity``, ``embedding_similarity``, ``moved``, ``old_section``, ``new_section``,
         ``old_text``, ``new_text``, ``old_marked``, ``new_marked`` (the word diff, ``[-...-]`` and
         ``{+...+}``), ``old_clause_id``, ``new_clause_id``, ``old_start``, ``old_end``,
-        ``new_start``, ``new_end``. Unchanged clauses are left out unless ``include_unchanged``.
+        ``new_start``, ``new_end``, ``old_clauses``, ``new_clauses`` (how many clauses each side
+        spans: 0, 1, or more for a split or merge). Unchanged clauses are left out unless
+        ``include_unchanged``.
         """
         import pandas as pd
 
@@ -361,6 +393,8 @@ class Comparison:
                 continue
             old_marked, new_marked = ch.side_by_side()
             o, n = ch.old, ch.new
+            o_last = ch.old_clauses[-1] if o else None
+            n_last = ch.new_clauses[-1] if n else None
             rows.append(
                 {
                     "kind": ch.kind,
@@ -372,16 +406,18 @@ class Comparison:
                     "moved": ch.moved,
                     "old_section": o.section_path if o else None,
                     "new_section": n.section_path if n else None,
-                    "old_text": o.text if o else None,
-                    "new_text": n.text if n else None,
+                    "old_text": ch.old_text if o else None,
+                    "new_text": ch.new_text if n else None,
                     "old_marked": old_marked if o else None,
                     "new_marked": new_marked if n else None,
                     "old_clause_id": o.id if o else None,
                     "new_clause_id": n.id if n else None,
                     "old_start": o.start if o else None,
-                    "old_end": o.end if o else None,
+                    "old_end": o_last.end if o_last else None,
                     "new_start": n.start if n else None,
-                    "new_end": n.end if n else None,
+                    "new_end": n_last.end if n_last else None,
+                    "old_clauses": len(ch.old_clauses),
+                    "new_clauses": len(ch.new_clauses),
                 }
             )
         return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
@@ -459,6 +495,8 @@ _FRAME_COLUMNS = [
     "old_end",
     "new_start",
     "new_end",
+    "old_clauses",
+    "new_clauses",
 ]
 
 
@@ -616,12 +654,30 @@ def compare_versions(
             moved=old.sections[i] != new.sections[j],
             diff=word_diff(o.text, n.text) if kind == "cosmetic" else (),
         )
+    free_new = set(range(len(new.clauses))) - set(pairs.values()) - {j for j, *_ in scored.values()}
+    free_old = set(range(len(old.clauses))) - set(pairs) - set(scored)
+    consumed: set[int] = set()  # new clauses that are further pieces of a split
     for i, (j, score, text_sim, emb_sim) in scored.items():
-        o, n = old.clauses[i], new.clauses[j]
-        pairs[i] = j
+        # A clause split in two (or two merged in one) pairs with one piece; take the
+        # neighbouring unpaired pieces in when they make the wording closer.
+        group_new = _grow(old.words[i], j, new.words, free_new)
+        group_old = [i] if len(group_new) > 1 else _grow(new.words[j], i, old.words, free_old)
+        free_new.difference_update(group_new)
+        free_old.difference_update(group_old)
+        for k in group_old:
+            pairs[k] = j
+        consumed.update(k for k in group_new if k != group_new[0])
+        olds = [old.clauses[k] for k in group_old]
+        news = [new.clauses[k] for k in group_new]
+        o, n = olds[0], news[0]
+        old_text = " ".join(c.text for c in olds)
+        new_text = " ".join(c.text for c in news)
+        if len(olds) > 1 or len(news) > 1:
+            text_sim = _ratio(_words(old_text), _words(new_text))
         stamp = bool(_DATE_STAMP.match(o.text.strip()) and _DATE_STAMP.match(n.text.strip()))
-        changes_by_new[j] = ClauseChange(
-            kind="cosmetic" if stamp else "changed",
+        same = normalize_text(old_text) == normalize_text(new_text)
+        changes_by_new[group_new[0]] = ClauseChange(
+            kind="cosmetic" if stamp or same else "changed",
             old=o,
             new=n,
             similarity=score,
@@ -629,10 +685,12 @@ def compare_versions(
             embedding_similarity=emb_sim,
             labels=_labels(n, o),
             moved=old.sections[i] != new.sections[j],
-            diff=word_diff(o.text, n.text),
+            diff=word_diff(old_text, new_text),
+            old_extra=tuple(olds[1:]),
+            new_extra=tuple(news[1:]),
         )
     for j, n in enumerate(new.clauses):
-        if j not in changes_by_new:
+        if j not in changes_by_new and j not in consumed:
             changes_by_new[j] = ClauseChange(kind="added", old=None, new=n, labels=_labels(n, None))
 
     # Removed clauses go right after the new clause that the nearest paired old clause before
@@ -648,7 +706,8 @@ def compare_versions(
         )
     ordered: list[ClauseChange] = list(removed_after.get(-1, []))
     for j in range(len(new.clauses)):
-        ordered.append(changes_by_new[j])
+        if j in changes_by_new:
+            ordered.append(changes_by_new[j])
         ordered.extend(removed_after.get(j, []))
 
     first_old = old.clauses[0] if old.clauses else None
@@ -660,6 +719,28 @@ def compare_versions(
         new_version=first_new.version if first_new else "",
         changes=tuple(ordered),
     )
+
+
+def _grow(target: list[str], start: int, words: list[list[str]], free: set[int]) -> list[int]:
+    """Indices of ``start`` and the free neighbours whose joined words best match ``target``.
+
+    A neighbour is taken only when it raises the word-level similarity to ``target`` by a clear
+    margin, so a clause genuinely added next to a changed one stays added.
+    """
+    group = [start]
+    best = _ratio(target, words[start])
+    while len(group) < _MAX_PIECES:
+        options = [k for k in (group[0] - 1, group[-1] + 1) if k in free]
+        scored = [
+            (_ratio(target, [w for m in sorted([*group, k]) for w in words[m]]), k) for k in options
+        ]
+        if not scored:
+            break
+        ratio, k = max(scored)
+        if ratio < best + _GROW_MARGIN:
+            break
+        group, best = sorted([*group, k]), ratio
+    return group
 
 
 def _labels(primary: Clause, other: Clause | None) -> tuple[str, ...]:

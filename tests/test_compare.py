@@ -202,6 +202,8 @@ def test_to_frame_columns_and_rows(cmp):
         "old_end",
         "new_start",
         "new_end",
+        "old_clauses",
+        "new_clauses",
     ]
     assert "unchanged" not in set(frame["kind"])
     assert len(cmp.to_frame(include_unchanged=True)) == len(cmp.changes)
@@ -520,3 +522,110 @@ def test_differences_of_form_in_files_are_cosmetic(file_lens, tmp_path):
         ("added", "B. SECURITY", "We encrypt your password.")
     ]
     assert {c.kind for c in cmp.changes} == {"added", "cosmetic", "unchanged"}
+
+
+_ANCHORS_BEFORE = [("A", "We are Acme and this is our privacy policy.")]
+_ANCHORS_AFTER = [("C", "Write to privacy@acme.example with questions.")]
+
+
+def test_a_clause_split_in_two_is_one_cosmetic_change(fake_encoder):
+    old = _clauses(
+        "v1",
+        [
+            *_ANCHORS_BEFORE,
+            (
+                "B",
+                "We collect your name and address. We use them to ship your order and to answer you.",
+            ),
+            *_ANCHORS_AFTER,
+        ],
+    )
+    new = _clauses(
+        "v2",
+        [
+            *_ANCHORS_BEFORE,
+            ("B", "We collect your name and address."),
+            ("B", "We use them to ship your order and to answer you."),
+            *_ANCHORS_AFTER,
+        ],
+    )
+    cmp = compare_versions(old, new, fake_encoder)
+    assert [c.kind for c in cmp.changes] == ["unchanged", "cosmetic", "unchanged"]
+    split = cmp.changes[1]
+    assert [c.text for c in split.new_clauses] == [new[1].text, new[2].text]
+    assert split.new_text == old[1].text
+    row = cmp.to_frame().iloc[0]
+    assert (row["old_clauses"], row["new_clauses"]) == (1, 2)
+    assert (row["new_start"], row["new_end"]) == (new[1].start, new[2].end)
+
+
+def test_a_split_with_new_words_is_one_change(fake_encoder):
+    old = _clauses(
+        "v1",
+        [
+            *_ANCHORS_BEFORE,
+            (
+                "B",
+                "We collect your name and address. We use them to ship your order and to answer you.",
+            ),
+            *_ANCHORS_AFTER,
+        ],
+    )
+    new = _clauses(
+        "v2",
+        [
+            *_ANCHORS_BEFORE,
+            ("B", "We collect your name and address."),
+            ("B", "We use them to ship your order, to answer you and to show you ads."),
+            *_ANCHORS_AFTER,
+        ],
+    )
+    cmp = compare_versions(old, new, fake_encoder)
+    assert [c.kind for c in cmp.changes] == ["unchanged", "changed", "unchanged"]
+    assert "{+and to show you ads.+}" in cmp.changes[1].side_by_side()[1]
+    assert cmp.to_dict()["changes"][0]["new_extra"][0]["text"] == new[2].text
+
+
+def test_clauses_merged_into_one(fake_encoder):
+    old = _clauses(
+        "v1",
+        [
+            *_ANCHORS_BEFORE,
+            ("B", "We collect your name and address."),
+            ("B", "We use them to ship your order and to answer you."),
+            *_ANCHORS_AFTER,
+        ],
+    )
+    new = _clauses(
+        "v2",
+        [
+            *_ANCHORS_BEFORE,
+            (
+                "B",
+                "We collect your name and address, and we use them to ship your order and to answer you.",
+            ),
+            *_ANCHORS_AFTER,
+        ],
+    )
+    cmp = compare_versions(old, new, fake_encoder)
+    assert [c.kind for c in cmp.changes] == ["unchanged", "changed", "unchanged"]
+    merged = cmp.changes[1]
+    assert [c.text for c in merged.old_clauses] == [old[1].text, old[2].text]
+    assert merged.side_by_side()[1].count("{+") == 1  # only the joining "and we" is new
+
+
+def test_a_clause_added_next_to_a_changed_one_stays_added(fake_encoder):
+    old = _clauses(
+        "v1", [*_ANCHORS_BEFORE, ("B", "We keep server logs for 30 days."), *_ANCHORS_AFTER]
+    )
+    new = _clauses(
+        "v2",
+        [
+            *_ANCHORS_BEFORE,
+            ("B", "We keep server logs for 90 days."),
+            ("B", "We never sell your personal data to anyone."),
+            *_ANCHORS_AFTER,
+        ],
+    )
+    kinds = [c.kind for c in compare_versions(old, new, fake_encoder).changes]
+    assert kinds == ["unchanged", "changed", "added", "unchanged"]
