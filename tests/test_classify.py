@@ -211,12 +211,14 @@ SEED_CASES = [
 def test_shipped_model_labels_seed_clauses_like_a_human() -> None:
     from nlp.config import EmbedSettings
     from nlp.embed import Encoder
+    from nlp.training import load_seed_gold
 
-    texts = {r["text"] for r in _gold()}
+    gold = load_seed_gold(GOLD)
+    shown = dict(zip(gold.extra["raw_texts"], gold.texts, strict=True))
     picked = []
     for start, label in SEED_CASES:
-        text = next(t for t in texts if start in t)
-        picked.append((text, label))
+        raw = next(t for t in shown if start in t)
+        picked.append((shown[raw], label))
     clf = ClauseClassifier.load(SHIPPED)
     emb = Encoder(EmbedSettings()).encode([t for t, _ in picked])
     got = clf.predict([t for t, _ in picked], embeddings=emb)
@@ -233,3 +235,17 @@ def test_classifier_labels_clauses_with_an_encoder(small_model, fake_encoder) ->
     (out,) = small_model.label_clauses([c], fake_encoder)
     assert "cookies" in out.labels
     assert small_model.label_clauses([], fake_encoder) == []
+
+
+def test_classification_text_follows_the_index_layout() -> None:
+    from nlp.classify import classification_text
+    from nlp.embed import clause_text_for_embedding
+
+    clauses = [
+        Clause("a", "p", "v", ("Cookies", "How to refuse them"), 0, 5, "Use the browser menu."),
+        Clause("b", "p", "v", ("Sharing",), 0, 9, "Partners.", "bullet", "We share data with:"),
+        Clause("c", "p", "v", (), 0, 9, "Plain sentence."),
+        Clause("d", "p", "v", ("Retention",), 0, 9, "Retention", "heading"),
+    ]
+    for c in clauses:
+        assert classification_text(c) == clause_text_for_embedding(c)
