@@ -11,11 +11,50 @@ from nlp.corpus import (
     find_mentions,
     load_corpus,
 )
+from nlp.embed import Encoder, clause_text_for_embedding
 from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
+from nlp.ingest import load_policy, parse_policy
 from nlp.pipeline import PolicyLens
+from nlp.segment import segment_policy, segment_version
 from nlp.types import Answer, Citation, Clause, Hit, Policy, PolicyVersion, Prediction
 
+# Names whose modules import scikit-learn or scipy load on first use, so `import nlp` stays cheap.
+_LAZY = {
+    "ClauseIndex": "nlp.index",
+    "ClauseClassifier": "nlp.classify",
+    "label_clauses": "nlp.classify",
+    "load_classifier": "nlp.classify",
+    "route_question": "nlp.routing",
+    "BatchClassifier": "nlp.batch",
+    "PolicyService": "nlp.service",
+    "SQLiteStore": "nlp.store",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nlp' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
+    "BatchClassifier",
+    "ClauseClassifier",
+    "ClauseIndex",
+    "Encoder",
+    "PolicyService",
+    "SQLiteStore",
+    "clause_text_for_embedding",
+    "label_clauses",
+    "load_classifier",
+    "load_policy",
+    "parse_policy",
+    "route_question",
+    "segment_policy",
+    "segment_version",
     "CLAUSE_COLUMNS",
     "ClauseChange",
     "Comparison",
