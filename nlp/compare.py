@@ -853,14 +853,11 @@ def compare_policies(
 
 
 def _with_labels(clauses: list[Clause], classifier: Any, encoder: Any) -> list[Clause]:
-    """Label the clauses that have no labels yet (their embeddings come from the encoder cache)."""
+    """Label the clauses that have no labels yet, by ``classifier.label_clauses``."""
     todo = [i for i, c in enumerate(clauses) if not c.labels]
     if not todo:
         return clauses
-    from nlp.classify import label_clauses
-
-    emb = encoder.encode([clauses[i].text for i in todo])
-    labelled = label_clauses([clauses[i] for i in todo], classifier, emb)
+    labelled = classifier.label_clauses([clauses[i] for i in todo], encoder)
     out = list(clauses)
     for i, c in zip(todo, labelled, strict=True):
         out[i] = c

@@ -134,17 +134,17 @@ class Corpus:
                 out.extend(self.lens.clauses(p.id, version))
         return out
 
-    def classify(self, classifier: Any | None = None, *, batch_size: int | None = None) -> Corpus:
+    def classify(self, classifier: Any | None = None) -> Corpus:
         """Label every clause (all versions) with a clause classifier; returns ``self``.
 
         ``classifier`` is a fitted ``nlp.classify.ClauseClassifier`` (anything with
-        ``predict(texts, *, embeddings=...)``); by default the one shipped in
-        ``Settings.classify.model_dir`` is loaded. Clause texts are embedded with the lens's
-        encoder (cached on disk), then labels replace ``Clause.labels``.
+        ``label_clauses(clauses, encoder)``); by default the lens's own (the one shipped in
+        ``Settings.classify.model_dir``). It embeds what it classifies with the lens's encoder
+        (cached on disk); its labels replace ``Clause.labels``.
 
         Raises ``ModelError`` when no classifier is given and none is shipped.
         """
-        from nlp.classify import label_clauses, load_classifier
+        from nlp.classify import load_classifier
 
         if classifier is None:
             # The facade's own classifier (the shipped one, loaded once) when it has one.
@@ -161,9 +161,7 @@ class Corpus:
             clauses = self.clauses(p.id, version=None)
             if not clauses:
                 continue
-            emb = self.lens.encoder.encode([c.text for c in clauses], batch_size=batch_size)
-            labelled = label_clauses(clauses, classifier, emb)
-            self.lens.add(p, labelled)
+            self.lens.add(p, classifier.label_clauses(clauses, self.lens.encoder))
         return self
 
     # -- tables -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
@@ -28,12 +29,15 @@ _RULES = {
 
 
 class KeywordClassifier:
-    """``predict(texts, *, embeddings)`` like ``ClauseClassifier``, by keyword rules."""
+    """``label_clauses(clauses, encoder)`` like ``ClauseClassifier``, by keyword rules."""
 
-    def predict(self, texts, *, embeddings):
-        assert len(embeddings) == len(texts)
+    def label_clauses(self, clauses, encoder):
+        assert len(encoder.encode([c.text for c in clauses])) == len(clauses)
         return [
-            tuple(label for label, rx in _RULES.items() if re.search(rx, t, re.I)) for t in texts
+            dataclasses.replace(
+                c, labels=tuple(lab for lab, rx in _RULES.items() if re.search(rx, c.text, re.I))
+            )
+            for c in clauses
         ]
 
 
