@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from nlp.classify import load_classifier  # noqa: E402
 from nlp.config import Settings  # noqa: E402
 from nlp.embed import Encoder  # noqa: E402
-from nlp.routing import route_question  # noqa: E402
+from nlp.routing import DEFAULT_MIN_SCORE, route_question  # noqa: E402
 
 FLAGS = {
     "first": ("collection", "use"),
@@ -102,7 +102,7 @@ def _clf_only(q, clf, vec, top_n):
         (
             (lab, float(p))
             for lab, p in zip(clf.labels_, probs, strict=True)
-            if p >= 0.35 and lab != "other"
+            if p >= DEFAULT_MIN_SCORE and lab != "other"
         ),
         key=lambda kv: -kv[1],
     )

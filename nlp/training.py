@@ -745,8 +745,10 @@ def write_model_card(
         "## What they are",
         "",
         "Multi-label clause classifiers: one logistic regression per label (one-vs-rest, L2, "
-        "L-BFGS) over the concatenation of the all-MiniLM-L6-v2 sentence embedding of the clause "
-        "(unit norm) and a word uni/bigram TF-IDF vector (sublinear tf, unit norm). Each label has "
+        "L-BFGS) over the concatenation of the all-MiniLM-L6-v2 sentence embedding (unit norm) "
+        "and a word uni/bigram TF-IDF vector (sublinear tf, unit norm) of the clause as "
+        "`nlp.classify.classification_text` shows it: last section heading, list lead-in, clause "
+        "text. Each label has "
         "its own probability threshold, tuned for F1 on the validation data; a clause that passes "
         "no threshold gets the label closest to passing. Saved as `model.json` (parameters, "
         "labels, thresholds, TF-IDF vocabulary, metadata) + `weights.npz` (coefficients, "
