@@ -249,7 +249,7 @@ def _names(terms: Sequence[Term]) -> str:
 
 
 def _general_transfer(hits: Sequence[Hit], place: Term) -> tuple[Hit, str] | None:
-    """A clause allowing transfers abroad in general, and the region it names, if any covers ``place``."""
+    """A clause allowing transfers abroad in general that covers ``place``, and its scope."""
     for h in hits:
         text = _haystack(h.clause)
         if not _action_pattern("transfer").search(text):

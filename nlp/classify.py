@@ -55,9 +55,6 @@ __all__ = [
 ]
 
 
-_HEADING_CHARS = 80
-_LEAD_IN_WORDS = 60
-
 
 def classification_text(clause: Clause) -> str:
     """The text a clause is classified by: its last section heading, the lead-in of its list
@@ -72,18 +69,7 @@ def classification_text(clause: Clause) -> str:
     >>> classification_text(c)
     'Retention: We keep logs for: 30 days.'
     """
-    text = clause.text.strip()
-    parts: list[str] = []
-    heading = clause.section[-1].strip() if clause.section else ""
-    if heading and clause.kind != "heading" and not text.startswith(heading):
-        if len(heading) > _HEADING_CHARS:
-            heading = heading[:_HEADING_CHARS].rsplit(" ", 1)[0]
-        parts.append(heading.rstrip(".:") + ":")
-    context = clause.context.strip()
-    if context and context != heading and not text.startswith(context):
-        parts.append(" ".join(context.split()[-_LEAD_IN_WORDS:]))
-    parts.append(text)
-    return " ".join(parts)
+    return clause.contextual_text()
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

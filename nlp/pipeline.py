@@ -185,11 +185,9 @@ class PolicyLens:
         clf = self.classifier
         if clf is None or not clauses:
             return list(clauses)
-        from nlp.classify import label_clauses
-
-        # The classifier was trained on bare segment texts, so it is fed bare clause texts.
-        vectors = self.encoder.encode([c.text for c in clauses])
-        return label_clauses(clauses, clf, vectors)
+        # The classifier reads the clause in place (heading, lead-in, text) as the index does, so
+        # the vectors come from the same cache entries and cost no second encoding.
+        return clf.label_clauses(list(clauses), self.encoder)
 
     def embed_query(self, text: str) -> Any:
         """The normalised embedding of a question or query."""

@@ -414,11 +414,8 @@ class PolicyService:
             # PolicyLens labels with the shipped classifier as the CLI does (none: unchanged).
             label = getattr(self.lens, "label", None)
             return list(label(clauses)) if label is not None else clauses
-        from nlp.classify import label_clauses
-
-        # The classifier was trained on bare clause texts, so it is fed their vectors.
-        vectors = self.encoder.encode([c.text for c in clauses])
-        return label_clauses(clauses, self.classifier, vectors)
+        # Classified by the same in-place text the index embeds: one encoding serves both.
+        return self.classifier.label_clauses(clauses, self.encoder)
 
     @property
     def labels_clauses(self) -> bool:

@@ -15,6 +15,12 @@ Verdict = Literal["yes", "no", "not_stated", "info"]
 ClauseKind = Literal["sentence", "bullet", "table_row", "heading"]
 
 SECTION_SEP = " > "
+_HEADING_MAX_CHARS = 80
+# A lead-in is kept up to its last 60 words: the model reads 256 word pieces, and a paragraph-long
+# lead-in would push the clause's own words past that. (Keeping only the last ten words put the
+# expected clause first for 15 instead of 13 of the 19 seed questions in raw retrieval, but the
+# answer stage then cited the right clause one time less in 25; see docs/benchmarks.md.)
+_LEAD_IN_WORDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,31 @@ class Clause:
     @property
     def section_path(self) -> str:
         return SECTION_SEP.join(self.section)
+
+    def contextual_text(self) -> str:
+        """The clause as read in place: its last heading, its list's lead-in, then its text.
+
+        Both retrieval and classification read this: a bullet like "to countries outside the EEA"
+        means little alone, and "Country" under "Information we receive from social media" is
+        collection. The lead-in keeps its last 60 words so the clause's own words stay within the
+        encoder's 256 word pieces.
+
+        >>> Clause("c1", "p", "v1", ("Sharing",), 0, 9, "Partners.", "bullet", "We share with:"
+        ...        ).contextual_text()
+        'Sharing: We share with: Partners.'
+        """
+        text = self.text.strip()
+        parts: list[str] = []
+        heading = self.section[-1].strip() if self.section else ""
+        if heading and self.kind != "heading" and not text.startswith(heading):
+            if len(heading) > _HEADING_MAX_CHARS:
+                heading = heading[:_HEADING_MAX_CHARS].rsplit(" ", 1)[0]
+            parts.append(heading.rstrip(".:") + ":")
+        context = self.context.strip()
+        if context and context != heading and not text.startswith(context):
+            parts.append(" ".join(context.split()[-_LEAD_IN_WORDS:]))
+        parts.append(text)
+        return " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -76,6 +78,11 @@ class KeywordClassifier:
                                             ("keep", "retention")) if word in t]
             out.append(tuple(labels))
         return out
+
+    def label_clauses(self, clauses, encoder):
+        texts = [c.text for c in clauses]
+        labels = self.predict(texts, embeddings=encoder.encode(texts))
+        return [dataclasses.replace(c, labels=lab) for c, lab in zip(clauses, labels, strict=True)]
 
 
 def make_settings(tmp_path: Path, **api) -> Settings:
