@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
