@@ -302,9 +302,9 @@ def answer_question(
         # Cite what is nearly as close as the best clause, not everything above the floor.
         top = max(h.dense for h in relevant)
         relevant = [h for h in relevant if h.dense >= top - settings.citation_margin]
-        best = relevant[0].clause
-        where = f" (section {best.section[-1]})" if best.section else ""
-        return done("info", f"The policy says{where}: {_quote_with_list(best, clauses)}", relevant)
+        lead = relevant[0].clause
+        where = f" (section {lead.section[-1]})" if lead.section else ""
+        return done("info", f"The policy says{where}: {_quote_with_list(lead, clauses)}", relevant)
 
     # Yes/no: a clause supports the answer only if it names every specific thing asked about and
     # states the practice asked about.
@@ -323,9 +323,9 @@ def answer_question(
         best = support[0]
         if _negated(best.clause, q):
             return done("no", f"No — the policy states: {_quote(best.clause)}", support[:1])
-        lead = f"the policy names {_names(q.places)}" if q.places else "the policy states"
+        says = f"the policy names {_names(q.places)}" if q.places else "the policy states"
         same = [h for h in support if not _negated(h.clause, q)]
-        return done("yes", f"Yes — {lead}: {_quote(best.clause)}", same)
+        return done("yes", f"Yes — {says}: {_quote(best.clause)}", same)
 
     missing = [t for t in q.terms if not any(_mentions(c, t) for c in clauses)]
     if q.places:

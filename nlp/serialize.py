@@ -48,7 +48,7 @@ def _convert(value: Any, tp: Any) -> Any:
         if args:
             return tuple(_convert(v, a) for v, a in zip(value, args, strict=True))
         return tuple(value)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return from_record(tp, value)
     return value
 
