@@ -55,7 +55,6 @@ __all__ = [
 ]
 
 
-
 def classification_text(clause: Clause) -> str:
     """The text a clause is classified by: its last section heading, the lead-in of its list
     (last 60 words) and the clause itself.
