@@ -20,11 +20,11 @@ Example
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import platform
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -315,14 +315,6 @@ def today() -> str:
     return dt.date.today().isoformat()
 
 
-def group_counts(dataset: Dataset) -> dict[str, int]:
-    """Number of examples per group (used to describe CV folds)."""
-    counts: dict[str, int] = defaultdict(int)
-    for g in dataset.groups:
-        counts[g] += 1
-    return dict(counts)
-
-
 ProgressFn = Callable[[str], None]
 
 
@@ -368,7 +360,7 @@ def drop_texts(dataset: Dataset, banned: set[str]) -> Dataset:
     the training data when the seed gold set is the test set.
     """
     keep = [i for i, t in enumerate(dataset.texts) if not any(b in t for b in banned)]
-    return dataclasses_replace(
+    return dataclasses.replace(
         dataset,
         name=f"{dataset.name}-minus-seed",
         texts=tuple(dataset.texts[i] for i in keep),
@@ -376,13 +368,6 @@ def drop_texts(dataset: Dataset, banned: set[str]) -> Dataset:
         groups=tuple(dataset.groups[i] for i in keep),
         extra={**dataset.extra, "dropped": len(dataset) - len(keep)},
     )
-
-
-def dataclasses_replace(obj: Any, **changes: Any) -> Any:
-    """``dataclasses.replace`` (named apart so that it reads clearly at call sites)."""
-    import dataclasses
-
-    return dataclasses.replace(obj, **changes)
 
 
 def training_set(

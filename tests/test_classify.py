@@ -249,3 +249,73 @@ def test_classification_text_follows_the_index_layout() -> None:
     ]
     for c in clauses:
         assert classification_text(c) == clause_text_for_embedding(c)
+
+
+# -- training data loaders (tiny fixtures written on the fly; no /work/shared needed) ----------
+
+
+def _write_corpora(root: Path) -> None:
+    (root / "opp115").mkdir(parents=True)
+    (root / "opp115" / "train_dataset.csv").write_text(
+        '"We collect your e-mail address.",First Party Collection/Use\n'
+        '"We collect your e-mail address.",Third Party Sharing/Collection\n'
+        "#NAME?,First Party Collection/Use\n"
+        '"We use cookies, which ignore Do Not Track.",Do Not Track\n',
+        encoding="utf-8",
+    )
+    (root / "appcorp").mkdir()
+    (root / "appcorp" / "fold_0.txt").write_bytes(
+        b"Data_Retention\r\nWe keep logs for 30 days .\r\nThen we delete them .\r\n\r\n"
+        b"Specific_Audiences\r\nWe do not serve children under 13 .\r\n\r\n"
+    )
+
+
+def test_opp115_loader_groups_labels_and_drops_the_excel_artefact(tmp_path) -> None:
+    from nlp.training import load_opp115, targets
+
+    _write_corpora(tmp_path)
+    ds = load_opp115(tmp_path, "train")
+    assert ds.texts == (
+        "We collect your e-mail address.",
+        "We use cookies, which ignore Do Not Track.",
+    )
+    assert ds.labels[0] == ("First Party Collection/Use", "Third Party Sharing/Collection")
+    Y = targets(ds, "policylens")
+    cookies = LABELS.index("cookies")
+    # OPP-115 does not annotate cookies: unknown, except where Do Not Track makes it positive.
+    assert Y[0, cookies] == -1 and Y[1, cookies] == 1
+    assert Y[0, LABELS.index("collection")] == 1 and Y[0, LABELS.index("sharing")] == 1
+    with pytest.raises(InputError, match="train or validation"):
+        load_opp115(tmp_path, "test")
+
+
+def test_appcorp_loader_reads_crlf_paragraphs_and_refuses_test_folds(tmp_path) -> None:
+    from nlp.training import load_appcorp, targets
+
+    _write_corpora(tmp_path)
+    ds = load_appcorp(tmp_path, [0])
+    assert ds.texts == (
+        "We keep logs for 30 days. Then we delete them.",
+        "We do not serve children under 13.",
+    )
+    Y = targets(ds, "policylens")
+    assert Y[0, LABELS.index("retention")] == 1 and Y[1, LABELS.index("children")] == 1
+    assert targets(ds, "opp115") is None
+    with pytest.raises(InputError, match="held out"):
+        load_appcorp(tmp_path, [8])
+
+
+def test_seed_paragraphs_are_dropped_from_corpora_for_the_seed_cv() -> None:
+    from nlp.training import Dataset, drop_texts, load_seed_gold, seed_sentences
+
+    gold = load_seed_gold(GOLD)
+    quoted = next(t for t in gold.extra["raw_texts"] if len(t) > 80)
+    corpus = Dataset(
+        "c",
+        "appcorp",
+        (f"Intro. {quoted} More.", "Unrelated text."),
+        (("Policy_Change",), ("Policy_Change",)),
+        ("1", "2"),
+    )
+    kept = drop_texts(corpus, seed_sentences(gold))
+    assert kept.texts == ("Unrelated text.",) and kept.extra["dropped"] == 1
