@@ -827,7 +827,8 @@ def write_model_card(
         "* OPP-115 has no cookie category; `cookies` is learnt from APPCorp, OPP-115's Do Not "
         "Track segments and the seed gold set.",
         "* APPCorp's training folds contain the Alibaba.com policy (the seed): the shipped "
-        "model has seen those paragraphs. The seed cross-validation removes them from training.",
+        "model has seen those paragraphs, and the seed gold set itself: its predictions on the "
+        "seed are not evidence. The seed cross-validation removes both from training.",
         "* English only; policies of web sites and Android apps of the 2010s.",
         "",
     ]
