@@ -186,7 +186,9 @@ def _negated(clause: Clause, q: Question) -> bool:
     """Whether the clause denies the asked practice ("we do not sell ...", "will never share")."""
     for stems in (ACTIONS[a] for a in q.actions):
         verb = "(?:" + "|".join(stems) + ")"
-        if re.search(rf"(?i){_NEGATOR}(?:\W+\w+){{0,3}}?\W+{verb}\b", clause.text):
+        # Typographic apostrophes ("don’t") are read as plain ones.
+        text = clause.text.replace("\u2019", "'").replace("\u02bc", "'")
+        if re.search(rf"(?i){_NEGATOR}(?:\W+\w+){{0,3}}?\W+{verb}\b", text):
             return True
     return False
 
@@ -213,7 +215,7 @@ def _trim(text: str, limit: int = 400) -> str:
 
 
 def _quote(clause: Clause) -> str:
-    return "“" + _trim(clause.text).rstrip(".") + ".”"
+    return "“" + _trim(clause.text).rstrip(".:;, ") + ".”"
 
 
 def _quote_with_list(clause: Clause, clauses: Sequence[Clause]) -> str:
@@ -226,7 +228,7 @@ def _quote_with_list(clause: Clause, clauses: Sequence[Clause]) -> str:
     if not items:
         return _quote(clause)
     text = clause.text.rstrip() + " " + "; ".join(items)
-    return "“" + _trim(text, 600).rstrip(".") + ".”"
+    return "“" + _trim(text, 600).rstrip(".:;, ") + ".”"
 
 
 def _cite(hit: Hit, policy: str) -> Citation:
@@ -336,7 +338,7 @@ def answer_question(
             return done(
                 "not_stated",
                 f"The policy does not name {place.name}, but it allows transfers of personal "
-                f"information to {scope}: {_quote(hit.clause)}",
+                f"information to {scope}: {_quote_with_list(hit.clause, clauses)}",
                 [hit],
             )
     if missing:

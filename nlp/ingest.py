@@ -107,8 +107,24 @@ def load_policy(
     except OSError as exc:
         raise InputError(f"cannot read {str(p)!r}: {exc.strerror}; check its permissions") from exc
     return parse_policy(
-        data, fmt=fmt, name=p.stem, source=str(p), settings=settings, policy_id=policy_id
+        data, fmt=fmt, name=_policy_name(p), source=str(p), settings=settings, policy_id=policy_id
     )
+
+
+# File names that say what a file is, not whose policy it is ("TikTok/Privacy Policy.md",
+# "apps/12_Foo/crawled.html"): the folder names the policy then.
+_GENERIC_STEMS = re.compile(
+    r"(?i)^(?:privacy[ _-]?(?:policy|notice|statement)?|policy|index|crawled|cleaned|page|"
+    r"terms|trackers? policy|cookies?(?:[ _-]policy)?|data[ _-]policy)$"
+)
+
+
+def _policy_name(path: Path) -> str:
+    """The name of the policy a file holds: its stem, or its folder's name for a generic stem."""
+    parent = path.resolve().parent.name
+    if _GENERIC_STEMS.match(path.stem) and parent:
+        return f"{parent} {path.stem}"
+    return path.stem
 
 
 def parse_policy(

@@ -160,3 +160,15 @@ def test_list_lead_in_is_quoted_with_its_items():
     )
     assert ans.verdict == "info"
     assert "necessary for a contract; based on your consent" in ans.answer
+
+
+def test_typographic_apostrophe_negation_gives_no():
+    no_sell = clause("We don’t sell your information to anyone.", ("Sharing",))
+    ans = answer_question(
+        "Do you sell my personal information?",
+        hits((no_sell, 0.6)),
+        [no_sell],
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "no"
