@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,7 @@ def _policy_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in {".md", ".txt", ".html"})
 
 
-def warm_latency(data: Path, n_questions: int, limit: int | None) -> dict[str, float]:
+def warm_latency(data: Path, n_questions: int, limit: int | None) -> dict[str, Any]:
     from nlp import PolicyLens
 
     lens = PolicyLens()
@@ -62,24 +63,32 @@ def warm_latency(data: Path, n_questions: int, limit: int | None) -> dict[str, f
     t_index = time.perf_counter() - t0
     questions = QUESTIONS[:n_questions]
     lens.ask(questions[0], policy=lens.policies[0].id)  # model warm-up
-    times = []
-    for p in lens.policies:
-        for q in questions:
-            t = time.perf_counter()
-            lens.ask(q, policy=p.id)
-            times.append(time.perf_counter() - t)
-    ms = np.array(times) * 1000
-    return {
+    result: dict[str, Any] = {
         "policies": len(lens.policies),
         "failed": failed,
         "clauses": len(index),
         "load_s": t_load,
         "index_s": t_index,
-        "asks": len(ms),
-        "p50_ms": float(np.percentile(ms, 50)),
-        "p95_ms": float(np.percentile(ms, 95)),
-        "mean_ms": float(ms.mean()),
     }
+    # Two regimes: a question asked before (its vector is in the encoder's in-memory cache, as
+    # for a chatbot's frequent questions) and a new question (encoded on every call).
+    for regime, forget in (("repeated", False), ("new", True)):
+        times = []
+        for p in lens.policies:
+            for q in questions:
+                if forget:
+                    lens.encoder.forget_queries()
+                t = time.perf_counter()
+                lens.ask(q, policy=p.id)
+                times.append(time.perf_counter() - t)
+        ms = np.array(times) * 1000
+        result[regime] = {
+            "asks": len(ms),
+            "p50_ms": float(np.percentile(ms, 50)),
+            "p95_ms": float(np.percentile(ms, 95)),
+            "mean_ms": float(ms.mean()),
+        }
+    return result
 
 
 def _wall(cmd: list[str]) -> float:
@@ -117,13 +126,17 @@ def main() -> None:
     if not args.cold_only:
         r = warm_latency(args.data, args.questions, args.limit)
         print(
-            "| policies | clauses | asks | load (s) | index build (s) | p50 (ms) | p95 (ms) | mean (ms) |"
+            f"{r['policies']} policies ({r['failed']} unreadable), {r['clauses']} clauses; "
+            f"load {r['load_s']:.0f} s, index build {r['index_s']:.1f} s\n"
         )
-        print("|---|---|---|---|---|---|---|---|")
-        print(
-            f"| {r['policies']} | {r['clauses']} | {r['asks']} | {r['load_s']:.0f} | "
-            f"{r['index_s']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['mean_ms']:.1f} |"
-        )
+        print("| questions | asks | p50 (ms) | p95 (ms) | mean (ms) |")
+        print("|---|---|---|---|---|")
+        for regime in ("repeated", "new"):
+            x = r[regime]
+            print(
+                f"| {regime} | {x['asks']} | {x['p50_ms']:.1f} | {x['p95_ms']:.1f} | "
+                f"{x['mean_ms']:.1f} |"
+            )
     if not args.warm_only:
         c = cold_start(args.reps)
         print("\n| `policylens ask` (s) | `import sentence_transformers` (s) | ratio |")

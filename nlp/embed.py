@@ -395,6 +395,11 @@ class Encoder:
             vecs = normalize_rows(vecs)
         return vecs if len(unique) == n else vecs[slots]
 
+    def forget_queries(self) -> None:
+        """Empty the in-memory cache of recent query vectors (benchmarks time the encode)."""
+        with self._lru_lock:
+            self._query_lru.clear()
+
     def encode_query(self, text: str, *, normalize: bool = True) -> np.ndarray:
         """Embed one question into a 1-D float32 vector.
 
