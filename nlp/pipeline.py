@@ -265,12 +265,16 @@ class PolicyLens:
         """Hybrid search over one policy (``policy``) or every loaded policy.
 
         Without ``version``, each policy's latest version is searched. Clauses labelled with
-        ``category`` are boosted.
+        ``category`` are boosted; without it, with the categories the query is routed to.
         """
         query = _check_text(query, "query")
         k = top_k or self.settings.retrieval.top_k
-        cats = [category] if isinstance(category, str) else category
         index = self.index
+        if category is None and self.classifier is not None:
+            # Routed like a question (``ask`` routes once and passes its categories down).
+            query_vector = self.embed_query(query) if query_vector is None else query_vector
+            category = self.route(query, query_vector)
+        cats = [category] if isinstance(category, str) else category
         if policy is not None or len(self._policies) == 1:
             p = self.policy(policy)
             label = self._version_label(p, version)
