@@ -406,7 +406,7 @@ class ClauseClassifier(BaseEstimator):
             clauses, self, encoder.encode([classification_text(c) for c in clauses])
         )
 
-    def set_thresholds(self, thresholds: Sequence[float]) -> ClauseClassifier:
+    def set_thresholds(self, thresholds: Sequence[float] | np.ndarray) -> ClauseClassifier:
         """Replace the per-label thresholds (e.g. tuned on validation); returns ``self``."""
         check_is_fitted(self, "estimator_")
         t = np.asarray(thresholds, dtype=np.float64)
@@ -446,7 +446,7 @@ class ClauseClassifier(BaseEstimator):
             "tfidf": None if vocab is None else {"vocabulary": vocab},
             **meta,
         }
-        np.savez_compressed(out / WEIGHTS_NPZ, **arrays)
+        np.savez_compressed(out / WEIGHTS_NPZ, **arrays)  # type: ignore[arg-type]
         (out / MODEL_JSON).write_text(
             json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
         )

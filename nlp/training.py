@@ -56,7 +56,8 @@ SEED_GOLD_WEIGHT = 3.0
 class TextEncoder(Protocol):
     """What training needs from ``nlp.embed.Encoder``."""
 
-    model_id: str
+    @property
+    def model_id(self) -> str: ...
 
     def encode(
         self, texts: Sequence[str], *, batch_size: int | None = None, normalize: bool = True
