@@ -349,4 +349,7 @@ def answer_question(
             "not_stated",
             f"The policy mentions {_names(q.terms)} but does not say that it is {past}.",
         )
+    if q.actions:
+        past = _PAST.get(q.actions[0], q.actions[0] + "ed")
+        return done("not_stated", f"The policy does not say that personal information is {past}.")
     return done("not_stated", "The policy does not state this.")

@@ -172,3 +172,12 @@ def test_typographic_apostrophe_negation_gives_no():
         version="v1",
     )
     assert ans.verdict == "no"
+
+
+def test_unstated_practice_is_named_in_the_answer():
+    ans = answer_question(
+        "Do you sell my personal information?", hits((COOKIES, 0.3)), ALL, policy="p", version="v1"
+    )
+    assert ans.verdict == "not_stated"
+    assert ans.answer == "The policy does not say that personal information is sold."
+    assert ans.citations == ()
