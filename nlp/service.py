@@ -44,7 +44,7 @@ from nlp.embed import clause_text_for_embedding
 from nlp.errors import InputError, NotFoundError, PolicylensError
 from nlp.pipeline import PolicyLens
 from nlp.store import Page, PolicyRecord, PolicyStore
-from nlp.types import Answer, Clause, Policy
+from nlp.types import Answer, Clause, Policy, resolve_version
 
 __all__ = [
     "BatchingEncoder",
@@ -656,19 +656,11 @@ def _renamed(policy: Policy, policy_id: str) -> Policy:
 
 
 def _version_label(record: PolicyRecord, version: str | None) -> str:
-    """Resolve ``version`` like ``Policy.version``: a label, a year prefix, latest or oldest."""
+    """Resolve ``version`` among a stored policy's versions as ``Policy.version`` does."""
     labels = [v.label for v in record.versions]
     if not labels:
         raise NotFoundError(f"policy {record.id!r} has no versions")
-    if version is None or version == "latest":
-        return labels[0]
-    if version == "oldest":
-        return labels[-1]
-    if version in labels:
-        return version
-    matches = [label for label in labels if label.startswith(version)]
-    if len(matches) == 1:
-        return matches[0]
-    raise NotFoundError(
-        f"policy {record.id!r} has no version {version!r}; known versions: {', '.join(labels)}"
-    )
+    try:
+        return resolve_version(record.id, labels, version)
+    except KeyError as exc:
+        raise NotFoundError(str(exc.args[0])) from None

@@ -41,6 +41,25 @@ class PolicyVersion:
     headings: tuple[tuple[int, int, int], ...] = ()
 
 
+def resolve_version(policy_id: str, labels: list[str], wanted: str | None) -> str:
+    """The label among ``labels`` (newest first) that ``wanted`` names.
+
+    ``wanted`` may be a label (``"2019-01-17"``), a unique prefix such as a year (``"2019"``),
+    ``"latest"``/``None`` or ``"oldest"``. Raises ``KeyError`` listing the known labels.
+    """
+    if labels and (wanted is None or wanted == "latest"):
+        return labels[0]
+    if labels and wanted == "oldest":
+        return labels[-1]
+    if wanted in labels:
+        return wanted
+    matches = [lab for lab in labels if wanted and lab.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(labels) or "none"
+    raise KeyError(f"policy {policy_id!r} has no version {wanted!r}; known versions: {known}")
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """A privacy policy with one or more versions, newest first."""
@@ -60,18 +79,8 @@ class Policy:
         ``label`` may be the version label (``"2019-01-17"``), its year (``"2019"``), or
         ``"latest"``/``"oldest"``.
         """
-        if label is None or label == "latest":
-            return self.versions[0]
-        if label == "oldest":
-            return self.versions[-1]
-        for v in self.versions:
-            if v.label == label:
-                return v
-        matches = [v for v in self.versions if v.label.startswith(label)]
-        if len(matches) == 1:
-            return matches[0]
-        known = ", ".join(v.label for v in self.versions)
-        raise KeyError(f"policy {self.id!r} has no version {label!r}; known versions: {known}")
+        chosen = resolve_version(self.id, [v.label for v in self.versions], label)
+        return next(v for v in self.versions if v.label == chosen)
 
 
 @dataclass(frozen=True, slots=True)
