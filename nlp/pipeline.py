@@ -215,6 +215,10 @@ class PolicyLens:
 
     # -- lookups ----------------------------------------------------------------------------
 
+    def __contains__(self, policy_id: object) -> bool:
+        """Whether a policy of that id is loaded (never loads the default one)."""
+        return policy_id in self._policies
+
     @property
     def policies(self) -> list[Policy]:
         return list(self._policies.values())

@@ -502,7 +502,7 @@ class PolicyService:
         pid = policy or self.seed_id
         if pid is None:
             raise InputError("no default policy is loaded; name one with `policy`")
-        if pid not in self.lens._policies:  # noqa: SLF001 - a cheap membership test
+        if pid not in self.lens:
             raise NotFoundError(f"no policy {pid!r}; list them with GET /v1/policies")
         try:
             return self.lens.ask(
