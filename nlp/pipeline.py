@@ -155,8 +155,11 @@ class PolicyLens:
             from nlp.segment import segment_policy
 
             clauses = segment_policy(policy, self.settings.segment)
-        if not any(c.labels for c in clauses):
-            clauses = self.label(clauses)
+        if clauses and self.classifier is not None and not any(c.labels for c in clauses):
+            # One encoding of the clauses in place serves both the classifier and the index.
+            if embeddings is None:
+                embeddings = self.encoder.encode([c.contextual_text() for c in clauses])
+            clauses = self.label(clauses, embeddings)
         index = self._index
         if embeddings is not None:
             embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -180,14 +183,20 @@ class PolicyLens:
         self._clauses[policy.id] = list(clauses)
         return policy
 
-    def label(self, clauses: Sequence[Clause]) -> list[Clause]:
-        """Clauses with their category labels set (unchanged when there is no classifier)."""
+    def label(self, clauses: Sequence[Clause], embeddings: Any | None = None) -> list[Clause]:
+        """Clauses with their category labels set (unchanged when there is no classifier).
+
+        ``embeddings`` are the clauses' vectors of ``Clause.contextual_text`` (what the index
+        holds); without them the clauses are encoded.
+        """
         clf = self.classifier
         if clf is None or not clauses:
             return list(clauses)
-        # The classifier reads the clause in place (heading, lead-in, text) as the index does, so
-        # the vectors come from the same cache entries and cost no second encoding.
-        return clf.label_clauses(list(clauses), self.encoder)
+        if embeddings is None:
+            return clf.label_clauses(list(clauses), self.encoder)
+        from nlp.classify import label_clauses
+
+        return label_clauses(list(clauses), clf, embeddings)
 
     def embed_query(self, text: str) -> Any:
         """The normalised embedding of a question or query."""

@@ -202,7 +202,7 @@ class PolicyService:
             clauses = list(stored.clauses)
             if clauses and not any(c.labels for c in clauses) and self.labels_clauses:
                 # Stored before a classifier was installed: label once and keep the labels.
-                clauses = self._label(clauses)
+                clauses = self._label(clauses, emb)
                 if any(c.labels for c in clauses):
                     self.store.put_labels(pid, clauses)
             self.lens.add(stored.policy, clauses, embeddings=emb)
@@ -402,20 +402,27 @@ class PolicyService:
         if not clauses:
             raise InputError("no clauses found in the policy; check that it holds policy text")
         emb = self._embed(clauses)
-        return policy, self._label(clauses), emb
+        return policy, self._label(clauses, emb), emb
 
     def _embed(self, clauses: Sequence[Clause]) -> np.ndarray:
         texts = [clause_text_for_embedding(c) for c in clauses]
         return np.asarray(self.encoder.encode(texts), dtype=np.float32)
 
-    def _label(self, clauses: list[Clause]) -> list[Clause]:
-        """Labels from the service's classifier if it was given one, else from the lens's own."""
+    def _label(self, clauses: list[Clause], emb: np.ndarray | None = None) -> list[Clause]:
+        """Labels from the service's classifier if it was given one, else from the lens's own.
+
+        ``emb`` are the clauses' index vectors: the classifier reads the same in-place text, so
+        one encoding serves both.
+        """
         if self.classifier is None:
             # PolicyLens labels with the shipped classifier as the CLI does (none: unchanged).
             label = getattr(self.lens, "label", None)
-            return list(label(clauses)) if label is not None else clauses
-        # Classified by the same in-place text the index embeds: one encoding serves both.
-        return self.classifier.label_clauses(clauses, self.encoder)
+            return list(label(clauses, emb)) if label is not None else clauses
+        if emb is None:
+            return self.classifier.label_clauses(clauses, self.encoder)
+        from nlp.classify import label_clauses
+
+        return label_clauses(clauses, self.classifier, emb)
 
     @property
     def labels_clauses(self) -> bool:
