@@ -27,7 +27,7 @@ from nlp.config import Settings
 from nlp.embed import Encoder
 from nlp.pipeline import PolicyLens
 from nlp.service import BatchingEncoder, PolicyService
-from nlp.store import PolicyStore, SQLiteStore
+from nlp.service.store import PolicyStore, SQLiteStore
 
 __all__ = ["create_app"]
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nlp.store import PolicyRecord
+from nlp.service.store import PolicyRecord
 from nlp.types import Clause
 
 

@@ -26,10 +26,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.batch import BatchClassifier, find_policy_files  # noqa: E402
 from nlp.classify import classification_text, load_classifier  # noqa: E402
 from nlp.config import Settings  # noqa: E402
 from nlp.embed import Encoder  # noqa: E402
+from nlp.research.batch import BatchClassifier, find_policy_files  # noqa: E402
 
 
 def peak_rss_mb() -> float:

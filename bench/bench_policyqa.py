@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from nlp.config import DEFAULT_CORPUS, EmbedSettings, RetrievalSettings  # noqa: E402
 from nlp.embed import Encoder, clause_text_for_embedding  # noqa: E402
-from nlp.index import ClauseIndex, clause_text_for_bm25  # noqa: E402
+from nlp.retrieval.index import ClauseIndex, clause_text_for_bm25  # noqa: E402
 from nlp.types import Clause  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "policyqa" / "dev.json"
@@ -195,7 +195,7 @@ def seed_clause_text_table(encoder: Encoder, seed: Path, cases_file: Path) -> li
         "text + lead-in (default)": clause_text_for_bm25,
         "heading + lead-in + text": clause_text_for_embedding,
     }
-    import nlp.index as index_module
+    import nlp.retrieval.index as index_module
 
     lines = ["| embedded text | BM25 text | top-1 | top-3 |", "|---|---|---:|---:|"]
     saved = index_module.clause_text_for_bm25

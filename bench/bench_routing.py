@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from nlp.classify import load_classifier  # noqa: E402
 from nlp.config import Settings  # noqa: E402
 from nlp.embed import Encoder  # noqa: E402
-from nlp.routing import DEFAULT_MIN_SCORE, route_question  # noqa: E402
+from nlp.retrieval.routing import DEFAULT_MIN_SCORE, route_question  # noqa: E402
 
 FLAGS = {
     "first": ("collection", "use"),

@@ -3,7 +3,11 @@
 from nlp.answer import answer_question, parse_question
 from nlp.compare import ClauseChange, Comparison, compare_files, compare_policies, compare_versions
 from nlp.config import Settings
-from nlp.corpus import (
+from nlp.embed import Encoder, clause_text_for_embedding
+from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
+from nlp.ingest import load_policy, parse_policy
+from nlp.pipeline import PolicyLens
+from nlp.research.corpus import (
     CLAUSE_COLUMNS,
     Corpus,
     SkippedFile,
@@ -11,23 +15,19 @@ from nlp.corpus import (
     find_mentions,
     load_corpus,
 )
-from nlp.embed import Encoder, clause_text_for_embedding
-from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
-from nlp.ingest import load_policy, parse_policy
-from nlp.pipeline import PolicyLens
 from nlp.segment import segment_policy, segment_version
 from nlp.types import Answer, Citation, Clause, Hit, Policy, PolicyVersion, Prediction
 
 # Names whose modules import scikit-learn or scipy load on first use, so `import nlp` stays cheap.
 _LAZY = {
-    "ClauseIndex": "nlp.index",
-    "ClauseClassifier": "nlp.classify",
-    "label_clauses": "nlp.classify",
-    "load_classifier": "nlp.classify",
-    "route_question": "nlp.routing",
-    "BatchClassifier": "nlp.batch",
-    "PolicyService": "nlp.service",
-    "SQLiteStore": "nlp.store",
+    "ClauseIndex": "nlp.retrieval.index",
+    "ClauseClassifier": "nlp.classify.model",
+    "label_clauses": "nlp.classify.model",
+    "load_classifier": "nlp.classify.model",
+    "route_question": "nlp.retrieval.routing",
+    "BatchClassifier": "nlp.research.batch",
+    "PolicyService": "nlp.service.service",
+    "SQLiteStore": "nlp.service.store",
 }
 
 

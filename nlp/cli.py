@@ -275,7 +275,7 @@ def train(scheme: str, data_dir: str | None) -> None:
 
     Example: policylens train --scheme policylens
     """
-    from nlp.training import run_training
+    from nlp.classify.training import run_training
 
     schemes = list(_SCHEMES) if scheme == "all" else [scheme]
     for r in run_training(
@@ -304,7 +304,7 @@ def evaluate(scheme: str, data_dir: str | None, as_json: bool) -> None:
 
     Example: policylens evaluate --scheme opp115
     """
-    from nlp.training import format_report, run_evaluation
+    from nlp.classify.training import format_report, run_evaluation
 
     schemes = list(_SCHEMES) if scheme == "all" else [scheme]
     results = run_evaluation(
@@ -350,9 +350,9 @@ def classify(
 
     Example: policylens classify ../shared/datasets/opentermsarchive -o ota.parquet
     """
-    from nlp.batch import BatchClassifier, clause_rows, format_summary, stdin_clauses
     from nlp.classify import load_classifier
     from nlp.embed import Encoder
+    from nlp.research.batch import BatchClassifier, clause_rows, format_summary, stdin_clauses
 
     settings = Settings()
     clf = load_classifier(settings.classify, scheme)

@@ -29,9 +29,9 @@ from nlp.serialize import clause_from_record, policy_from_record, to_record
 from nlp.types import Answer, Clause, Hit, Policy
 
 if TYPE_CHECKING:
-    from nlp.classify import ClauseClassifier
-    from nlp.embed import Encoder
-    from nlp.index import ClauseIndex
+    from nlp.classify.model import ClauseClassifier
+    from nlp.embed.encoder import Encoder
+    from nlp.retrieval.index import ClauseIndex
 
 AUTO: Any = object()  # "load the shipped classifier when first needed"
 
@@ -79,7 +79,7 @@ class PolicyLens:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            from nlp.embed import Encoder
+            from nlp.embed.encoder import Encoder
 
             self._encoder = Encoder(self.settings.embed)
         return self._encoder
@@ -87,7 +87,7 @@ class PolicyLens:
     @property
     def classifier(self) -> ClauseClassifier | None:
         if self._classifier is AUTO:
-            from nlp.classify import load_classifier
+            from nlp.classify.model import load_classifier
 
             self._classifier = load_classifier(self.settings.classify)
         return self._classifier  # type: ignore[no-any-return]
@@ -95,7 +95,7 @@ class PolicyLens:
     @property
     def index(self) -> ClauseIndex:
         if self._index is None:
-            from nlp.index import ClauseIndex
+            from nlp.retrieval.index import ClauseIndex
 
             if not self._policies:
                 self.load(self.settings.corpus)
@@ -194,7 +194,7 @@ class PolicyLens:
             return list(clauses)
         if embeddings is None:
             return clf.label_clauses(list(clauses), self.encoder)
-        from nlp.classify import label_clauses
+        from nlp.classify.model import label_clauses
 
         return label_clauses(list(clauses), clf, embeddings)
 
@@ -207,7 +207,7 @@ class PolicyLens:
 
     def route(self, question: str, query_vector: Any | None = None) -> list[str]:
         """Categories a question is likely about: keyword cues and the classifier."""
-        from nlp.routing import route_question
+        from nlp.retrieval.routing import route_question
 
         clf = self.classifier if query_vector is not None else None
         routed = route_question(question, classifier=clf, embedding=query_vector)
@@ -345,7 +345,14 @@ class PolicyLens:
 class _ParseCache:
     """Parsed policies and their clauses as JSON files, keyed by input bytes and stage sources."""
 
-    _STAGES = ("ingest.py", "segment.py", "_clean.py", "_versions.py", "types.py", "config.py")
+    _STAGES = (
+        "ingest/reader.py",
+        "segment/clauses.py",
+        "ingest/clean.py",
+        "ingest/dates.py",
+        "types.py",
+        "config.py",
+    )
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

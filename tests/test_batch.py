@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from nlp.batch import BatchClassifier, find_policy_files, format_summary, stdin_clauses
 from nlp.classify import ClauseClassifier
-from nlp.taxonomy import LABELS
+from nlp.classify.taxonomy import LABELS
+from nlp.research.batch import BatchClassifier, find_policy_files, format_summary, stdin_clauses
 
 HERE = Path(__file__).parent / "data" / "classify"
 KEYS = {"policy", "version", "clause_id", "section", "text", "labels", "scores"}

@@ -11,9 +11,9 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from nlp.classify import ClauseClassifier, MultiLabelLogit, label_clauses, tune_thresholds
+from nlp.classify.taxonomy import LABELS
 from nlp.errors import InputError, ModelError
-from nlp.routing import route_question
-from nlp.taxonomy import LABELS
+from nlp.retrieval.routing import route_question
 from nlp.types import Clause
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,9 +209,9 @@ SEED_CASES = [
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHIPPED / "model.json").is_file(), reason="no shipped model")
 def test_shipped_model_labels_seed_clauses_like_a_human() -> None:
+    from nlp.classify.training import load_seed_gold
     from nlp.config import EmbedSettings
     from nlp.embed import Encoder
-    from nlp.training import load_seed_gold
 
     gold = load_seed_gold(GOLD)
     shown = dict(zip(gold.extra["raw_texts"], gold.texts, strict=True))
@@ -271,7 +271,7 @@ def _write_corpora(root: Path) -> None:
 
 
 def test_opp115_loader_groups_labels_and_drops_the_excel_artefact(tmp_path) -> None:
-    from nlp.training import load_opp115, targets
+    from nlp.classify.training import load_opp115, targets
 
     _write_corpora(tmp_path)
     ds = load_opp115(tmp_path, "train")
@@ -290,7 +290,7 @@ def test_opp115_loader_groups_labels_and_drops_the_excel_artefact(tmp_path) -> N
 
 
 def test_appcorp_loader_reads_crlf_paragraphs_and_refuses_test_folds(tmp_path) -> None:
-    from nlp.training import load_appcorp, targets
+    from nlp.classify.training import load_appcorp, targets
 
     _write_corpora(tmp_path)
     ds = load_appcorp(tmp_path, [0])
@@ -306,7 +306,7 @@ def test_appcorp_loader_reads_crlf_paragraphs_and_refuses_test_folds(tmp_path) -
 
 
 def test_seed_paragraphs_are_dropped_from_corpora_for_the_seed_cv() -> None:
-    from nlp.training import Dataset, drop_texts, load_seed_gold, seed_sentences
+    from nlp.classify.training import Dataset, drop_texts, load_seed_gold, seed_sentences
 
     gold = load_seed_gold(GOLD)
     quoted = next(t for t in gold.extra["raw_texts"] if len(t) > 80)

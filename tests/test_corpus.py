@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from nlp.config import Settings
-from nlp.corpus import CLAUSE_COLUMNS, Corpus, coverage_matrix, find_mentions, load_corpus
 from nlp.errors import InputError, ModelError
 from nlp.pipeline import PolicyLens
+from nlp.research.corpus import CLAUSE_COLUMNS, Corpus, coverage_matrix, find_mentions, load_corpus
 
 CORPUS = "corpus"
 

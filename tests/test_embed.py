@@ -214,9 +214,9 @@ def test_missing_sentence_transformers_names_the_pip_command(tmp_path, monkeypat
 
 
 def test_interrupted_run_keeps_the_chunks_it_finished(fake_model, tmp_path, monkeypatch):
-    import nlp.embed
+    import nlp.embed.encoder
 
-    monkeypatch.setattr(nlp.embed, "_CACHE_CHUNK", 2)
+    monkeypatch.setattr(nlp.embed.encoder, "_CACHE_CHUNK", 2)
     texts = [f"Clause number {i} about data." for i in range(5)]
     calls = {"n": 0}
     real = fake_model.encode

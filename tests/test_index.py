@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from nlp.config import RetrievalSettings
 from nlp.errors import InputError, ModelError, NotFoundError
-from nlp.index import (
+from nlp.retrieval.index import (
     ClauseIndex,
     bm25_idf,
     bm25_weights,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp import _clean
 from nlp.config import IngestSettings
 from nlp.errors import InputError
+from nlp.ingest import clean as _clean
 from nlp.ingest import load_policy, parse_policy
 from nlp.types import Policy
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from nlp.errors import InputError, ModelError, NotFoundError
-from nlp.store import MIGRATIONS, PolicyStore, SQLiteStore
+from nlp.service.store import MIGRATIONS, PolicyStore, SQLiteStore
 from nlp.types import Clause, Policy, PolicyVersion
 
 

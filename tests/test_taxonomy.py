@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.errors import InputError
-from nlp.taxonomy import (
+from nlp.classify.taxonomy import (
     APPCORP_LABELS,
     ASKED_FOR,
     LABELS,
@@ -17,6 +16,7 @@ from nlp.taxonomy import (
     split_by_cues,
     unsupervised_labels,
 )
+from nlp.errors import InputError
 
 
 def test_label_set_is_the_documented_twelve() -> None:

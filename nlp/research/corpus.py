@@ -43,8 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nlp.answer.lexicon import ACTIONS, DATA_TYPES, PLACES, RECIPIENTS, compile_terms
 from nlp.errors import InputError, ModelError, NotFoundError
-from nlp.lexicon import ACTIONS, DATA_TYPES, PLACES, RECIPIENTS, compile_terms
 from nlp.types import Clause, Policy
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class Corpus:
 
         Raises ``ModelError`` when no classifier is given and none is shipped.
         """
-        from nlp.classify import load_classifier
+        from nlp.classify.model import load_classifier
 
         if classifier is None:
             # The facade's own classifier (the shipped one, loaded once) when it has one.
@@ -348,7 +348,7 @@ def coverage_matrix(
     """
     import pandas as pd
 
-    from nlp.taxonomy import LABELS
+    from nlp.classify.taxonomy import LABELS
 
     cols = list(categories or LABELS)
     counts: dict[str, dict[str, int]] = {}

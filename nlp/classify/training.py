@@ -13,7 +13,7 @@ OPP-115 validation + APPCorp fold 7. Nothing else is ever read: test splits are 
 
 Example
 -------
->>> from nlp.training import train_model                    # doctest: +SKIP
+>>> from nlp.classify.training import train_model                    # doctest: +SKIP
 >>> result = train_model(data_dir, out_dir, encoder, scheme="policylens")  # doctest: +SKIP
 """
 
@@ -32,9 +32,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from nlp.config import PROJECT_DIR
-from nlp.errors import InputError
-from nlp.taxonomy import (
+from nlp.classify.taxonomy import (
     APPCORP_LABELS,
     LABELS,
     OPP115_LABELS,
@@ -42,6 +40,8 @@ from nlp.taxonomy import (
     scheme_labels,
     unsupervised_labels,
 )
+from nlp.config import PROJECT_DIR
+from nlp.errors import InputError
 
 DEFAULT_DATA_DIR = PROJECT_DIR.parent / "shared" / "datasets"
 SEED_GOLD = PROJECT_DIR / "corpora" / "labels" / "seed_gold.jsonl"
@@ -197,7 +197,7 @@ def load_seed_gold(path: Path = SEED_GOLD) -> Dataset:
     (section heading + list lead-in + clause); the bare clause texts are in
     ``extra["raw_texts"]``.
     """
-    from nlp.classify import classification_text
+    from nlp.classify.model import classification_text
     from nlp.types import Clause
 
     path = Path(path)
@@ -484,7 +484,7 @@ def _crossfit_report(
 ) -> dict[str, Any]:
     """Validation figures with thresholds tuned on one half and applied to the other (and back),
     so that tuning and scoring never see the same example."""
-    from nlp.classify import tune_thresholds
+    from nlp.classify.model import tune_thresholds
 
     n = len(Y)
     idx = np.random.default_rng(seed).permutation(n)
@@ -513,7 +513,7 @@ def train_model(
     Deterministic: the same data, encoder and parameters give the same weights (L-BFGS from zero,
     no random state involved), so ``policylens train`` rebuilds the shipped model.
     """
-    from nlp.classify import ClauseClassifier, tune_thresholds
+    from nlp.classify.model import ClauseClassifier, tune_thresholds
 
     say = progress or (lambda _msg: None)
     names = scheme_labels(scheme)
@@ -577,7 +577,7 @@ def _round(obj: Any) -> Any:
 def rule_split_report(gold: Dataset) -> dict[str, Any]:
     """How well the cue rule alone splits collection from use, on seed clauses that a human
     labelled collection and/or use (the situation of a first-party OPP-115/APPCorp segment)."""
-    from nlp.taxonomy import split_by_cues
+    from nlp.classify.taxonomy import split_by_cues
 
     rows = [
         (t, labs)
@@ -608,7 +608,7 @@ def evaluate_model(
     """
     from sklearn.model_selection import GroupKFold
 
-    from nlp.classify import ClauseClassifier
+    from nlp.classify.model import ClauseClassifier
 
     say = progress or (lambda _msg: None)
     clf = ClauseClassifier.load(model_dir)
@@ -842,7 +842,7 @@ def write_model_card(
 
 
 def _encoder_for(settings: Any) -> TextEncoder:
-    from nlp.embed import Encoder
+    from nlp.embed.encoder import Encoder
 
     return Encoder(settings.embed)
 
@@ -860,7 +860,7 @@ def run_training(
 
     ``settings`` is an ``nlp.config.Settings``.
     """
-    from nlp.classify import model_dir_for
+    from nlp.classify.model import model_dir_for
 
     enc = encoder or _encoder_for(settings)
     data = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
@@ -891,7 +891,7 @@ def run_evaluation(
     update_card: bool = True,
 ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """Evaluate the saved model of every scheme; add the tables to the model card."""
-    from nlp.classify import model_dir_for
+    from nlp.classify.model import model_dir_for
 
     enc = encoder or _encoder_for(settings)
     data = Path(data_dir) if data_dir else DEFAULT_DATA_DIR

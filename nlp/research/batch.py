@@ -13,7 +13,7 @@ cannot be read is reported (one line) and skipped; the rest are still classified
 
 Example
 -------
->>> from nlp.batch import BatchClassifier                       # doctest: +SKIP
+>>> from nlp.research.batch import BatchClassifier                       # doctest: +SKIP
 >>> report = BatchClassifier(clf, encoder).run(["policies/"], "out.jsonl")  # doctest: +SKIP
 >>> report.done, len(report.failed)                            # doctest: +SKIP
 (330, 1)
@@ -36,10 +36,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from nlp.classify import ClauseClassifier, classification_text
+from nlp.classify.model import ClauseClassifier, classification_text
+from nlp.classify.taxonomy import ASKED_FOR
 from nlp.config import IngestSettings, SegmentSettings
 from nlp.errors import InputError, PolicylensError
-from nlp.taxonomy import ASKED_FOR
 from nlp.types import Clause
 
 __all__ = [

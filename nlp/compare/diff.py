@@ -923,6 +923,6 @@ def _shipped_classifier(lens: Any) -> Any | None:
     settings = getattr(getattr(lens, "settings", None), "classify", None)
     if settings is None or not Path(settings.model_dir).exists():
         return None
-    from nlp.classify import load_classifier
+    from nlp.classify.model import load_classifier
 
     return load_classifier(settings)

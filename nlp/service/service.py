@@ -40,10 +40,10 @@ from typing import Any
 import numpy as np
 
 from nlp.config import Settings
-from nlp.embed import clause_text_for_embedding
+from nlp.embed.encoder import clause_text_for_embedding
 from nlp.errors import InputError, NotFoundError, PolicylensError
 from nlp.pipeline import PolicyLens
-from nlp.store import Page, PolicyRecord, PolicyStore
+from nlp.service.store import Page, PolicyRecord, PolicyStore
 from nlp.types import Answer, Clause, Policy, resolve_version
 
 __all__ = [
@@ -420,7 +420,7 @@ class PolicyService:
             return list(label(clauses, emb)) if label is not None else clauses
         if emb is None:
             return self.classifier.label_clauses(clauses, self.encoder)
-        from nlp.classify import label_clauses
+        from nlp.classify.model import label_clauses
 
         return label_clauses(clauses, self.classifier, emb)
 

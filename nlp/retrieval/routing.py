@@ -25,9 +25,9 @@ from functools import cache
 
 import numpy as np
 
-from nlp.classify import ClauseClassifier
+from nlp.classify.model import ClauseClassifier
+from nlp.classify.taxonomy import LABELS, keywords
 from nlp.errors import InputError
-from nlp.taxonomy import LABELS, keywords
 
 __all__ = ["DEFAULT_MIN_SCORE", "keyword_scores", "route_question"]
 

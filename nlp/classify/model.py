@@ -34,9 +34,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from nlp.classify.taxonomy import scheme_labels
 from nlp.config import ClassifySettings
 from nlp.errors import InputError, ModelError
-from nlp.taxonomy import scheme_labels
 from nlp.types import Clause, Prediction
 
 FORMAT = "policylens-clause-classifier"

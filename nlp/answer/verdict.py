@@ -20,8 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nlp.config import AnswerSettings
-from nlp.lexicon import (
+from nlp.answer.lexicon import (
     ACTIONS,
     ASK_WORDS,
     DATA_TYPES,
@@ -35,6 +34,7 @@ from nlp.lexicon import (
     compile_terms,
     region_of,
 )
+from nlp.config import AnswerSettings
 from nlp.types import Answer, Citation, Clause, Hit, Verdict
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")

@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from nlp import _clean, _versions
 from nlp.config import IngestSettings
 from nlp.errors import InputError
+from nlp.ingest import clean as _clean
+from nlp.ingest import dates as _versions
 from nlp.types import Policy, PolicyVersion
 
 __all__ = ["SUPPORTED_FORMATS", "load_policy", "parse_policy", "slugify"]

@@ -37,9 +37,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nlp import _clean
 from nlp.config import SegmentSettings
-from nlp.ingest import _SEG_ITEM, heading_spans
+from nlp.ingest import clean as _clean
+from nlp.ingest.reader import _SEG_ITEM, heading_spans
 from nlp.types import Clause, ClauseKind, Policy, PolicyVersion
 
 if TYPE_CHECKING:

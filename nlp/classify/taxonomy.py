@@ -6,7 +6,7 @@ them and applies them. ``docs/taxonomy.md`` explains the choices.
 
 Example
 -------
->>> from nlp.taxonomy import LABELS, map_source_labels
+>>> from nlp.classify.taxonomy import LABELS, map_source_labels
 >>> LABELS[:3]
 ('collection', 'use', 'sharing')
 >>> map_source_labels("opp115", ["Data Retention"], "We keep logs for 30 days.")
@@ -25,7 +25,7 @@ from typing import Any
 
 from nlp.errors import InputError
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "taxonomy.json"
+DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "taxonomy.json"
 
 OPP115_LABELS: tuple[str, ...] = (
     "First Party Collection/Use",
