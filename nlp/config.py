@@ -10,8 +10,9 @@ Environment variables are prefixed ``POLICYLENS_``; nested fields use ``__``
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
@@ -20,10 +21,25 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+# policylens installs unzipped, so the package's resources are plain files with a path.
+PACKAGE_DIR = Path(str(resources.files("nlp"))).resolve()
+#: The folder holding the package: the checkout root in a source tree, site-packages when installed.
 PROJECT_DIR = PACKAGE_DIR.parent
-DEFAULT_CORPUS = PROJECT_DIR / "corpora" / "000_ce4448d9c54926ad.txt"
-DEFAULT_MODELS = PROJECT_DIR / "models"
+
+
+def _bundled_dir(name: Literal["corpora", "models"]) -> Path:
+    """Folder of the data shipped with the package: the checkout's own, else the wheel's copy."""
+    # The repository keeps corpora/ and models/ at its top; the wheel build maps them into the
+    # package as nlp/_bundled/ (pyproject.toml, package-dir), so no top-level names are installed.
+    checkout = PROJECT_DIR / name
+    if (PROJECT_DIR / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    return PACKAGE_DIR / "_bundled" / name
+
+
+CORPORA_DIR = _bundled_dir("corpora")
+DEFAULT_CORPUS = CORPORA_DIR / "000_ce4448d9c54926ad.txt"
+DEFAULT_MODELS = _bundled_dir("models")
 
 
 def _default_cache_dir() -> Path:
