@@ -21,7 +21,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-# policylens installs unzipped, so the package's resources are plain files with a path.
+# A wheel installs as plain files, so the package's resources have paths (Settings holds Paths).
 PACKAGE_DIR = Path(str(resources.files("nlp"))).resolve()
 #: The folder holding the package: the checkout root in a source tree, site-packages when installed.
 PROJECT_DIR = PACKAGE_DIR.parent

@@ -77,7 +77,7 @@ def dists(tmp_path_factory) -> tuple[Path, Path]:
         ROOT, src, symlinks=True,
         ignore=shutil.ignore_patterns(
             ".git", ".venv", "__pycache__", "*.pyc", "*.egg-info", "build", "dist", ".*_cache",
-            ".policylens-cache",
+            ".policylens-cache", "out", "node_modules",
         ),
     )
     out = base / "out"
