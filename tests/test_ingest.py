@@ -498,6 +498,53 @@ def test_parse_policy_from_memory_matches_load_policy() -> None:
     assert [v.text for v in uploaded.versions] == [v.text for v in from_disk.versions]
 
 
+# --- formats and policy ids -------------------------------------------------------------------
+
+
+def test_one_format_table_for_every_reader_of_files() -> None:
+    from nlp.ingest import format_of
+
+    assert format_of("a.XHTML") == "html"
+    assert format_of(None, "text/x-markdown; charset=utf-8") == "md"
+    assert format_of("policy.docx") is None
+
+
+def _touch(root: Path, *names: str) -> list[Path]:
+    out = []
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("We collect your e-mail address to run the service.")
+        out.append(root / name)
+    return out
+
+
+def test_policy_ids_below_a_folder_name_files_after_their_folder(tmp_path: Path) -> None:
+    from nlp.ingest import policy_ids, policy_names
+
+    files = _touch(tmp_path, "acme.txt", "Kite/Privacy Policy.txt", "Lumen/Privacy Policy.md",
+                   "Lumen/Trackers Policy.md", "X/a.md", "x/b.md")  # fmt: skip
+    names = policy_names(files, root=tmp_path)
+    assert [names[f] for f in files] == [
+        "acme", "Kite", "Lumen/Privacy Policy", "Lumen/Trackers Policy", "X", "x",
+    ]  # fmt: skip
+    ids = policy_ids(files, root=tmp_path, taken={"acme"})
+    assert [ids[f] for f in files] == [
+        "acme-2", "kite", "lumen-privacy-policy", "lumen-trackers-policy", "x", "x-2",
+    ]  # fmt: skip
+
+
+def test_policy_ids_of_files_given_one_by_one(tmp_path: Path) -> None:
+    from nlp.ingest import policy_ids
+
+    a, b, c, d = _touch(tmp_path, "1_alpha/crawled.html", "2_beta/crawled.html",
+                        "p/q/acme.txt", "r/q/acme.txt")  # fmt: skip
+    ids = policy_ids([a, b, c, d, tmp_path / "1_alpha" / ".." / "1_alpha" / "crawled.html"])
+    assert [ids[f] for f in (a, b)] == ["1-alpha-crawled", "2-beta-crawled"]
+    assert [ids[f] for f in (c, d)] == ["p-q-acme", "r-q-acme"]  # lengthened until apart
+    assert ids[tmp_path / "1_alpha" / ".." / "1_alpha" / "crawled.html"] == ids[a]  # one file
+    assert policy_ids([SEED]) == {SEED: "000-ce4448d9c54926ad"}
+
+
 # --- PDF --------------------------------------------------------------------------------------
 
 

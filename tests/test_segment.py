@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 from nlp.config import SegmentSettings
-from nlp.ingest import load_policy
-from nlp.segment import segment_policy, segment_version, split_sentences
+from nlp.ingest import load_policy, parse_policy
+from nlp.segment import PARSE_VERSION, segment_policy, segment_version, split_sentences
+from nlp.serialize import to_record
 from nlp.types import Clause, Policy, PolicyVersion
 
 DATA = Path(__file__).parent / "data"
@@ -308,3 +312,61 @@ def test_identical_sentences_get_distinct_ids() -> None:
 )  # fmt: skip
 def test_split_sentences(text: str, expected: list[str]) -> None:
     assert [text[a:b] for a, b in split_sentences(text)] == expected
+
+
+# --- the stage version ----------------------------------------------------------------------
+
+GOLDEN = DATA / "parse_golden.json"
+# Inputs whose parsed and segmented output is recorded in GOLDEN: the seed and one file per format
+# and quirk (Windows-1252, HTML pages, Markdown, plain-text exports).
+GOLDEN_INPUTS = [SEED] + [
+    DATA / name
+    for name in (
+        "brightleaf.html", "cp1252.txt", "parcelpath.txt", "quillnote.md",
+        "corpus/kitemail.txt", "corpus/lumenchat.md", "corpus/orbitfit.html",
+    )
+]  # fmt: skip
+UPDATE_GOLDEN = "PYTHONPATH=. python tests/test_segment.py --update-golden"
+
+
+def _parse_digests() -> dict[str, str]:
+    """sha256 of the canonical JSON of each golden input, parsed and segmented."""
+    out = {}
+    for path in GOLDEN_INPUTS:
+        # Read as an upload, so that nothing depends on where the checkout is.
+        policy = parse_policy(path.read_bytes(), fmt=path.suffix, name=path.stem, source=path.name)
+        record = {"policy": to_record(policy), "clauses": to_record(segment_policy(policy))}
+        canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        out[path.name] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return out
+
+
+def _write_golden() -> None:
+    record = {"parse_version": PARSE_VERSION, "digests": _parse_digests()}
+    GOLDEN.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def test_parse_version_is_bumped_when_the_output_changes() -> None:
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    recorded: int = golden["parse_version"]
+    digests = _parse_digests()
+    changed = sorted(k for k in digests.keys() | golden["digests"].keys()
+                     if digests.get(k) != golden["digests"].get(k))  # fmt: skip
+    if changed and recorded == PARSE_VERSION:
+        pytest.fail(
+            f"the output of ingest/segment changed for {', '.join(changed)} but "
+            f"nlp.segment.PARSE_VERSION is still {PARSE_VERSION}: caches would serve the old "
+            "output. If the change is intended, bump PARSE_VERSION (nlp/segment/version.py) and "
+            f"rewrite the golden file with `{UPDATE_GOLDEN}`"
+        )
+    assert recorded <= PARSE_VERSION, "PARSE_VERSION never goes down"
+    if changed or recorded != PARSE_VERSION:
+        pytest.fail(
+            f"PARSE_VERSION is {PARSE_VERSION} but {GOLDEN.name} records {recorded}: "
+            f"rewrite it with `{UPDATE_GOLDEN}`"
+        )
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--update-golden"]:
+    _write_golden()
+    print(f"wrote {GOLDEN} for PARSE_VERSION {PARSE_VERSION}")

@@ -46,6 +46,7 @@ import numpy as np
 
 from nlp.config import CompareSettings
 from nlp.errors import InputError
+from nlp.ingest.clean import MD_IMAGE, MD_LINK, MD_LINK_TAIL
 from nlp.types import Clause
 
 if TYPE_CHECKING:
@@ -81,9 +82,6 @@ DiffOp = Literal["equal", "delete", "insert"]
 # --- normalisation: differences of form -----------------------------------------------------
 
 _ARCHIVE_PREFIX = re.compile(r"https?://web\.archive\.org/web/[0-9a-z_*]+/", re.I)
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?[^)\s]*>?(?:\s+\"[^\"]*\")?\s*\)")
-_MD_LINK_TAIL = re.compile(r"\]\(\s*[^)\s]*\s*\)")  # "...](url)" whose "[" was lost to a break
 _ANGLE_URL = re.compile(r"<(https?://[^>\s]+)>")
 _PAGE_COUNTER = re.compile(
     r"\b(?:page\s+)?\d{1,4}\s*(?:/|of)\s*\d{1,4}\b(?=\s*$)|\bpage\s+\d{1,4}\b", re.I
@@ -124,9 +122,9 @@ def normalize_text(text: str) -> str:
 def _words(text: str) -> list[str]:
     t = unicodedata.normalize("NFKC", text)
     t = _ARCHIVE_PREFIX.sub("", t)
-    t = _MD_IMAGE.sub(" ", t)
-    t = _MD_LINK.sub(r"\1", t)
-    t = _MD_LINK_TAIL.sub(" ", t)
+    t = MD_IMAGE.sub(" ", t)
+    t = MD_LINK.sub(r"\1", t)
+    t = MD_LINK_TAIL.sub(" ", t)
     t = _ANGLE_URL.sub(r"\1", t)
     t = _PAGE_COUNTER.sub(" ", t)
     t = _XREF.sub(r"\1 ", t)
@@ -896,16 +894,13 @@ def compare_files(
         return compare_policies(
             lens, a.id, old_version=old_version, new_version=new_version, classifier=classifier
         )
-    from nlp.ingest import slugify
+    from nlp.ingest import policy_ids
 
-    # Two files of one name ("Instagram/Privacy Policy.md", "Threads/Privacy Policy.md") would
-    # get one id and the second would replace the first in the lens: name them by folder too.
+    # Two files of one name ("Instagram/Privacy Policy.md", "Threads/Privacy Policy.md") get
+    # distinct ids, so the second does not replace the first in the lens.
     pa, pb = Path(old_path), Path(new_path)
-    a_id, b_id = slugify(pa.stem), slugify(pb.stem)
-    if a_id == b_id and pa.resolve() != pb.resolve():
-        a_id, b_id = slugify(f"{pa.parent.name} {pa.stem}"), slugify(f"{pb.parent.name} {pb.stem}")
-        if a_id == b_id:
-            b_id = f"{b_id}-new"
+    ids = policy_ids([pa, pb])
+    a_id, b_id = ids[pa], ids[pb]
     a = lens.load(pa, policy_id=a_id)
     b = lens.load(pb, policy_id=b_id)
     return compare_policies(

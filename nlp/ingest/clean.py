@@ -1,4 +1,4 @@
-"""Inline clean-up and debris rules shared by the readers of ``nlp.ingest`` (private helper).
+"""Inline clean-up, sentence shape and debris rules shared by the readers of ``nlp.ingest``.
 
 Two kinds of rules live here:
 
@@ -17,11 +17,20 @@ import unicodedata
 
 # --- inline -----------------------------------------------------------------------------------
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+# The Markdown link patterns of the project (compare strips the same ones from clause text).
+MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+"""A Markdown image, ``![alt](src)``."""
 # Link text may hold one level of brackets ("[[email protected]](...)", "[Products[41]](...)").
-_MD_LINK = re.compile(
+MD_LINK = re.compile(
     r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)"
 )
+"""A Markdown link ``[text](url "title")``; group 1 is the text."""
+MD_MULTILINE_LINK = re.compile(
+    r"\[([^\[\]]{1,3000}?\n[^\[\]]{0,3000}?)\]\((?:[^()\s]|\([^()\s]*\))*\)"
+)
+"""A Markdown link whose text runs over several lines (wrapped around whole paragraphs)."""
+MD_LINK_TAIL = re.compile(r"\]\(\s*[^)\s]*\s*\)")
+"""The ``](url)`` left of a link whose ``[`` was lost to a line or page break."""
 _LINK_FOOTNOTE = re.compile(r"(?<=\S)\[\d{1,3}\]$")
 _MD_REF_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|mailto:[^<>\s]+|[\w.+-]+@[\w-]+\.[\w.-]+)>")
@@ -55,8 +64,8 @@ def clean_inline(text: str, *, markdown: bool = True) -> str:
     text = _TAG.sub(" ", text) if "<" in text else text
     text = _AUTOLINK.sub(r"\1", text)
     if markdown:
-        text = _MD_IMAGE.sub("", text)
-        text = _MD_LINK.sub(lambda m: _LINK_FOOTNOTE.sub("", m.group(1)), text)
+        text = MD_IMAGE.sub("", text)
+        text = MD_LINK.sub(lambda m: _LINK_FOOTNOTE.sub("", m.group(1)), text)
         text = _MD_REF_LINK.sub(r"\1", text)
         text = _CODE.sub(r"\1", text)
         text = _BOLD.sub(r"\2", text)

@@ -52,7 +52,6 @@ __all__ = [
     "stdin_clauses",
 ]
 
-POLICY_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".pdf")
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 CSV_FIELDS = ("policy", "version", "clause_id", "section", "text", "labels", "scores")
 
@@ -109,37 +108,36 @@ class BatchReport:
 def find_policy_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     """Expand files and folders into ``(file, policy_id)`` pairs, sorted, duplicates removed.
 
-    Folders are searched recursively for policy files. The policy id is the slug of the file's
-    path below the folder given (``"pga-versions/TikTok/Privacy Policy.md"`` ->
-    ``"pga-versions-tiktok-privacy-policy"``), so equal file names in different folders
-    (``crawled.html``) stay apart.
+    Folders are searched recursively for policy files. Ids follow ``nlp.ingest.policy_ids``: below
+    a folder given, a file is named after its sub-folder when it is the only policy file there
+    (``"TikTok/Privacy Policy.md"`` -> ``"tiktok"``), else after its path below the folder, so
+    equal file names in different folders (``crawled.html``) stay apart.
     """
-    from nlp.ingest import slugify
+    from nlp.ingest import SUPPORTED_FORMATS, policy_ids
 
     out: dict[Path, str] = {}
+    singles: list[Path] = []
     for raw in paths:
         root = Path(raw)
         if root.is_dir():
-            for f in sorted(root.rglob("*")):
-                if (
-                    f.is_file()
-                    and f.suffix.lower() in POLICY_SUFFIXES
-                    and not f.name.startswith(".")
-                ):
-                    rel = f.relative_to(root).with_suffix("")
-                    out.setdefault(f.resolve(), slugify("/".join(rel.parts)))
+            files = [
+                f
+                for f in sorted(root.rglob("*"))
+                if f.is_file()
+                and f.suffix.lower() in SUPPORTED_FORMATS
+                and not f.name.startswith(".")
+            ]
+            for f, pid in policy_ids(files, root=root, taken=set(out.values())).items():
+                out.setdefault(f.resolve(), pid)
         elif root.is_file():
-            out.setdefault(root.resolve(), slugify(root.stem))
+            singles.append(root)
         else:
             raise InputError(f"{root} does not exist; give policy files or folders")
-    # Files given one by one may share a name (".../12_App/crawled.html"): name those by their
-    # folder too, so that every policy keeps its own id.
-    seen: dict[str, int] = {}
-    for pid in out.values():
-        seen[pid] = seen.get(pid, 0) + 1
-    for path, pid in list(out.items()):
-        if seen[pid] > 1:
-            out[path] = slugify(f"{path.parent.name}/{path.stem}")
+    # Files given one by one may share a name (".../12_App/crawled.html"): policy_ids names
+    # those by their folder too, so that every policy keeps its own id.
+    singles = [f for f in singles if f.resolve() not in out]
+    for f, pid in policy_ids(singles, taken=set(out.values())).items():
+        out.setdefault(f.resolve(), pid)
     return sorted(((p, pid) for p, pid in out.items()), key=lambda t: str(t[0]))
 
 

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from nlp.answer.lexicon import ACTIONS, DATA_TYPES, PLACES, RECIPIENTS, compile_terms
 from nlp.errors import InputError, ModelError, NotFoundError
+from nlp.ingest.formats import SUPPORTED_FORMATS, policy_ids, policy_names
 from nlp.types import Clause, Policy
 
 if TYPE_CHECKING:
@@ -80,8 +81,6 @@ CLAUSE_COLUMNS: tuple[str, ...] = (
     "category",
 )
 """Columns of the clause table, in order (see the module docstring for their meaning)."""
-
-_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".pdf"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,24 +267,19 @@ def load_corpus(
     files = sorted(
         p
         for p in root.glob(pattern)
-        if p.is_file() and p.suffix.lower() in _SUFFIXES and not p.name.startswith(".")
+        if p.is_file() and p.suffix.lower() in SUPPORTED_FORMATS and not p.name.startswith(".")
     )
     if lens is None:
         from nlp.pipeline import PolicyLens
 
         lens = PolicyLens(settings)
-    names = _display_names(root, files)
+    names = policy_names(files, root=root)
+    ids = policy_ids(files, root=root)  # "X" and "x" get "x" and "x-2": neither replaces the other
     policies: list[Policy] = []
     shown: dict[str, str] = {}
     skipped: list[SkippedFile] = []
     for f in files:
-        from nlp.ingest import slugify
-
-        pid = base = slugify(names[f])
-        n = 1
-        while pid in shown:  # "X" and "x": one id would replace the other in the lens
-            n += 1
-            pid = f"{base}-{n}"
+        pid = ids[f]
         try:
             policy = lens.load(f, policy_id=pid)
         except (InputError, OSError, UnicodeError) as exc:
@@ -310,22 +304,6 @@ def _version_label(policy: Policy, version: str) -> str:
         return policy.version(version).label
     except KeyError as exc:
         raise NotFoundError(str(exc.args[0])) from None
-
-
-def _display_names(root: Path, files: Sequence[Path]) -> dict[Path, str]:
-    """Folder name for ``<folder>/<file>`` when unique across the corpus, else the relative path."""
-    by_folder = {f: "/".join(f.relative_to(root).parts[:-1]) for f in files}
-    counts: dict[str, int] = {}
-    for name in by_folder.values():
-        counts[name] = counts.get(name, 0) + 1
-    out: dict[Path, str] = {}
-    for f in files:
-        folder = by_folder[f]
-        if folder and counts[folder] == 1:
-            out[f] = folder
-        else:
-            out[f] = f.relative_to(root).with_suffix("").as_posix()
-    return out
 
 
 # --- analyses -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Split the clean text of a policy version into clauses: the smallest citable units.
 
-Reads the layout that ``nlp.ingest`` writes (see its module docstring) and turns
+Reads the layout that ``nlp.ingest`` writes (see :mod:`nlp.ingest.layout`) and turns
 
 * each sentence of a paragraph into a ``"sentence"`` clause,
 * each list item (at any nesting depth) into a ``"bullet"`` clause — a very long item is split
@@ -34,12 +34,11 @@ import functools
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nlp.config import SegmentSettings
 from nlp.ingest import clean as _clean
-from nlp.ingest.reader import _SEG_ITEM, heading_spans
+from nlp.ingest.layout import read_layout
 from nlp.types import Clause, ClauseKind, Policy, PolicyVersion
 
 if TYPE_CHECKING:
@@ -132,43 +131,6 @@ def _should_join(prev: str, nxt: str, gap: str) -> bool:
     return len(_clean.words(prev)) == 0  # a bare number or symbol is not a sentence
 
 
-@dataclass
-class _Line:
-    start: int
-    end: int
-    kind: str  # "heading" | "para" | "item" | "row" | "blank"
-    level: int = 0  # heading level
-    depth: int = 0  # list depth (1 = top level)
-    body_start: int = 0  # start of the item text after its marker
-
-
-def _lines(version: PolicyVersion) -> list[_Line]:
-    text = version.text
-    spans = version.headings or heading_spans(text)
-    heading_at = {s: lvl for s, _e, lvl in spans}
-    out: list[_Line] = []
-    pos = 0
-    for raw in text.split("\n"):
-        start, end = pos, pos + len(raw)
-        pos = end + 1
-        if not raw.strip():
-            out.append(_Line(start, end, "blank"))
-            continue
-        if start in heading_at:
-            out.append(_Line(start, end, "heading", level=heading_at[start]))
-            continue
-        if "\t" in raw:
-            out.append(_Line(start, end, "row"))
-            continue
-        m = _SEG_ITEM.match(raw)
-        if m:
-            depth = len(m.group("indent")) // 2 + 1
-            out.append(_Line(start, end, "item", depth=depth, body_start=start + m.end()))
-            continue
-        out.append(_Line(start, end, "para"))
-    return out
-
-
 def _shorten(text: str, limit: int = _CONTEXT_CHARS) -> str:
     """Shorten a parent item for use as context: its start and its last sentence."""
     text = text.strip()
@@ -201,7 +163,7 @@ def segment_version(
     """
     settings = settings or SegmentSettings()
     text = version.text
-    lines = _lines(version)
+    lines = read_layout(text, version.headings)
     max_bullet = settings.max_bullet_chars
 
     # Sentence-split every paragraph and every long bullet in one spaCy pass.

@@ -42,6 +42,7 @@ import numpy as np
 from nlp.config import Settings
 from nlp.embed.encoder import clause_text_for_embedding
 from nlp.errors import InputError, NotFoundError, PolicylensError
+from nlp.ingest.formats import FORMATS, format_of
 from nlp.pipeline import PolicyLens
 from nlp.service.store import Page, PolicyRecord, PolicyStore
 from nlp.types import Answer, Clause, Policy, resolve_version
@@ -59,16 +60,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-FORMATS = ("txt", "md", "html", "pdf")
-_EXTENSIONS = {
-    ".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
-    ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf",
-}  # fmt: skip
-_MEDIA_TYPES = {
-    "text/plain": "txt", "text/markdown": "md", "text/x-markdown": "md",
-    "text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf",
-}  # fmt: skip
 
 # Elements whose content is code or embedded objects, never policy text.
 _ACTIVE = r"<(script|style|iframe|object|embed|noscript|template)\b[^>]*>.*?</\1\s*>"
@@ -105,12 +96,11 @@ def format_for(filename: str | None, media_type: str | None = None) -> str:
     >>> format_for("policy.HTM"), format_for(None, "text/markdown; charset=utf-8")
     ('html', 'md')
     """
+    fmt = format_of(filename, media_type)
+    if fmt is not None:
+        return fmt
     suffix = Path(filename or "").suffix.lower()
-    if suffix in _EXTENSIONS:
-        return _EXTENSIONS[suffix]
     media = (media_type or "").split(";")[0].strip().lower()
-    if media in _MEDIA_TYPES:
-        return _MEDIA_TYPES[media]
     what = f"{suffix or 'no extension'}, media type {media or 'unknown'}"
     raise UnsupportedFormatError(
         f"cannot read an upload with {what}; send a .txt, .md, .html or .pdf file"
