@@ -24,7 +24,7 @@ from nlp.types import Clause, Policy
 __all__ = ["PARSE_VERSION", "ParseCache"]
 
 # Placeholder import point until the ingest/segment stages define their own output version.
-PARSE_VERSION = "1"
+PARSE_VERSION = 1
 
 
 class ParseCache:
@@ -39,7 +39,7 @@ class ParseCache:
         ingest: IngestSettings | None = None,
         segment: SegmentSettings | None = None,
         *,
-        version: str = PARSE_VERSION,
+        version: int | str = PARSE_VERSION,
     ) -> None:
         self.folder = Path(folder) if folder is not None else None
         self.ingest = ingest or IngestSettings()

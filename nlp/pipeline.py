@@ -134,7 +134,7 @@ class PolicyLens:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def read(
+    def parse(
         self, path: str | Path, *, policy_id: str | None = None
     ) -> tuple[Policy, list[Clause]]:
         """Read, clean, split into versions and segment a policy file; nothing is kept or loaded.
@@ -144,7 +144,7 @@ class PolicyLens:
         """
         return self._parser.read(path, policy_id)
 
-    def parse(
+    def parse_data(
         self,
         data: str | bytes,
         *,
@@ -199,7 +199,7 @@ class PolicyLens:
 
                 clauses = segment_policy(policy, self.settings.segment)
         else:
-            policy, clauses = self.read(source, policy_id=policy_id)
+            policy, clauses = self.parse(source, policy_id=policy_id)
         found = list(clauses)
         clf = self._labeller(classifier) if labels and found else None
         emb: np.ndarray | None = None
@@ -212,9 +212,7 @@ class PolicyLens:
 
     def embed(self, clauses: Sequence[Clause]) -> np.ndarray:
         """The clauses' vectors, of ``Clause.contextual_text`` (what index and classifier read)."""
-        from nlp.embed import clause_text_for_embedding
-
-        texts = [clause_text_for_embedding(c) for c in clauses]
+        texts = [c.contextual_text() for c in clauses]
         return np.asarray(self.encoder.encode(texts), dtype=np.float32)
 
     def label(
@@ -277,8 +275,8 @@ class PolicyLens:
     # -- holding ----------------------------------------------------------------------------
 
     def load(self, path: str | Path, *, policy_id: str | None = None) -> Policy:
-        """Read a policy file (see :meth:`read`) and add it; no model is loaded."""
-        policy, clauses = self.read(path, policy_id=policy_id)
+        """Read a policy file (see :meth:`parse`) and add it; no model is loaded."""
+        policy, clauses = self.parse(path, policy_id=policy_id)
         return self.add(policy, clauses)
 
     def load_many(self, paths: Iterable[str | Path]) -> list[Policy]:

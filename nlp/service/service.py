@@ -217,7 +217,7 @@ class PolicyService:
         raw_hash = _sha256(fmt, data)
         # Read as `policylens ask` reads it, so both answer alike. After an update of ingest or
         # segment the stored copy is replaced, so the API keeps answering like the CLI.
-        policy, fresh = self.lens.read(path)
+        policy, fresh = self.lens.parse(path)
         existing = self.store.find_by_hash(content_hash(policy)) or self.store.find_by_hash(
             raw_hash
         )
@@ -291,7 +291,7 @@ class PolicyService:
         source = source_url or ""
 
         def prepare(pid: str) -> Prepared:
-            policy = self.lens.parse(data, fmt=fmt, name=name, source=source, policy_id=pid)
+            policy = self.lens.parse_data(data, fmt=fmt, name=name, source=source, policy_id=pid)
             return self._prepare(policy)
 
         from nlp.ingest import slugify
@@ -483,7 +483,7 @@ class PolicyService:
             raise UnsupportedFormatError(f"unknown text format {fmt!r}; use txt, md or html")
         clean = strip_active_content(text)
         assert isinstance(clean, str)
-        policy = self.lens.parse(clean, fmt=fmt, name="text", policy_id="text")
+        policy = self.lens.parse_data(clean, fmt=fmt, name="text", policy_id="text")
         ready = self.lens.prepare(
             policy, vectors=False, labels=self.labels_clauses, classifier=self.classifier
         )
