@@ -15,8 +15,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
-from nlp.service import ConflictError, PayloadTooLargeError, UnsupportedFormatError
+from nlp.errors import (
+    ConflictError,
+    InputError,
+    ModelError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PolicylensError,
+    StoreError,
+    UnsupportedFormatError,
+)
 
 log = logging.getLogger("api")
 
@@ -28,6 +36,7 @@ _NLP_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (ConflictError, 409, "conflict"),
     (InputError, 422, "invalid_input"),
     (ModelError, 503, "model_unavailable"),
+    (StoreError, 503, "store_unavailable"),
 )
 
 _HTTP_CODES = {

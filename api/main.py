@@ -24,9 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import error_body, install_error_handlers
 from api.routers import ask, classify, health, policies
 from nlp.config import Settings
-from nlp.embed import Encoder
+from nlp.embed import BatchingEncoder, Encoder
 from nlp.pipeline import PolicyLens
-from nlp.service import BatchingEncoder, PolicyService
+from nlp.service import PolicyService
 from nlp.service.store import PolicyStore, SQLiteStore
 
 __all__ = ["create_app"]

@@ -4,19 +4,37 @@ from nlp.answer import answer_question, parse_question
 from nlp.compare import ClauseChange, Comparison, compare_files, compare_policies, compare_versions
 from nlp.config import Settings
 from nlp.embed import Encoder, clause_text_for_embedding
-from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
+from nlp.errors import (
+    ConflictError,
+    InputError,
+    ModelError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PolicylensError,
+    StoreError,
+    UnsupportedFormatError,
+)
 from nlp.ingest import load_policy, parse_policy
-from nlp.pipeline import PolicyLens
+from nlp.pipeline import PolicyLens, load_corpus
 from nlp.research.corpus import (
     CLAUSE_COLUMNS,
     Corpus,
     SkippedFile,
     coverage_matrix,
     find_mentions,
-    load_corpus,
 )
 from nlp.segment import segment_policy, segment_version
-from nlp.types import Answer, Citation, Clause, Hit, Policy, PolicyVersion, Prediction
+from nlp.types import (
+    Answer,
+    Citation,
+    Clause,
+    ClauseQuery,
+    Hit,
+    Policy,
+    PolicyVersion,
+    Prediction,
+    Prepared,
+)
 
 # Names whose modules import scikit-learn or scipy load on first use, so `import nlp` stays cheap.
 _LAZY = {
@@ -69,16 +87,22 @@ __all__ = [
     "Answer",
     "Citation",
     "Clause",
+    "ClauseQuery",
     "Hit",
+    "ConflictError",
     "InputError",
     "ModelError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "Policy",
     "PolicyLens",
     "PolicylensError",
     "PolicyVersion",
     "Prediction",
+    "Prepared",
     "Settings",
+    "StoreError",
+    "UnsupportedFormatError",
     "answer_question",
     "parse_question",
 ]

@@ -198,11 +198,7 @@ def compare(
 
     Example: policylens compare corpora/000_ce4448d9c54926ad.txt
     """
-    from nlp.compare import compare_files
-
-    result = compare_files(
-        old, new, settings=Settings(), old_version=old_version, new_version=new_version
-    )
+    result = _lens().compare(old, new, old_version=old_version, new_version=new_version)
     if as_json:
         _emit_json(result.to_dict())
     else:

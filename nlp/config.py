@@ -87,6 +87,9 @@ class AnswerSettings(_Section):
         0.35, description="Cosine similarity below which no clause is taken as support."
     )
     max_citations: int = 3
+    search_depth: int = Field(
+        30, description="Clauses retrieved for a question; the answer cites at most max_citations."
+    )
     citation_margin: float = Field(
         0.2, description="Information answers cite clauses within this similarity of the best."
     )

@@ -1,7 +1,10 @@
 """The facade the CLI, the API and the notebooks call: load policies, search them, ask them.
 
-``PolicyLens`` owns the loaded policies, their clauses and one retrieval index over all of them. It
-holds no logic of its own beyond wiring the stages together in their one direction.
+``PolicyLens`` is the one orchestrator. It owns "read a source into a policy, its clauses, their
+vectors and labels" (:meth:`PolicyLens.prepare`), the loaded policies and one retrieval index over
+all of them, and hands the research and service layers what they need. Models load only when
+something needs them: reading and segmenting a policy loads none, labels are computed when a
+search, a question or :meth:`PolicyLens.classify` asks for them.
 
 Example
 -------
@@ -13,30 +16,32 @@ Example
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nlp.answer import answer_question
+from nlp.cache import ParseCache
 from nlp.config import Settings
-from nlp.errors import InputError, NotFoundError
-from nlp.serialize import clause_from_record, policy_from_record, to_record
-from nlp.types import Answer, Clause, Hit, Policy
+from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
+from nlp.types import Answer, Clause, ClauseQuery, Hit, Policy, Prepared, categories_of
 
 if TYPE_CHECKING:
     from nlp.classify.model import ClauseClassifier
+    from nlp.compare import Comparison
     from nlp.embed.encoder import Encoder
+    from nlp.research.corpus import Corpus
     from nlp.retrieval.index import ClauseIndex
+
+__all__ = ["AUTO", "PolicyLens", "load_corpus"]
 
 AUTO: Any = object()  # "load the shipped classifier when first needed"
 
-# Retrieval depth behind an answer: the answer stage checks more clauses than it cites.
-_ANSWER_DEPTH = 30
+# What a PDF or HTML parser may raise on a broken upload; all mean "cannot read it" to a user.
+_PARSER_FAILURES = (ValueError, TypeError, KeyError, IndexError, RecursionError, OSError)
 
 
 class PolicyLens:
@@ -68,11 +73,17 @@ class PolicyLens:
         self._policies: dict[str, Policy] = {}
         self._clauses: dict[str, list[Clause]] = {}
         self._index: ClauseIndex | None = None
-        # Clause vectors handed to ``add`` (e.g. read back from the API's store) while no index
-        # is built, by policy id; the built index holds them afterwards.
+        # Clause vectors of policies not in a built index yet (e.g. read back from the API's
+        # store, or computed for labels), by policy id; the built index holds them afterwards.
         self._vectors: dict[str, np.ndarray] = {}
+        # Policies whose clauses the classifier has not seen yet: labelled when labels are needed.
+        self._unlabelled: set[str] = set()
         embed = self.settings.embed
-        self._cache = _ParseCache(embed.cache_dir / "policies") if embed.use_cache else None
+        self._parser = ParseCache(
+            embed.cache_dir / "policies" if embed.use_cache else None,
+            self.settings.ingest,
+            self.settings.segment,
+        )
 
     # -- components -------------------------------------------------------------------------
 
@@ -85,6 +96,13 @@ class PolicyLens:
         return self._encoder
 
     @property
+    def model_id(self) -> str:
+        """The id of the encoder's model, which stored vectors are filed under."""
+        from nlp.embed.batching import model_id_of
+
+        return model_id_of(self.encoder)
+
+    @property
     def classifier(self) -> ClauseClassifier | None:
         if self._classifier is AUTO:
             from nlp.classify.model import load_classifier
@@ -94,43 +112,171 @@ class PolicyLens:
 
     @property
     def index(self) -> ClauseIndex:
+        """The index over every loaded policy, built (and its clauses labelled) when first used."""
         if self._index is None:
             from nlp.retrieval.index import ClauseIndex
 
             if not self._policies:
                 self.load(self.settings.corpus)
             ids = [pid for pid, cs in self._clauses.items() if cs]
-            if ids and all(pid in self._vectors for pid in ids):
-                # Every policy came with its vectors: index them as they are, encode nothing.
+            self._ensure_vectors(ids)
+            self._label_pending(ids)
+            if ids:
                 emb = np.vstack([self._vectors[pid] for pid in ids])
                 self._index = ClauseIndex(
                     self.all_clauses(), emb, self.settings.retrieval, encoder=self.encoder
                 )
             else:
-                self._index = ClauseIndex.build(
-                    self.all_clauses(), self.encoder, self.settings.retrieval
-                )
+                self._index = ClauseIndex.build([], self.encoder, self.settings.retrieval)
+            self._unlabelled.clear()
             self._vectors.clear()
         return self._index
 
-    # -- loading ----------------------------------------------------------------------------
+    # -- reading ----------------------------------------------------------------------------
+
+    def parse(
+        self, path: str | Path, *, policy_id: str | None = None
+    ) -> tuple[Policy, list[Clause]]:
+        """Read, clean, split into versions and segment a policy file; nothing is kept or loaded.
+
+        The result is cached on disk, keyed by the file's bytes and ``nlp.cache.PARSE_VERSION``,
+        so a second run skips both stages (and loading spaCy).
+        """
+        return self._parser.read(path, policy_id)
+
+    def parse_data(
+        self,
+        data: str | bytes,
+        *,
+        fmt: str,
+        name: str,
+        source: str = "",
+        policy_id: str | None = None,
+    ) -> Policy:
+        """A policy from uploaded text or file bytes in ``fmt`` (txt, md, html or pdf).
+
+        Raises ``InputError`` for anything unreadable, whatever the parser's own error was.
+        """
+        from nlp.ingest import parse_policy
+
+        try:
+            return parse_policy(
+                data,
+                fmt=fmt,
+                name=name,
+                source=source,
+                settings=self.settings.ingest,
+                policy_id=policy_id,
+            )
+        except PolicylensError:
+            raise
+        except _PARSER_FAILURES as exc:
+            raise InputError(
+                f"cannot read the {fmt} upload ({type(exc).__name__}); re-export it"
+            ) from exc
+
+    def prepare(
+        self,
+        source: str | Path | Policy,
+        *,
+        policy_id: str | None = None,
+        clauses: Sequence[Clause] | None = None,
+        vectors: bool = True,
+        labels: bool = True,
+        classifier: Any | None = None,
+    ) -> Prepared:
+        """Read ``source`` (a file, or a parsed ``Policy``) into its clauses, vectors and labels.
+
+        ``clauses`` spare segmenting a ``Policy`` again. ``vectors=False`` returns no vectors
+        (the classifier still encodes what it labels); ``labels=False`` skips labelling.
+        ``classifier`` replaces the lens's own for these clauses. Nothing is added to the lens
+        (see :meth:`add`).
+        """
+        if isinstance(source, Policy):
+            policy = source
+            if clauses is None:
+                from nlp.segment import segment_policy
+
+                clauses = segment_policy(policy, self.settings.segment)
+        else:
+            policy, clauses = self.parse(source, policy_id=policy_id)
+        found = list(clauses)
+        clf = self._labeller(classifier) if labels and found else None
+        emb: np.ndarray | None = None
+        if vectors:
+            emb = self.embed(found) if found else np.zeros((0, 0), dtype=np.float32)
+        if clf is not None:
+            # Without vectors the classifier encodes what it reads itself.
+            found = self._label_with(clf, found, emb)
+        return Prepared(policy, tuple(found), emb, labelled=clf is not None)
+
+    def embed(self, clauses: Sequence[Clause]) -> np.ndarray:
+        """The clauses' vectors, of ``Clause.contextual_text`` (what index and classifier read)."""
+        texts = [c.contextual_text() for c in clauses]
+        return np.asarray(self.encoder.encode(texts), dtype=np.float32)
+
+    def label(
+        self,
+        clauses: Sequence[Clause],
+        embeddings: Any | None = None,
+        *,
+        classifier: Any | None = None,
+    ) -> list[Clause]:
+        """Clauses with their category labels set (unchanged when there is no classifier).
+
+        ``embeddings`` are the clauses' vectors of ``Clause.contextual_text`` (what the index
+        holds); without them the clauses are encoded. ``classifier`` replaces the lens's own.
+        """
+        clf = self._labeller(classifier)
+        if clf is None or not clauses:
+            return list(clauses)
+        return self._label_with(clf, list(clauses), embeddings)
+
+    def _labeller(self, classifier: Any | None) -> Any | None:
+        return classifier if classifier is not None else self.classifier
+
+    def _label_with(self, clf: Any, clauses: list[Clause], embeddings: Any | None) -> list[Clause]:
+        """Labels by ``clf``: from known vectors when given, else by its own encoding."""
+        if embeddings is None:
+            return list(clf.label_clauses(clauses, self.encoder))
+        from nlp.classify.model import label_clauses
+
+        return label_clauses(clauses, clf, embeddings)
+
+    def _ensure_vectors(self, ids: Sequence[str]) -> None:
+        """Encode, in one call, the clauses of the policies in ``ids`` that have no vectors yet."""
+        todo = [pid for pid in ids if pid not in self._vectors and self._clauses[pid]]
+        if not todo:
+            return
+        emb = self.embed([c for pid in todo for c in self._clauses[pid]])
+        start = 0
+        for pid in todo:
+            n = len(self._clauses[pid])
+            self._vectors[pid] = emb[start : start + n]
+            start += n
+
+    def _label_pending(self, ids: Sequence[str]) -> None:
+        """Label the not yet labelled policies among ``ids`` from their vectors, in one call."""
+        todo = [pid for pid in ids if pid in self._unlabelled and self._clauses[pid]]
+        if not todo:
+            return
+        clf = self.classifier
+        if clf is not None:
+            clauses = [c for pid in todo for c in self._clauses[pid]]
+            emb = np.vstack([self._vectors[pid] for pid in todo])
+            labelled = self._label_with(clf, clauses, emb)
+            start = 0
+            for pid in todo:
+                n = len(self._clauses[pid])
+                self._clauses[pid] = labelled[start : start + n]
+                start += n
+        self._unlabelled.difference_update(todo)
+
+    # -- holding ----------------------------------------------------------------------------
 
     def load(self, path: str | Path, *, policy_id: str | None = None) -> Policy:
-        """Read, clean, split into versions and segment a policy file, and add it.
-
-        The parsed policy and its clauses are cached on disk, keyed by the file's bytes and the
-        source of the ingest and segment stages, so a second run skips both (and loading spaCy).
-        """
-        cached = self._cache.get(path, policy_id) if self._cache else None
-        if cached is not None:
-            return self.add(*cached)
-        from nlp.ingest import load_policy
-        from nlp.segment import segment_policy
-
-        policy = load_policy(path, self.settings.ingest, policy_id=policy_id)
-        clauses = segment_policy(policy, self.settings.segment)
-        if self._cache:
-            self._cache.put(path, policy_id, policy, clauses)
+        """Read a policy file (see :meth:`parse`) and add it; no model is loaded."""
+        policy, clauses = self.parse(path, policy_id=policy_id)
         return self.add(policy, clauses)
 
     def load_many(self, paths: Iterable[str | Path]) -> list[Policy]:
@@ -143,24 +289,21 @@ class PolicyLens:
         clauses: Sequence[Clause] | None = None,
         *,
         embeddings: np.ndarray | None = None,
+        labelled: bool | None = None,
     ) -> Policy:
         """Add a parsed policy (segmenting it unless ``clauses`` are given).
 
         ``embeddings`` (one row per clause, in order; e.g. read back from a store) spare encoding
         the clauses again, and let a built index take the policy in place instead of being rebuilt.
-        A policy with the same id is replaced. Clauses are labelled by the classifier unless
-        some already carry labels (e.g. read back from a store).
+        A policy with the same id is replaced. Clauses are labelled by the classifier when labels
+        are first needed, unless ``labelled`` (default: whether any clause carries labels) says
+        a classifier has seen them already.
         """
         if clauses is None:
             from nlp.segment import segment_policy
 
             clauses = segment_policy(policy, self.settings.segment)
-        if clauses and self.classifier is not None and not any(c.labels for c in clauses):
-            # One encoding of the clauses in place serves both the classifier and the index.
-            if embeddings is None:
-                embeddings = self.encoder.encode([c.contextual_text() for c in clauses])
-            clauses = self.label(clauses, embeddings)
-        index = self._index
+        clauses = list(clauses)
         if embeddings is not None:
             embeddings = np.asarray(embeddings, dtype=np.float32)
             if embeddings.ndim != 2 or embeddings.shape[0] != len(clauses):
@@ -168,35 +311,65 @@ class PolicyLens:
                     f"embeddings must have one row per clause: got shape {embeddings.shape} for "
                     f"{len(clauses)} clauses"
                 )
-        self._vectors.pop(policy.id, None)
+        if labelled is None:
+            labelled = any(c.labels for c in clauses)
+        index = self._index
         if index is not None and embeddings is not None:
+            if not labelled and clauses:
+                # The index is in use, so labels are needed now: from the vectors at hand.
+                clauses = self.label(clauses, embeddings)
             # Searches running meanwhile see the index before or after, never half of it.
             if policy.id in self._policies:
                 index.remove(policy.id)
-            if len(clauses):
-                index.add(list(clauses), embeddings)
+            if clauses:
+                index.add(clauses, embeddings)
+            self._vectors.pop(policy.id, None)
+            self._unlabelled.discard(policy.id)
         else:
             if embeddings is not None:
                 self._vectors[policy.id] = embeddings  # kept only until the index is built
+            else:
+                self._vectors.pop(policy.id, None)
+            if labelled:
+                self._unlabelled.discard(policy.id)
+            else:
+                self._unlabelled.add(policy.id)
             self._index = None
         self._policies[policy.id] = policy
-        self._clauses[policy.id] = list(clauses)
+        self._clauses[policy.id] = clauses
         return policy
 
-    def label(self, clauses: Sequence[Clause], embeddings: Any | None = None) -> list[Clause]:
-        """Clauses with their category labels set (unchanged when there is no classifier).
+    def classify(
+        self, policy_ids: Iterable[str] | None = None, *, classifier: Any | None = None
+    ) -> None:
+        """Label every clause (all versions) of the loaded policies, or of ``policy_ids``.
 
-        ``embeddings`` are the clauses' vectors of ``Clause.contextual_text`` (what the index
-        holds); without them the clauses are encoded.
+        ``classifier`` is anything with ``label_clauses(clauses, encoder)`` (a fitted
+        ``nlp.classify.ClauseClassifier``); by default the lens's own, else the one shipped in
+        ``Settings.classify.model_dir``. Its labels replace ``Clause.labels``; a built index takes
+        them in place. Raises ``ModelError`` when no classifier is given and none is shipped.
         """
-        clf = self.classifier
-        if clf is None or not clauses:
-            return list(clauses)
-        if embeddings is None:
-            return clf.label_clauses(list(clauses), self.encoder)
-        from nlp.classify.model import label_clauses
+        clf = classifier if classifier is not None else self.classifier
+        if clf is None:
+            settings = self.settings.classify
+            if not Path(settings.model_dir).exists():
+                raise ModelError(
+                    f"no clause classifier at {settings.model_dir}; train one "
+                    "(policylens train) or pass classifier=ClauseClassifier.load(path)"
+                )
+            from nlp.classify.model import load_classifier
 
-        return label_clauses(list(clauses), clf, embeddings)
+            clf = load_classifier(settings)
+        for pid in list(self._policies) if policy_ids is None else list(policy_ids):
+            self.policy(pid)
+            clauses = self._clauses[pid]
+            if not clauses:
+                continue
+            labelled = list(clf.label_clauses(clauses, self.encoder))
+            self._clauses[pid] = labelled
+            self._unlabelled.discard(pid)
+            if self._index is not None:
+                self._index.relabel(labelled)
 
     def embed_query(self, text: str) -> Any:
         """The normalised embedding of a question or query."""
@@ -219,6 +392,7 @@ class PolicyLens:
         del self._policies[policy_id]
         del self._clauses[policy_id]
         self._vectors.pop(policy_id, None)
+        self._unlabelled.discard(policy_id)
         if self._index is not None:
             self._index.remove(policy_id)
 
@@ -250,10 +424,19 @@ class PolicyLens:
     def all_clauses(self) -> list[Clause]:
         return [c for cs in self._clauses.values() for c in cs]
 
-    def clauses(self, policy_id: str | None = None, version: str | None = None) -> list[Clause]:
-        """Clauses of one version of a policy (the latest unless ``version`` says otherwise)."""
+    def clauses(
+        self, policy_id: str | None = None, version: str | None = None, *, labels: bool = False
+    ) -> list[Clause]:
+        """Clauses of one version of a policy (the latest unless ``version`` says otherwise).
+
+        With ``labels=True`` a policy not labelled yet is labelled first (loading the encoder and
+        the classifier); otherwise clauses carry the labels they have so far.
+        """
         policy = self.policy(policy_id)
         label = self._version_label(policy, version)
+        if labels and policy.id in self._unlabelled:
+            self._ensure_vectors([policy.id])
+            self._label_pending([policy.id])
         return [c for c in self._clauses[policy.id] if c.version == label]
 
     @staticmethod
@@ -262,6 +445,39 @@ class PolicyLens:
             return policy.version(version).label
         except KeyError as exc:
             raise NotFoundError(str(exc.args[0])) from None
+
+    # -- research and comparison ------------------------------------------------------------
+
+    def corpus(
+        self, folder: str | Path, *, pattern: str = "**/*", classifier: Any | None = None
+    ) -> Corpus:
+        """Load every policy file under ``folder`` into this lens, as a research ``Corpus``.
+
+        See :func:`nlp.research.load_corpus`; with ``classifier`` the clauses are labelled.
+        """
+        from nlp.research.corpus import load_corpus as read_folder
+
+        return read_folder(folder, lens=self, pattern=pattern, classifier=classifier)
+
+    def compare(
+        self,
+        old: str | Path,
+        new: str | Path | None = None,
+        *,
+        old_version: str | None = None,
+        new_version: str | None = None,
+    ) -> Comparison:
+        """Compare two policy files, or the two newest versions of one (``policylens compare``)."""
+        from nlp.compare import compare_files
+
+        return compare_files(
+            old,
+            new,
+            lens=self,
+            settings=self.settings,
+            old_version=old_version,
+            new_version=new_version,
+        )
 
     # -- questions --------------------------------------------------------------------------
 
@@ -274,33 +490,38 @@ class PolicyLens:
         top_k: int | None = None,
         category: str | Sequence[str] | None = None,
         query_vector: Any | None = None,
+        where: ClauseQuery | None = None,
     ) -> list[Hit]:
         """Hybrid search over one policy (``policy``) or every loaded policy.
 
         Without ``version``, each policy's latest version is searched. Clauses labelled with
         ``category`` are boosted; without it, with the categories the query is routed to.
+        ``where`` passes ``policy``, ``version``, ``top_k`` and ``category`` as one
+        :class:`~nlp.types.ClauseQuery`.
         """
+        if where is None:
+            where = ClauseQuery(
+                policy=policy, version=version, top_k=top_k, categories=categories_of(category)
+            )
+        return self._search(query, where, query_vector)
+
+    def _search(self, query: str, where: ClauseQuery, query_vector: Any | None) -> list[Hit]:
         query = _check_text(query, "query")
-        k = top_k or self.settings.retrieval.top_k
+        k = where.top_k or self.settings.retrieval.top_k
         index = self.index
-        if category is None and self.classifier is not None:
+        cats = where.categories
+        if cats is None and self.classifier is not None:
             # Routed like a question (``ask`` routes once and passes its categories down).
             query_vector = self.embed_query(query) if query_vector is None else query_vector
-            category = self.route(query, query_vector)
-        cats = [category] if isinstance(category, str) else category
-        if policy is not None or len(self._policies) == 1:
-            p = self.policy(policy)
-            label = self._version_label(p, version)
-            return index.search(
-                query,
-                top_k=k,
-                policy_id=p.id,
-                version=label,
-                categories=cats,
-                query_vector=query_vector,
-            )
-        latest = {p.id: self._version_label(p, version) for p in self._policies.values()}
-        hits = index.search(query, top_k=k * 4, categories=cats, query_vector=query_vector)
+            cats = tuple(self.route(query, query_vector))
+        if where.policy is not None or len(self._policies) == 1:
+            p = self.policy(where.policy)
+            label = self._version_label(p, where.version)
+            one = replace(where, policy=p.id, version=label, top_k=k, categories=cats)
+            return index.search(query, where=one, query_vector=query_vector)
+        latest = {p.id: self._version_label(p, where.version) for p in self._policies.values()}
+        every = ClauseQuery(top_k=k * 4, categories=cats)
+        hits = index.search(query, where=every, query_vector=query_vector)
         hits = [h for h in hits if latest.get(h.clause.policy_id) == h.clause.version]
         return hits[:k]
 
@@ -312,26 +533,35 @@ class PolicyLens:
         version: str | None = None,
         top_k: int | None = None,
         category: str | Sequence[str] | None = None,
+        where: ClauseQuery | None = None,
     ) -> Answer:
-        """Answer a question about one version of one policy, with the clauses it rests on."""
+        """Answer a question about one version of one policy, with the clauses it rests on.
+
+        ``where`` passes ``policy``, ``version``, ``top_k`` and ``category`` as one
+        :class:`~nlp.types.ClauseQuery`.
+        """
+        if where is None:
+            where = ClauseQuery(
+                policy=policy, version=version, top_k=top_k, categories=categories_of(category)
+            )
         question = _check_text(question, "question")
-        p = self.policy(policy)
-        label = self._version_label(p, version)
+        p = self.policy(where.policy)
+        label = self._version_label(p, where.version)
         # One encode serves routing and retrieval.
         vector = self.embed_query(question)
-        if category is None and self.classifier is not None:
-            category = self.route(question, vector)
-        hits = self.search(
-            question,
+        cats = where.categories
+        if cats is None and self.classifier is not None:
+            cats = tuple(self.route(question, vector))
+        settings = self.settings.answer
+        depth = ClauseQuery(
             policy=p.id,
             version=label,
-            top_k=max(_ANSWER_DEPTH, top_k or 0),
-            category=category,
-            query_vector=vector,
+            top_k=max(settings.search_depth, where.top_k or 0),
+            categories=cats,
         )
-        settings = self.settings.answer
-        if top_k:
-            settings = settings.model_copy(update={"max_citations": top_k})
+        hits = self._search(question, depth, vector)
+        if where.top_k:
+            settings = settings.model_copy(update={"max_citations": where.top_k})
         return answer_question(
             question,
             hits,
@@ -342,63 +572,25 @@ class PolicyLens:
         )
 
 
-class _ParseCache:
-    """Parsed policies and their clauses as JSON files, keyed by input bytes and stage sources."""
+def load_corpus(
+    folder: str | Path,
+    *,
+    pattern: str = "**/*",
+    lens: PolicyLens | None = None,
+    settings: Settings | None = None,
+    classifier: Any | None = None,
+) -> Corpus:
+    """Load every policy file under ``folder`` into a research ``Corpus`` (a new lens by default).
 
-    _STAGES = (
-        "ingest/reader.py",
-        "segment/clauses.py",
-        "ingest/clean.py",
-        "ingest/dates.py",
-        "types.py",
-        "config.py",
-    )
+    The same as ``PolicyLens(settings).corpus(folder, pattern=..., classifier=...)``; see
+    :func:`nlp.research.load_corpus` for how files are found, named and skipped.
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _key(self, path: str | Path, policy_id: str | None) -> str | None:
-        try:
-            data = Path(path).read_bytes()
-        except OSError:
-            return None  # let ingest raise its own clear error
-        h = hashlib.sha256(data)
-        h.update(repr((policy_id, Path(path).name)).encode())
-        here = Path(__file__).parent
-        for name in self._STAGES:
-            src = here / name
-            if src.exists():
-                h.update(src.read_bytes())
-        return h.hexdigest()
-
-    def get(self, path: str | Path, policy_id: str | None) -> tuple[Policy, list[Clause]] | None:
-        key = self._key(path, policy_id)
-        file = self.folder / f"{key}.json"
-        if key is None or not file.exists():
-            return None
-        try:
-            record = json.loads(file.read_text(encoding="utf-8"))
-            return (
-                policy_from_record(record["policy"]),
-                [clause_from_record(c) for c in record["clauses"]],
-            )
-        except (ValueError, KeyError, TypeError):
-            return None  # a damaged cache entry is rebuilt, never trusted
-
-    def put(
-        self, path: str | Path, policy_id: str | None, policy: Policy, clauses: list[Clause]
-    ) -> None:
-        key = self._key(path, policy_id)
-        if key is None:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
-            record = {"policy": to_record(policy), "clauses": to_record(clauses)}
-            tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(self.folder / f"{key}.json")
-        except OSError:
-            pass  # a read-only cache only costs speed
+    >>> corpus = load_corpus("tests/data/corpus")                   # doctest: +SKIP
+    >>> corpus.ids                                                   # doctest: +SKIP
+    ['kitemail', 'lumenchat', 'orbitfit']
+    """
+    lens = lens if lens is not None else PolicyLens(settings)
+    return lens.corpus(folder, pattern=pattern, classifier=classifier)
 
 
 def _check_text(text: str, what: str) -> str:

@@ -7,9 +7,13 @@ span of the clean text it rests on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Verdict = Literal["yes", "no", "not_stated", "info"]
 ClauseKind = Literal["sentence", "bullet", "table_row", "heading"]
@@ -137,6 +141,62 @@ class Clause:
         d["section"] = self.section_path
         d["labels"] = list(self.labels)
         return d
+
+
+def categories_of(category: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    """One category or several as a tuple (``None`` stays ``None``: "not given").
+
+    >>> categories_of("sharing"), categories_of(["sharing", "use"]), categories_of(None)
+    (('sharing',), ('sharing', 'use'), None)
+    """
+    if category is None:
+        return None
+    if isinstance(category, str):
+        return (category,)
+    return tuple(category)
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseQuery:
+    """Which clauses a search or a listing asks for, and how many; built once, passed down.
+
+    ``policy`` and ``version`` narrow to one policy and one of its versions (a label, a year,
+    ``"latest"`` or ``"oldest"``; each layer hands the next the resolved label; ``None``: every
+    policy, the latest version, or for a listing every version). ``categories`` boosts (search)
+    or keeps (listing) clauses carrying one of these labels; ``None`` lets a search route the
+    question to categories itself. ``contains`` keeps clauses whose text holds it (listing).
+    ``top_k`` is how many hits a search returns (``None``: ``Settings.retrieval.top_k``);
+    ``offset`` and ``limit`` page a listing.
+
+    >>> ClauseQuery(policy="acme", categories="sharing").categories
+    ('sharing',)
+    """
+
+    policy: str | None = None
+    version: str | None = None
+    categories: tuple[str, ...] | None = None
+    contains: str | None = None
+    top_k: int | None = None
+    offset: int = 0
+    limit: int = 50
+
+    def __post_init__(self) -> None:
+        # A single category given as a string would otherwise be read letter by letter.
+        object.__setattr__(self, "categories", categories_of(self.categories))
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A policy read and made ready to search or store: its clauses, their vectors and labels.
+
+    ``vectors`` has one row per clause (of ``Clause.contextual_text``), or is ``None`` when
+    nothing asked for them; ``labelled`` says whether a classifier set the clauses' labels.
+    """
+
+    policy: Policy
+    clauses: tuple[Clause, ...]
+    vectors: np.ndarray | None = None
+    labelled: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from nlp.config import AnswerSettings, ApiSettings, EmbedSettings, Settings
+from nlp.embed import BatchingEncoder
 from nlp.pipeline import PolicyLens
-from nlp.service import BatchingEncoder
 
 KEY = "test-key"
 AUTH = {"X-API-Key": KEY}

@@ -129,3 +129,29 @@ def test_no_network_connection_is_attempted(tmp_path):
     assert "NETWORK ATTEMPT" not in proc.stderr, proc.stderr[-2000:]
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout)["verdict"] == "yes"
+
+
+def test_segment_loads_no_model(tmp_path, data_dir):
+    """`policylens segment` on a cold cache imports no torch, no encoder and no classifier."""
+    probe = (
+        "import sys\n"
+        "from nlp.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "finally:\n"
+        "    heavy = ('torch', 'sentence_transformers', 'sklearn')\n"
+        "    sys.stderr.write('LOADED %s\\n' % sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    env = {**os.environ, "POLICYLENS_EMBED__CACHE_DIR": str(tmp_path / "cold-cache")}
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, "segment", str(data_dir / "quillnote.md"), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "LOADED []" in proc.stderr, proc.stderr[-2000:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert rows and all(r["labels"] == [] for r in rows)

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from nlp.errors import InputError, ModelError, NotFoundError
+from nlp.errors import InputError, NotFoundError, StoreError
 from nlp.service.store import MIGRATIONS, PolicyStore, SQLiteStore
 from nlp.types import Clause, Policy, PolicyVersion
 
@@ -75,7 +75,7 @@ def test_database_from_a_newer_policylens_is_refused(tmp_path):
     conn.execute("INSERT INTO schema_version VALUES (99, 'later')")
     conn.commit()
     conn.close()
-    with pytest.raises(ModelError, match="newer"):
+    with pytest.raises(StoreError, match="newer"):
         SQLiteStore(tmp_path / "p.sqlite3").migrate()
 
 

@@ -4,6 +4,7 @@ Classification, retrieval and comparison all read clauses through these vectors,
 before them in the flow.
 """
 
+from nlp.embed.batching import BatchingEncoder, model_id_of
 from nlp.embed.encoder import (
     EmbeddingCache,
     Encoder,
@@ -14,10 +15,12 @@ from nlp.embed.encoder import (
 )
 
 __all__ = [
+    "BatchingEncoder",
     "EmbeddingCache",
     "Encoder",
     "clause_text_for_embedding",
     "model_id_for_path",
+    "model_id_of",
     "normalize_rows",
     "text_hash",
 ]

@@ -4,6 +4,7 @@
 from nlp.research.corpus import (
     CLAUSE_COLUMNS,
     Corpus,
+    CorpusLens,
     SkippedFile,
     coverage_matrix,
     find_mentions,
@@ -13,6 +14,7 @@ from nlp.research.corpus import (
 __all__ = [
     "CLAUSE_COLUMNS",
     "Corpus",
+    "CorpusLens",
     "SkippedFile",
     "coverage_matrix",
     "find_mentions",

@@ -1,8 +1,9 @@
 """Many policies at once: load a folder as a corpus, export its clauses as tables, find mentions.
 
 A :class:`Corpus` is the policies of one folder (searched recursively), each cleaned, split into
-versions and segmented by a :class:`~nlp.pipeline.PolicyLens`. Files that cannot be read are
-skipped and listed in ``Corpus.skipped`` with the reason, so one bad file never stops a study.
+versions and segmented, held by the lens they were loaded into (``nlp.PolicyLens``, or anything
+with the methods of :class:`CorpusLens`). Files that cannot be read are skipped and listed in
+``Corpus.skipped`` with the reason, so one bad file never stops a study.
 
 The clause table
 ----------------
@@ -28,7 +29,7 @@ category       first label, or ``""``
 
 Example
 -------
->>> corpus = load_corpus("tests/data/corpus")                         # doctest: +SKIP
+>>> corpus = load_corpus("tests/data/corpus", lens=PolicyLens())       # doctest: +SKIP
 >>> corpus.clause_table().columns.tolist()[:4]                          # doctest: +SKIP
 ['policy', 'name', 'source', 'version']
 >>> find_mentions(corpus, country="China")["policy"].tolist()           # doctest: +SKIP
@@ -41,10 +42,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nlp.answer.lexicon import ACTIONS, DATA_TYPES, PLACES, RECIPIENTS, compile_terms
-from nlp.errors import InputError, ModelError, NotFoundError
+from nlp.errors import InputError, NotFoundError
 from nlp.ingest.formats import SUPPORTED_FORMATS, policy_ids, policy_names
 from nlp.types import Clause, Policy
 
@@ -52,11 +53,10 @@ if TYPE_CHECKING:
     import datasets
     import pandas as pd
 
-    from nlp.config import Settings
-
 __all__ = [
     "CLAUSE_COLUMNS",
     "Corpus",
+    "CorpusLens",
     "SkippedFile",
     "coverage_matrix",
     "find_mentions",
@@ -83,6 +83,24 @@ CLAUSE_COLUMNS: tuple[str, ...] = (
 """Columns of the clause table, in order (see the module docstring for their meaning)."""
 
 
+class CorpusLens(Protocol):
+    """What a corpus needs from the lens holding its policies (``nlp.PolicyLens`` has it all)."""
+
+    def load(self, path: str | Path, *, policy_id: str | None = None) -> Policy:
+        """Read and keep one policy file."""
+        ...
+
+    def clauses(self, policy_id: str | None = None, version: str | None = None) -> list[Clause]:
+        """The clauses of one version of a kept policy."""
+        ...
+
+    def classify(
+        self, policy_ids: Iterable[str] | None = None, *, classifier: Any | None = None
+    ) -> None:
+        """Label the clauses of kept policies (by default with the shipped classifier)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class SkippedFile:
     """A file of the folder that could not be read as a policy, and why."""
@@ -92,7 +110,7 @@ class SkippedFile:
 
 
 class Corpus:
-    """Policies loaded from files, with their clauses (held by a ``PolicyLens``).
+    """Policies loaded from files, with their clauses (held by a lens, e.g. ``PolicyLens``).
 
     Build one with :func:`load_corpus`. ``policies`` are in file order; ``names`` maps policy ids
     to display names; ``skipped`` lists files that could not be read.
@@ -100,7 +118,7 @@ class Corpus:
 
     def __init__(
         self,
-        lens: Any,
+        lens: CorpusLens,
         policies: Sequence[Policy],
         names: dict[str, str] | None = None,
         skipped: Sequence[SkippedFile] = (),
@@ -139,28 +157,11 @@ class Corpus:
         ``classifier`` is a fitted ``nlp.classify.ClauseClassifier`` (anything with
         ``label_clauses(clauses, encoder)``); by default the lens's own (the one shipped in
         ``Settings.classify.model_dir``). It embeds what it classifies with the lens's encoder
-        (cached on disk); its labels replace ``Clause.labels``.
+        (cached on disk); its labels replace ``Clause.labels``, in the lens's index too.
 
         Raises ``ModelError`` when no classifier is given and none is shipped.
         """
-        from nlp.classify.model import load_classifier
-
-        if classifier is None:
-            # The facade's own classifier (the shipped one, loaded once) when it has one.
-            classifier = getattr(self.lens, "classifier", None)
-        if classifier is None:
-            settings = self.lens.settings.classify
-            if not Path(settings.model_dir).exists():
-                raise ModelError(
-                    f"no clause classifier at {settings.model_dir}; train one "
-                    "(policylens train) or pass classifier=ClauseClassifier.load(path)"
-                )
-            classifier = load_classifier(settings)
-        for p in self.policies:
-            clauses = self.clauses(p.id, version=None)
-            if not clauses:
-                continue
-            self.lens.add(p, classifier.label_clauses(clauses, self.lens.encoder))
+        self.lens.classify(self.ids, classifier=classifier)
         return self
 
     # -- tables -------------------------------------------------------------------------------
@@ -240,24 +241,23 @@ class Corpus:
 def load_corpus(
     folder: str | Path,
     *,
+    lens: CorpusLens,
     pattern: str = "**/*",
-    lens: Any | None = None,
-    settings: Settings | None = None,
     classifier: Any | None = None,
 ) -> Corpus:
-    """Load every policy file under ``folder`` (recursively) into a :class:`Corpus`.
+    """Load every policy file under ``folder`` (recursively) into ``lens``, as a :class:`Corpus`.
 
     Files with a supported extension (.txt, .md, .html, .htm, .pdf) matching ``pattern`` (a glob
     relative to ``folder``, e.g. ``"*/Privacy Policy.md"``) are read; those that fail are skipped
     and listed in ``corpus.skipped`` with the reason. A file in a sub-folder is named after its
     folder(s) when that is unique (``TikTok/Privacy Policy.md`` -> ``TikTok``), else after its
     path without the extension. With ``classifier``, clauses are labelled (see
-    :meth:`Corpus.classify`).
+    :meth:`Corpus.classify`). ``nlp.load_corpus`` makes the lens for you.
 
     Raises ``InputError`` when ``folder`` is not a folder or holds no readable policy.
 
     >>> corpus = load_corpus("../shared/datasets/opentermsarchive/pga-versions",
-    ...                      pattern="*/Privacy Policy.md")         # doctest: +SKIP
+    ...                      lens=PolicyLens(), pattern="*/Privacy Policy.md")  # doctest: +SKIP
     >>> corpus.skipped                                               # doctest: +SKIP
     []
     """
@@ -269,10 +269,6 @@ def load_corpus(
         for p in root.glob(pattern)
         if p.is_file() and p.suffix.lower() in SUPPORTED_FORMATS and not p.name.startswith(".")
     )
-    if lens is None:
-        from nlp.pipeline import PolicyLens
-
-        lens = PolicyLens(settings)
     names = policy_names(files, root=root)
     ids = policy_ids(files, root=root)  # "X" and "x" get "x" and "x-2": neither replaces the other
     policies: list[Policy] = []

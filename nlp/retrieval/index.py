@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from nlp.config import RetrievalSettings
 from nlp.embed import clause_text_for_embedding, normalize_rows
 from nlp.errors import InputError, ModelError, NotFoundError
-from nlp.types import Clause, Hit
+from nlp.types import Clause, ClauseQuery, Hit, categories_of
 
 __all__ = [
     "ClauseIndex",
@@ -333,6 +333,21 @@ class ClauseIndex:
             all_emb = np.vstack([old_emb, emb]) if old_emb.shape[0] else emb
             self._state = self._make_state(old_clauses + list(clauses), all_emb, tf, vocab)
 
+    def relabel(self, clauses: Iterable[Clause]) -> int:
+        """Swap indexed clauses for these same clauses (same id) carrying new labels.
+
+        Vectors and BM25 statistics stay as they are (labels change neither), so labelling an
+        indexed policy costs no re-indexing. Returns how many clauses were swapped.
+        """
+        new = {(c.policy_id, c.id): c for c in clauses}
+        with self._write_lock:
+            old = self._state
+            swapped = tuple(new.get((c.policy_id, c.id), c) for c in old.clauses)
+            count = sum(a is not b for a, b in zip(old.clauses, swapped, strict=True))
+            if count:
+                self._state = replace(old, clauses=swapped)
+            return count
+
     def remove(self, policy_id: str, version: str | None = None) -> int:
         """Drop the clauses of ``policy_id`` (only of ``version`` when given); return how many."""
         with self._write_lock:
@@ -465,6 +480,7 @@ class ClauseIndex:
         version: str | None = None,
         categories: Collection[str] | None = None,
         query_vector: np.ndarray | None = None,
+        where: ClauseQuery | None = None,
     ) -> list[Hit]:
         """The ``top_k`` clauses best matching ``query``, best first.
 
@@ -474,10 +490,20 @@ class ClauseIndex:
         ``categories`` get ``settings.category_boost`` added. ``Hit.score`` is the fused score,
         ``Hit.dense`` the cosine similarity and ``Hit.sparse`` the BM25 score.
 
+        ``where`` (a :class:`~nlp.types.ClauseQuery` with a version label, not a year) passes
+        ``policy``, ``version``, ``categories`` and ``top_k`` at once instead of the keywords.
+
         >>> index.search("Do you sell my data?", policy_id="alibaba", top_k=3)  # doctest: +SKIP
         """
+        if where is None:
+            where = ClauseQuery(
+                policy=policy_id,
+                version=version,
+                categories=categories_of(categories),
+                top_k=top_k,
+            )
         s = self.settings
-        top_k = s.top_k if top_k is None else top_k
+        top_k = s.top_k if where.top_k is None else where.top_k
         if top_k < 1:
             raise InputError(f"top_k must be at least 1, got {top_k}")
         if not query or not query.strip():
@@ -485,7 +511,7 @@ class ClauseIndex:
         state = self._state
         if not state.clauses:
             raise NotFoundError("the index holds no clauses; load and index a policy first")
-        ranges = self._row_ranges(state, policy_id, version)
+        ranges = self._row_ranges(state, where.policy, where.version)
         if len(ranges) == 1:
             lo, hi = ranges[0]
             rows = np.arange(lo, hi)
@@ -514,8 +540,8 @@ class ClauseIndex:
         )
         if ids.size == 0:
             return []
-        if categories:
-            wanted = set(categories)
+        if where.categories:
+            wanted = set(where.categories)
             boost = np.array(
                 [bool(wanted.intersection(state.clauses[rows[i]].labels)) for i in ids.tolist()]
             )

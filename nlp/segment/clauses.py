@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -63,7 +64,16 @@ _SOFT_ABBREV = re.compile(
 @functools.lru_cache(maxsize=1)
 def _sentencizer() -> Language:
     """A blank English spaCy pipeline with the rule-based sentencizer, built once."""
-    import spacy
+    # spaCy's thinc imports torch when it is installed (seconds), though a rule-based
+    # sentencizer never uses it: hide it while spaCy loads, unless something loaded it already.
+    hide_torch = "torch" not in sys.modules
+    if hide_torch:
+        sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        if hide_torch:
+            del sys.modules["torch"]
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")

@@ -1,12 +1,13 @@
 """The logic behind the HTTP API: policies kept in a store, searched and answered in memory.
 
-``PolicyService`` wires a :class:`~nlp.store.PolicyStore` (the durable copy) to a
-:class:`~nlp.pipeline.PolicyLens` (the in-memory index questions are answered from):
+``PolicyService`` wires a :class:`~nlp.service.store.PolicyStore` (the durable copy) to a
+:class:`~nlp.pipeline.PolicyLens` (the in-memory index questions are answered from, and the one
+place policies are read, embedded and labelled):
 
 * ``start`` migrates the store, puts every stored policy back into the index from its stored
   vectors (nothing is re-encoded, nothing is unpickled) and stores the bundled seed policy once;
-* ``upload`` deduplicates by content hash, then parses, segments, labels (when a classifier is
-  given), embeds, writes the policy to the store in one transaction and adds it to the index;
+* ``upload`` deduplicates by content hash, then has the lens prepare the policy (parse, segment,
+  embed, label), writes it to the store in one transaction and adds it to the index;
 * ``delete``, ``get``, ``list_policies`` and ``list_clauses`` read or change the store (and index);
 * ``ask`` answers from the index; ``classify`` segments and labels a text without storing it.
 
@@ -25,36 +26,35 @@ True
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
 import re
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
-from concurrent.futures import Future
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from nlp.config import Settings
-from nlp.embed.encoder import clause_text_for_embedding
-from nlp.errors import InputError, NotFoundError, PolicylensError
+from nlp.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnsupportedFormatError,
+)
 from nlp.ingest.formats import FORMATS, format_of
-from nlp.pipeline import PolicyLens
 from nlp.service.store import Page, PolicyRecord, PolicyStore
-from nlp.types import Answer, Clause, Policy, resolve_version
+from nlp.types import Answer, Clause, ClauseQuery, Policy, Prepared, categories_of, resolve_version
+
+if TYPE_CHECKING:
+    from nlp.pipeline import PolicyLens  # handed in by the caller: the service builds none
 
 __all__ = [
-    "BatchingEncoder",
-    "ConflictError",
     "FORMATS",
-    "PayloadTooLargeError",
     "PolicyService",
-    "UnsupportedFormatError",
     "UploadResult",
+    "content_hash",
     "format_for",
     "strip_active_content",
 ]
@@ -68,18 +68,6 @@ _ACTIVE_RE = re.compile(f"{_ACTIVE}|{_ACTIVE_OPEN}", re.I | re.S)
 _ACTIVE_RE_B = re.compile(f"{_ACTIVE}|{_ACTIVE_OPEN}".encode(), re.I | re.S)
 # What must never reach the store, whatever the input format claimed to be.
 _LEFTOVER_RE = re.compile(r"<\s*/?\s*script\b|javascript\s*:|<[^>]*\bon[a-z]+\s*=", re.I)
-
-
-class PayloadTooLargeError(InputError):
-    """An upload or text larger than the configured limit (HTTP 413)."""
-
-
-class UnsupportedFormatError(InputError):
-    """An upload in a format policylens cannot read (HTTP 415)."""
-
-
-class ConflictError(PolicylensError):
-    """The request contradicts the current state, e.g. deleting the bundled seed (HTTP 409)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +125,7 @@ class PolicyService:
     Parameters
     ----------
     lens
-        The in-memory policies and index (its encoder embeds clauses and questions).
+        The in-memory policies and index; it reads, embeds and labels what is uploaded.
     store
         Where policies live between restarts.
     settings
@@ -180,22 +168,24 @@ class PolicyService:
     def start(self) -> None:
         """Migrate the store, rebuild the index from stored vectors, store the seed, warm up."""
         self.store.migrate()
-        model_id = str(getattr(self.encoder, "model_id", type(self.encoder).__name__))
+        model_id = self.lens.model_id
         for pid in self.store.policy_ids():
             stored = self.store.load_policy(pid, model_id)
             emb = stored.embeddings
             if emb is None:
                 # Stored under another model: encode once and keep these vectors too.
                 log.info("encoding the clauses of %s with %s", pid, model_id)
-                emb = self._embed(stored.clauses)
+                emb = self.lens.embed(stored.clauses)
                 self.store.put_embeddings(pid, stored.clauses, emb, model_id)
             clauses = list(stored.clauses)
-            if clauses and not any(c.labels for c in clauses) and self.labels_clauses:
+            labelled = any(c.labels for c in clauses)
+            if clauses and not labelled and self.labels_clauses:
                 # Stored before a classifier was installed: label once and keep the labels.
-                clauses = self._label(clauses, emb)
+                clauses = self.lens.label(clauses, emb, classifier=self.classifier)
+                labelled = True
                 if any(c.labels for c in clauses):
                     self.store.put_labels(pid, clauses)
-            self.lens.add(stored.policy, clauses, embeddings=emb)
+            self.lens.add(stored.policy, clauses, embeddings=emb, labelled=labelled)
         if self._seed_path is not None:
             self.seed_id = self._store_seed(self._seed_path)
         if self.lens.policies:
@@ -213,22 +203,16 @@ class PolicyService:
         except OSError as exc:
             log.warning("no seed policy (%s): questions must name a policy", exc)
             return None
-        from nlp.ingest import load_policy
-        from nlp.segment import segment_policy
-
         fmt = format_for(path.name)
         raw_hash = _sha256(fmt, data)
-        # load_policy names the policy as `policylens ask` does, so both answer alike. Parsed on
-        # every start: after an update of ingest or segment the stored copy is replaced, so the
-        # API keeps answering like the CLI.
-        policy = load_policy(path, self.settings.ingest)
-        fresh = segment_policy(policy, self.settings.segment)
+        # Read as `policylens ask` reads it, so both answer alike. After an update of ingest or
+        # segment the stored copy is replaced, so the API keeps answering like the CLI.
+        policy, fresh = self.lens.parse(path)
         existing = self.store.find_by_hash(content_hash(policy)) or self.store.find_by_hash(
             raw_hash
         )
         if existing is not None:
-            model_id = str(getattr(self.encoder, "model_id", type(self.encoder).__name__))
-            stored = self.store.load_policy(existing.id, model_id)
+            stored = self.store.load_policy(existing.id, self.lens.model_id)
             same_clauses = [_shape(c) for c in stored.clauses] == [_shape(c) for c in fresh]
             if stored.policy.versions == policy.versions and same_clauses:
                 return existing.id
@@ -237,15 +221,14 @@ class PolicyService:
                 self.store.delete_policy(existing.id)
                 with suppress(NotFoundError):
                     self.lens.remove(existing.id)
+
+        def prepare(pid: str) -> Prepared:
+            if pid == policy.id:
+                return self._prepare(policy, fresh)
+            return self._prepare(_renamed(policy, pid))
+
         result = self._add(
-            lambda pid: self._prepare_policy(
-                policy if pid == policy.id else _renamed(policy, pid),
-                fresh if pid == policy.id else None,
-            ),
-            preferred_id=policy.id,
-            fmt=fmt,
-            raw_hash=raw_hash,
-            source_url=None,
+            prepare, preferred_id=policy.id, fmt=fmt, raw_hash=raw_hash, source_url=None
         )
         return result.record.id
 
@@ -297,8 +280,9 @@ class PolicyService:
             data = strip_active_content(data)
         source = source_url or ""
 
-        def prepare(pid: str) -> tuple[Policy, list[Clause], np.ndarray]:
-            return self._prepare(data, fmt=fmt, name=name, source=source, policy_id=pid)
+        def prepare(pid: str) -> Prepared:
+            policy = self.lens.parse_data(data, fmt=fmt, name=name, source=source, policy_id=pid)
+            return self._prepare(policy)
 
         from nlp.ingest import slugify
 
@@ -312,7 +296,7 @@ class PolicyService:
 
     def _add(
         self,
-        prepare: Any,
+        prepare: Callable[[str], Prepared],
         *,
         preferred_id: str,
         fmt: str,
@@ -320,8 +304,8 @@ class PolicyService:
         source_url: str | None,
     ) -> UploadResult:
         pid = self._free_id(preferred_id, raw_hash)
-        policy, clauses, emb = prepare(pid)
-        chash = content_hash(policy)
+        ready = prepare(pid)
+        chash = content_hash(ready.policy)
         with self._write_lock:
             existing = self.store.find_by_hash(chash)
             if existing is not None:
@@ -329,21 +313,24 @@ class PolicyService:
             if self.store.exists(pid):
                 # Another upload took the id meanwhile; clause ids embed it, so prepare again.
                 pid = self._free_id(preferred_id, raw_hash)
-                policy, clauses, emb = prepare(pid)
+                ready = prepare(pid)
+            assert ready.vectors is not None
             record = self.store.add_policy(
-                policy,
-                clauses,
-                emb,
-                model_id=str(getattr(self.encoder, "model_id", type(self.encoder).__name__)),
+                ready.policy,
+                ready.clauses,
+                ready.vectors,
+                model_id=self.lens.model_id,
                 fmt=fmt,
                 content_hash=chash,
                 raw_hash=raw_hash,
                 source_url=source_url,
             )
             try:
-                self.lens.add(policy, clauses, embeddings=emb)
+                self.lens.add(
+                    ready.policy, ready.clauses, embeddings=ready.vectors, labelled=ready.labelled
+                )
             except BaseException:
-                self.store.delete_policy(policy.id)  # keep the store and the index in step
+                self.store.delete_policy(ready.policy.id)  # keep the store and the index in step
                 raise
         return UploadResult(record, created=True)
 
@@ -353,71 +340,25 @@ class PolicyService:
                 return candidate
         raise InputError(f"cannot find a free id for policy {preferred!r}; rename it")
 
-    def _prepare(
-        self, data: str | bytes, *, fmt: str, name: str, source: str, policy_id: str
-    ) -> tuple[Policy, list[Clause], np.ndarray]:
-        from nlp.ingest import parse_policy
-
-        try:
-            policy = parse_policy(
-                data,
-                fmt=fmt,
-                name=name,
-                source=source,
-                settings=self.settings.ingest,
-                policy_id=policy_id,
-            )
-        except PolicylensError:
-            raise
-        except (ValueError, TypeError, KeyError, IndexError, RecursionError, OSError) as exc:
-            # PDF parsers fail in many ways on broken files; all mean the same to the uploader.
-            raise InputError(
-                f"cannot read the {fmt} upload ({type(exc).__name__}); re-export it"
-            ) from exc
-        return self._prepare_policy(policy)
-
-    def _prepare_policy(
-        self, policy: Policy, clauses: list[Clause] | None = None
-    ) -> tuple[Policy, list[Clause], np.ndarray]:
-        from nlp.segment import segment_policy
-
+    def _prepare(self, policy: Policy, clauses: list[Clause] | None = None) -> Prepared:
+        """The policy made ready to store: plain text checked, clauses embedded and labelled."""
         for v in policy.versions:
             if _LEFTOVER_RE.search(v.text) or _LEFTOVER_RE.search(v.title):
                 raise InputError(
                     "the policy still holds script or event-handler markup after cleaning; "
                     "upload it as .html (scripts are removed) or remove the markup"
                 )
-        if clauses is None:
-            clauses = segment_policy(policy, self.settings.segment)
-        if not clauses:
+        ready = self.lens.prepare(
+            policy, clauses=clauses, labels=self.labels_clauses, classifier=self.classifier
+        )
+        if not ready.clauses:
             raise InputError("no clauses found in the policy; check that it holds policy text")
-        emb = self._embed(clauses)
-        return policy, self._label(clauses, emb), emb
-
-    def _embed(self, clauses: Sequence[Clause]) -> np.ndarray:
-        texts = [clause_text_for_embedding(c) for c in clauses]
-        return np.asarray(self.encoder.encode(texts), dtype=np.float32)
-
-    def _label(self, clauses: list[Clause], emb: np.ndarray | None = None) -> list[Clause]:
-        """Labels from the service's classifier if it was given one, else from the lens's own.
-
-        ``emb`` are the clauses' index vectors: the classifier reads the same in-place text, so
-        one encoding serves both.
-        """
-        if self.classifier is None:
-            # PolicyLens labels with the shipped classifier as the CLI does (none: unchanged).
-            label = getattr(self.lens, "label", None)
-            return list(label(clauses, emb)) if label is not None else clauses
-        if emb is None:
-            return self.classifier.label_clauses(clauses, self.encoder)
-        from nlp.classify.model import label_clauses
-
-        return label_clauses(clauses, self.classifier, emb)
+        return ready
 
     @property
     def labels_clauses(self) -> bool:
         """True when uploaded and classified clauses get category labels."""
-        return self.classifier is not None or getattr(self.lens, "classifier", None) is not None
+        return self.classifier is not None or self.lens.classifier is not None
 
     # -- deletes and reads ---------------------------------------------------------------------
 
@@ -440,7 +381,7 @@ class PolicyService:
 
     def list_policies(self, *, offset: int = 0, limit: int = 50) -> Page[PolicyRecord]:
         """Stored policies, oldest first."""
-        self._check_page(offset, limit)
+        self._check_page(ClauseQuery(offset=offset, limit=limit))
         return self.store.list_policies(offset=offset, limit=limit)
 
     def list_clauses(
@@ -457,24 +398,25 @@ class PolicyService:
 
         ``category`` keeps clauses carrying that label; ``q`` those containing that text.
         """
-        self._check_page(offset, limit)
-        record = self.store.get_policy(policy_id)
-        label = None if version == "all" else _version_label(record, version)
-        return self.store.list_clauses(
-            policy_id,
-            version=label,
-            category=category or None,
-            q=q or None,
+        query = ClauseQuery(
+            policy=policy_id,
+            version=version,
+            categories=categories_of(category or None),
+            contains=q or None,
             offset=offset,
             limit=limit,
         )
+        self._check_page(query)
+        record = self.store.get_policy(policy_id)
+        label = None if version == "all" else _version_label(record, version)
+        return self.store.list_clauses(replace(query, version=label))
 
-    def _check_page(self, offset: int, limit: int) -> None:
+    def _check_page(self, query: ClauseQuery) -> None:
         top = self.settings.api.max_page_size
-        if not 1 <= limit <= top:
-            raise InputError(f"limit must be between 1 and {top}, got {limit}")
-        if offset < 0:
-            raise InputError(f"offset must be 0 or more, got {offset}")
+        if not 1 <= query.limit <= top:
+            raise InputError(f"limit must be between 1 and {top}, got {query.limit}")
+        if query.offset < 0:
+            raise InputError(f"offset must be 0 or more, got {query.offset}")
 
     # -- questions -----------------------------------------------------------------------------
 
@@ -488,23 +430,27 @@ class PolicyService:
         category: str | None = None,
     ) -> Answer:
         """Answer a question about a stored policy (the seed when ``policy`` is ``None``)."""
+        query = ClauseQuery(
+            policy=policy or self.seed_id,
+            version=version,
+            top_k=top_k,
+            categories=categories_of(category or None),
+        )
         api = self.settings.api
         if len(question) > api.max_question_chars:
             raise InputError(
                 f"the question is {len(question)} characters long; the limit is "
                 f"{api.max_question_chars}"
             )
-        if top_k is not None and not 1 <= top_k <= api.max_top_k:
-            raise InputError(f"top_k must be between 1 and {api.max_top_k}, got {top_k}")
-        pid = policy or self.seed_id
+        if query.top_k is not None and not 1 <= query.top_k <= api.max_top_k:
+            raise InputError(f"top_k must be between 1 and {api.max_top_k}, got {query.top_k}")
+        pid = query.policy
         if pid is None:
             raise InputError("no default policy is loaded; name one with `policy`")
         if pid not in self.lens:
             raise NotFoundError(f"no policy {pid!r}; list them with GET /v1/policies")
         try:
-            return self.lens.ask(
-                question, policy=pid, version=version, top_k=top_k, category=category or None
-            )
+            return self.lens.ask(question, where=query)
         except NotFoundError:
             raise
         except KeyError as exc:
@@ -525,121 +471,13 @@ class PolicyService:
             )
         if fmt not in FORMATS or fmt == "pdf":
             raise UnsupportedFormatError(f"unknown text format {fmt!r}; use txt, md or html")
-        from nlp.ingest import parse_policy
-        from nlp.segment import segment_policy
-
         clean = strip_active_content(text)
         assert isinstance(clean, str)
-        policy = parse_policy(
-            clean, fmt=fmt, name="text", settings=self.settings.ingest, policy_id="text"
+        policy = self.lens.parse_data(clean, fmt=fmt, name="text", policy_id="text")
+        ready = self.lens.prepare(
+            policy, vectors=False, labels=self.labels_clauses, classifier=self.classifier
         )
-        clauses = segment_policy(policy, self.settings.segment)
-        if not self.labels_clauses:
-            return clauses, False
-        return self._label(clauses), True
-
-
-class BatchingEncoder:
-    """Wraps an encoder so that questions asked at the same time are embedded in one batch.
-
-    A CPU encodes a batch of short questions for little more than one question, so under load
-    the first waiting caller encodes every question queued behind it ("leader" batching: no timer,
-    no added latency when requests come one by one). Recent questions are kept in an LRU cache;
-    ``stats`` counts queries, cache hits, batches and texts encoded, so hit rates can be reported.
-
-    ``encode`` (clauses) passes straight through to the wrapped encoder.
-    """
-
-    def __init__(
-        self,
-        encoder: Any,
-        *,
-        max_batch: int = 64,
-        cache_size: int = 1024,
-        concurrency: int = 1,
-    ) -> None:
-        self.encoder = encoder
-        self.max_batch = max_batch
-        self.concurrency = concurrency
-        self.cache_size = cache_size
-        self._cv = threading.Condition()
-        self._pending: list[tuple[str, Future[np.ndarray]]] = []
-        self._active = 0  # batches being encoded right now
-        self._lru: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.stats = {"queries": 0, "cache_hits": 0, "batches": 0, "encoded": 0}
-        try:
-            params = inspect.signature(encoder.encode).parameters
-            self._no_disk_cache = {"use_cache": False} if "use_cache" in params else {}
-        except (TypeError, ValueError):
-            self._no_disk_cache = {}
-
-    @property
-    def model_id(self) -> str:
-        return str(getattr(self.encoder, "model_id", type(self.encoder).__name__))
-
-    @property
-    def dim(self) -> int:
-        return int(self.encoder.dim)
-
-    def encode(self, texts: Sequence[str], **kwargs: Any) -> np.ndarray:
-        """Embed clause texts with the wrapped encoder (its disk cache applies)."""
-        return np.asarray(self.encoder.encode(texts, **kwargs))
-
-    def encode_query(self, text: str, *, normalize: bool = True) -> np.ndarray:
-        """Embed one question (unit vector unless ``normalize=False``), batched with others."""
-        key = f"{int(normalize)}{text}"
-        with self._cv:
-            self.stats["queries"] += 1
-            hit = self._lru.get(key)
-            if hit is not None:
-                self._lru.move_to_end(key)
-                self.stats["cache_hits"] += 1
-                return hit
-            fut: Future[np.ndarray] = Future()
-            self._pending.append((text, fut))
-        while True:
-            with self._cv:
-                while self._active >= self.concurrency and not fut.done():
-                    self._cv.wait()
-                if fut.done():
-                    break
-                if not self._pending:
-                    # Another leader took our question into its batch: wait for that batch.
-                    while not fut.done():
-                        self._cv.wait()
-                    break
-                self._active += 1
-                batch = self._pending[: self.max_batch]
-                del self._pending[: self.max_batch]
-            try:
-                self._encode_batch(batch)
-            finally:
-                with self._cv:
-                    self._active -= 1
-                    self._cv.notify_all()
-        vec = fut.result()
-        if not normalize:
-            return vec
-        with self._cv:
-            self._lru[key] = vec
-            while len(self._lru) > self.cache_size:
-                self._lru.popitem(last=False)
-        return vec
-
-    def _encode_batch(self, batch: list[tuple[str, Future[np.ndarray]]]) -> None:
-        try:
-            texts = [t for t, _ in batch]
-            vecs = np.asarray(self.encoder.encode(texts, **self._no_disk_cache), np.float32)
-            with self._cv:
-                self.stats["batches"] += 1
-                self.stats["encoded"] += len(texts)
-            for (_, fut), vec in zip(batch, vecs, strict=True):
-                vec.setflags(write=False)
-                fut.set_result(vec)
-        except BaseException as exc:  # every waiter must wake up, with the error
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(exc)
+        return list(ready.clauses), ready.labelled
 
 
 def _shape(clause: Clause) -> tuple[object, ...]:

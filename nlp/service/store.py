@@ -37,8 +37,8 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
-from nlp.errors import InputError, ModelError, NotFoundError
-from nlp.types import Clause, Policy, PolicyVersion
+from nlp.errors import InputError, NotFoundError, StoreError
+from nlp.types import Clause, ClauseQuery, Policy, PolicyVersion
 
 __all__ = [
     "MIGRATIONS",
@@ -159,7 +159,7 @@ class PolicyStore(Protocol):
 
     def list_clauses(
         self,
-        policy_id: str,
+        policy: str | ClauseQuery,
         *,
         version: str | None = None,
         category: str | None = None,
@@ -167,7 +167,10 @@ class PolicyStore(Protocol):
         offset: int = 0,
         limit: int = 50,
     ) -> Page[Clause]:
-        """Clauses in document order; ``version=None`` means every version."""
+        """Clauses of a policy in document order (``version`` a label; ``None``: every version).
+
+        ``policy`` is the policy id, with the keywords; or a whole ``ClauseQuery`` instead of them.
+        """
         ...
 
     def load_policy(self, policy_id: str, model_id: str) -> StoredPolicy: ...
@@ -298,7 +301,7 @@ class SQLiteStore:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
         except (OSError, sqlite3.Error) as exc:
-            raise ModelError(
+            raise StoreError(
                 f"cannot open the policy database {self.path}: {exc}; set POLICYLENS_DB to a "
                 "writable file path"
             ) from exc
@@ -377,7 +380,7 @@ class SQLiteStore:
             )
             current = self._version(conn)
         if current > len(MIGRATIONS):
-            raise ModelError(
+            raise StoreError(
                 f"the policy database {self.path} has schema version {current}, newer than this "
                 f"policylens knows ({len(MIGRATIONS)}); upgrade policylens or use another file"
             )
@@ -395,7 +398,7 @@ class SQLiteStore:
         try:
             with self._read() as conn:
                 return self._version(conn) == len(MIGRATIONS)
-        except (sqlite3.Error, ModelError):
+        except (sqlite3.Error, StoreError):
             return False
 
     # -- writes --------------------------------------------------------------------------------
@@ -615,7 +618,7 @@ class SQLiteStore:
 
     def list_clauses(
         self,
-        policy_id: str,
+        policy: str | ClauseQuery,
         *,
         version: str | None = None,
         category: str | None = None,
@@ -624,19 +627,34 @@ class SQLiteStore:
         limit: int = 50,
     ) -> Page[Clause]:
         """Clauses of a policy in document order, filtered by version, label and substring."""
+        query = policy
+        if not isinstance(query, ClauseQuery):
+            query = ClauseQuery(
+                policy=query,
+                version=version,
+                categories=(category,) if category else None,
+                contains=q,
+                offset=offset,
+                limit=limit,
+            )
+        if query.policy is None:
+            raise InputError("name the policy whose clauses to list")
+        policy_id, offset, limit = query.policy, query.offset, query.limit
         where = ["c.policy_id = ?"]
         args: list[object] = [policy_id]
-        if version is not None:
+        if query.version is not None:
             where.append("c.version = ?")
-            args.append(version)
-        if category:
+            args.append(query.version)
+        if query.categories:
+            marks = ",".join("?" * len(query.categories))
             where.append(
-                "EXISTS (SELECT 1 FROM labels l WHERE l.clause_row = c.row AND l.label = ?)"
+                "EXISTS (SELECT 1 FROM labels l WHERE l.clause_row = c.row "
+                f"AND l.label IN ({marks}))"
             )
-            args.append(category)
-        if q:
+            args.extend(query.categories)
+        if query.contains:
             where.append("c.text LIKE ? ESCAPE '\\'")
-            args.append(f"%{_like_escape(q)}%")
+            args.append(f"%{_like_escape(query.contains)}%")
         cond = " AND ".join(where)
         with self._read() as conn:
             if not conn.execute("SELECT 1 FROM policies WHERE id = ?", (policy_id,)).fetchone():

@@ -1,0 +1,106 @@
+"""The parse cache: a policy file read and segmented once, kept as JSON until its input changes.
+
+An entry is keyed by the file's bytes and name, the policy id asked for, the ingest and segment
+settings, and :data:`PARSE_VERSION`, the version of what ingest and segment return. Bump that
+version whenever either stage changes its output: entries of the old version are never read again.
+
+Example
+-------
+>>> cache = ParseCache(Path("/tmp/policylens-doc-cache"))                  # doctest: +SKIP
+>>> policy, clauses = cache.read("corpora/000_ce4448d9c54926ad.txt")       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from nlp.config import IngestSettings, SegmentSettings
+from nlp.serialize import clause_from_record, policy_from_record, to_record
+from nlp.types import Clause, Policy
+
+__all__ = ["PARSE_VERSION", "ParseCache"]
+
+# Placeholder import point until the ingest/segment stages define their own output version.
+PARSE_VERSION = 1
+
+
+class ParseCache:
+    """Parsed policies and their clauses as JSON files in ``folder`` (``None``: keep nothing).
+
+    ``version`` defaults to :data:`PARSE_VERSION`; a read-only or damaged cache only costs speed.
+    """
+
+    def __init__(
+        self,
+        folder: Path | None,
+        ingest: IngestSettings | None = None,
+        segment: SegmentSettings | None = None,
+        *,
+        version: int | str = PARSE_VERSION,
+    ) -> None:
+        self.folder = Path(folder) if folder is not None else None
+        self.ingest = ingest or IngestSettings()
+        self.segment = segment or SegmentSettings()
+        self.version = version
+
+    def key(self, path: str | Path, policy_id: str | None = None) -> str | None:
+        """The entry name of a file, or ``None`` when it cannot be read (ingest says why)."""
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return None
+        h = hashlib.sha256(data)
+        stamp = (
+            self.version,
+            policy_id,
+            Path(path).name,
+            self.ingest.model_dump_json(),
+            self.segment.model_dump_json(),
+        )
+        h.update(repr(stamp).encode())
+        return h.hexdigest()
+
+    def read(self, path: str | Path, policy_id: str | None = None) -> tuple[Policy, list[Clause]]:
+        """The policy in ``path`` and its clauses: from the cache, else read, segmented and kept."""
+        key = self.key(path, policy_id) if self.folder is not None else None
+        cached = self._get(key) if key else None
+        if cached is not None:
+            return cached
+        from nlp.ingest import load_policy
+        from nlp.segment import segment_policy
+
+        policy = load_policy(path, self.ingest, policy_id=policy_id)
+        clauses = segment_policy(policy, self.segment)
+        if key:
+            self._put(key, policy, clauses)
+        return policy, clauses
+
+    def _get(self, key: str) -> tuple[Policy, list[Clause]] | None:
+        if self.folder is None:
+            return None
+        file = self.folder / f"{key}.json"
+        if not file.exists():
+            return None
+        try:
+            record = json.loads(file.read_text(encoding="utf-8"))
+            return (
+                policy_from_record(record["policy"]),
+                [clause_from_record(c) for c in record["clauses"]],
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # a damaged entry is rebuilt, never trusted
+
+    def _put(self, key: str, policy: Policy, clauses: list[Clause]) -> None:
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+            record = {"policy": to_record(policy), "clauses": to_record(clauses)}
+            tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(self.folder / f"{key}.json")
+        except OSError:
+            pass
