@@ -68,7 +68,7 @@ def print_counts(rows: list[dict]) -> None:
         per = Counter(r["verdict"] for r in in_split)
         n_policies = len({r["policy"] for r in in_split})
         detail = ", ".join(f"{v} {per[v]}" for v in VERDICTS)
-        print(f"  {split:<11} {len(in_split):4d} questions over {n_policies:2d} policies ({detail})")
+        print(f"  {split:<11} {len(in_split):4d} questions, {n_policies:2d} policies ({detail})")
 
 
 def main(argv: list[str] | None = None) -> int:
