@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from nlp.types import Answer, Clause, Hit, Policy
 
 if TYPE_CHECKING:
     from nlp.classify.model import ClauseClassifier
+    from nlp.compare import Comparison
     from nlp.embed.encoder import Encoder
     from nlp.retrieval.index import ClauseIndex
 
@@ -121,9 +122,18 @@ class PolicyLens:
         The parsed policy and its clauses are cached on disk, keyed by the file's bytes and the
         source of the ingest and segment stages, so a second run skips both (and loading spaCy).
         """
+        return self.add(*self.parse(path, policy_id=policy_id))
+
+    def parse(
+        self, path: str | Path, *, policy_id: str | None = None
+    ) -> tuple[Policy, list[Clause]]:
+        """Read, clean, split into versions and segment a policy file, through the parse cache.
+
+        Neither labels the clauses nor adds the policy (``load`` does both), so it loads no model.
+        """
         cached = self._cache.get(path, policy_id) if self._cache else None
         if cached is not None:
-            return self.add(*cached)
+            return cached
         from nlp.ingest import load_policy
         from nlp.segment import segment_policy
 
@@ -131,7 +141,7 @@ class PolicyLens:
         clauses = segment_policy(policy, self.settings.segment)
         if self._cache:
             self._cache.put(path, policy_id, policy, clauses)
-        return self.add(policy, clauses)
+        return policy, clauses
 
     def load_many(self, paths: Iterable[str | Path]) -> list[Policy]:
         """Load several files; the first unreadable one raises ``InputError`` naming it."""
@@ -221,6 +231,34 @@ class PolicyLens:
         self._vectors.pop(policy_id, None)
         if self._index is not None:
             self._index.remove(policy_id)
+
+    def compare(
+        self,
+        old_path: str | Path,
+        new_path: str | Path | None = None,
+        *,
+        old_version: str | None = None,
+        new_version: str | None = None,
+        label_kinds: Collection[str] | None = None,
+    ) -> Comparison:
+        """Compare two policy files, or the two newest versions of one (``policylens compare``).
+
+        Clauses are labelled by this lens's classifier only when the comparison holds a change of
+        ``label_kinds`` (default: any), so files that differ in form only need no model.
+        """
+        from nlp.compare import CHANGE_KINDS, compare_files
+
+        return compare_files(
+            old_path,
+            new_path,
+            parse=self.parse,
+            encoder=self.encoder,
+            label=self.label,
+            label_kinds=CHANGE_KINDS if label_kinds is None else label_kinds,
+            old_version=old_version,
+            new_version=new_version,
+            settings=self.settings.compare,
+        )
 
     # -- lookups ----------------------------------------------------------------------------
 

@@ -260,12 +260,12 @@ def test_clause_change_category_defaults():
 
 @pytest.fixture(scope="session")
 def seed_comparison(seed_path, tmp_path_factory):
-    from nlp.compare import compare_files
     from nlp.config import Settings
+    from nlp.pipeline import PolicyLens
 
     cache = tmp_path_factory.mktemp("cache")
     settings = Settings(embed={"cache_dir": cache})
-    return compare_files(seed_path, settings=settings)
+    return PolicyLens(settings).compare(seed_path)
 
 
 @pytest.mark.slow
@@ -407,8 +407,8 @@ def test_compare_two_files_of_the_same_name(file_lens, tmp_path):
     cmp = compare_files(
         tmp_path / "2021" / "Privacy Policy.txt",
         tmp_path / "2024" / "Privacy Policy.txt",
-        lens=file_lens,
-        classify=False,
+        parse=file_lens.parse,
+        encoder=file_lens.encoder,
     )
     # Both files stay loaded side by side, named by folder: the old one is not replaced.
     assert (cmp.old_policy, cmp.old_version) == ("2021-privacy-policy", "2021-01-01")
@@ -429,7 +429,7 @@ def test_compare_one_file_needs_two_versions(file_lens, tmp_path):
     path = tmp_path / "single.txt"
     path.write_text(_V1)
     with pytest.raises(InputError, match="single version; give a second policy"):
-        compare_files(path, lens=file_lens, classify=False)
+        compare_files(path, parse=file_lens.parse, encoder=file_lens.encoder)
 
 
 def test_cli_compare_errors_are_one_line(tmp_path, monkeypatch, capsys):
@@ -518,7 +518,9 @@ def test_differences_of_form_in_files_are_cosmetic(file_lens, tmp_path):
 
     (tmp_path / "old.txt").write_text(_FORM_OLD)
     (tmp_path / "new.txt").write_text(_FORM_NEW)
-    cmp = compare_files(tmp_path / "old.txt", tmp_path / "new.txt", lens=file_lens, classify=False)
+    cmp = compare_files(
+        tmp_path / "old.txt", tmp_path / "new.txt", parse=file_lens.parse, encoder=file_lens.encoder
+    )
     assert [(c.kind, c.section, c.new.text) for c in cmp.substantive] == [
         ("added", "B. SECURITY", "We encrypt your password.")
     ]
