@@ -6,9 +6,9 @@ holds no logic of its own beyond wiring the stages together in their one directi
 Example
 -------
 >>> from nlp import PolicyLens
->>> lens = PolicyLens()                      # doctest: +SKIP
->>> lens.ask("Is my data sent to China?").verdict   # the bundled seed policy  # doctest: +SKIP
-'yes'
+>>> lens = PolicyLens(encoder=encoder, classifier=None)  # PolicyLens(): the shipped models
+>>> lens.ask("Is my data sent to Brazil?").verdict  # the bundled seed policy: Brazil is not named
+'not_stated'
 """
 
 from __future__ import annotations

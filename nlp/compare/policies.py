@@ -48,8 +48,11 @@ def compare_policies(
     version. With ``classifier`` (a fitted ``ClauseClassifier``), clauses that carry no labels
     yet are labelled first, so the report is per category.
 
-    >>> lens = PolicyLens(); lens.load("corpora/000_ce4448d9c54926ad.txt")   # doctest: +SKIP
-    >>> compare_policies(lens, "000-ce4448d9c54926ad").old_version            # doctest: +SKIP
+    >>> from nlp import PolicyLens
+    >>> lens = PolicyLens(encoder=encoder, classifier=None)
+    >>> lens.load("corpora/000_ce4448d9c54926ad.txt").id
+    '000-ce4448d9c54926ad'
+    >>> compare_policies(lens, "000-ce4448d9c54926ad").old_version
     '2019-01-17'
     """
     settings = settings or getattr(getattr(lens, "settings", None), "compare", None)
@@ -123,8 +126,10 @@ def compare_files(
     settings:
         ``CompareSettings``: weights and thresholds of the alignment.
 
-    >>> cmp = PolicyLens().compare("corpora/000_ce4448d9c54926ad.txt")   # doctest: +SKIP
-    >>> (cmp.old_version, cmp.new_version)                               # doctest: +SKIP
+    >>> from nlp import PolicyLens
+    >>> lens = PolicyLens(encoder=encoder, classifier=None)
+    >>> cmp = compare_files("corpora/000_ce4448d9c54926ad.txt", parse=lens.parse, encoder=encoder)
+    >>> (cmp.old_version, cmp.new_version)
     ('2019-01-17', '2020-02-27')
     """
     if new_path is None:
