@@ -7,7 +7,7 @@ policy is stored (once) and the query encoder is warmed up.
 Example
 -------
 >>> from api.main import create_app
->>> app = create_app()                   # doctest: +SKIP
+>>> app = create_app()  # models load when it starts serving, not here
 >>> # uvicorn.run(app, host="127.0.0.1", port=8000)
 """
 

@@ -198,7 +198,13 @@ def compare(
 
     Example: policylens compare corpora/000_ce4448d9c54926ad.txt
     """
-    result = _lens().compare(old, new, old_version=old_version, new_version=new_version)
+    from nlp.compare import Comparison
+
+    # The text report prints categories of the kinds it lists only; JSON counts every kind.
+    kinds = None if as_json else Comparison.report_kinds(include_cosmetic=cosmetic)
+    result = _lens().compare(
+        old, new, old_version=old_version, new_version=new_version, label_kinds=kinds
+    )
     if as_json:
         _emit_json(result.to_dict())
     else:

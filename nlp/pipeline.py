@@ -9,14 +9,14 @@ search, a question or :meth:`PolicyLens.classify` asks for them.
 Example
 -------
 >>> from nlp import PolicyLens
->>> lens = PolicyLens()                      # doctest: +SKIP
->>> lens.ask("Is my data sent to China?").verdict   # the bundled seed policy  # doctest: +SKIP
-'yes'
+>>> lens = PolicyLens(encoder=encoder, classifier=None)  # PolicyLens(): the shipped models
+>>> lens.ask("Is my data sent to Brazil?").verdict  # the bundled seed policy: Brazil is not named
+'not_stated'
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -396,6 +396,34 @@ class PolicyLens:
         if self._index is not None:
             self._index.remove(policy_id)
 
+    def compare(
+        self,
+        old_path: str | Path,
+        new_path: str | Path | None = None,
+        *,
+        old_version: str | None = None,
+        new_version: str | None = None,
+        label_kinds: Collection[str] | None = None,
+    ) -> Comparison:
+        """Compare two policy files, or the two newest versions of one (``policylens compare``).
+
+        Clauses are labelled by this lens's classifier only when the comparison holds a change of
+        ``label_kinds`` (default: any), so files that differ in form only need no model.
+        """
+        from nlp.compare import CHANGE_KINDS, compare_files
+
+        return compare_files(
+            old_path,
+            new_path,
+            parse=self.parse,
+            encoder=self.encoder,
+            label=self.label,
+            label_kinds=CHANGE_KINDS if label_kinds is None else label_kinds,
+            old_version=old_version,
+            new_version=new_version,
+            settings=self.settings.compare,
+        )
+
     # -- lookups ----------------------------------------------------------------------------
 
     def __contains__(self, policy_id: object) -> bool:
@@ -458,26 +486,6 @@ class PolicyLens:
         from nlp.research.corpus import load_corpus as read_folder
 
         return read_folder(folder, lens=self, pattern=pattern, classifier=classifier)
-
-    def compare(
-        self,
-        old: str | Path,
-        new: str | Path | None = None,
-        *,
-        old_version: str | None = None,
-        new_version: str | None = None,
-    ) -> Comparison:
-        """Compare two policy files, or the two newest versions of one (``policylens compare``)."""
-        from nlp.compare import compare_files
-
-        return compare_files(
-            old,
-            new,
-            lens=self,
-            settings=self.settings,
-            old_version=old_version,
-            new_version=new_version,
-        )
 
     # -- questions --------------------------------------------------------------------------
 

@@ -181,3 +181,20 @@ def test_unstated_practice_is_named_in_the_answer():
     assert ans.verdict == "not_stated"
     assert ans.answer == "The policy does not say that personal information is sold."
     assert ans.citations == ()
+
+
+def test_lexicon_is_read_from_its_data_file(tmp_path):
+    import json
+
+    from nlp.answer import lexicon
+
+    doc = json.loads(lexicon.DATA_FILE.read_text(encoding="utf-8"))
+    assert (doc["format"], doc["version"]) == ("policylens-lexicon", 1)
+    assert list(lexicon.PLACES) == list(doc["places"])
+    assert lexicon.ACTIONS["sell"] == tuple(doc["actions"]["sell"])
+    assert lexicon.region_of("Norway") == ["European Economic Area", "Europe"]
+    # A file of another version is refused with a message naming it, not misread.
+    other = tmp_path / "lexicon.json"
+    other.write_text(json.dumps({**doc, "version": 99}), encoding="utf-8")
+    with pytest.raises(ValueError, match="not a policylens-lexicon file of version 1"):
+        lexicon.read_lexicon(other)

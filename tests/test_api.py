@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, FakeEncoder
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from conftest import DATA, FakeEncoder
 from nlp.config import AnswerSettings, ApiSettings, EmbedSettings, Settings
 from nlp.embed import BatchingEncoder
 from nlp.pipeline import PolicyLens

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlp.compare import (
+    CHANGE_KINDS,
     ClauseChange,
     Comparison,
     compare_versions,
@@ -260,12 +261,12 @@ def test_clause_change_category_defaults():
 
 @pytest.fixture(scope="session")
 def seed_comparison(seed_path, tmp_path_factory):
-    from nlp.compare import compare_files
     from nlp.config import Settings
+    from nlp.pipeline import PolicyLens
 
     cache = tmp_path_factory.mktemp("cache")
     settings = Settings(embed={"cache_dir": cache})
-    return compare_files(seed_path, settings=settings)
+    return PolicyLens(settings).compare(seed_path)
 
 
 @pytest.mark.slow
@@ -407,8 +408,8 @@ def test_compare_two_files_of_the_same_name(file_lens, tmp_path):
     cmp = compare_files(
         tmp_path / "2021" / "Privacy Policy.txt",
         tmp_path / "2024" / "Privacy Policy.txt",
-        lens=file_lens,
-        classify=False,
+        parse=file_lens.parse,
+        encoder=file_lens.encoder,
     )
     # Both files stay loaded side by side, named by folder: the old one is not replaced.
     assert (cmp.old_policy, cmp.old_version) == ("2021-privacy-policy", "2021-01-01")
@@ -429,7 +430,7 @@ def test_compare_one_file_needs_two_versions(file_lens, tmp_path):
     path = tmp_path / "single.txt"
     path.write_text(_V1)
     with pytest.raises(InputError, match="single version; give a second policy"):
-        compare_files(path, lens=file_lens, classify=False)
+        compare_files(path, parse=file_lens.parse, encoder=file_lens.encoder)
 
 
 def test_cli_compare_errors_are_one_line(tmp_path, monkeypatch, capsys):
@@ -518,7 +519,9 @@ def test_differences_of_form_in_files_are_cosmetic(file_lens, tmp_path):
 
     (tmp_path / "old.txt").write_text(_FORM_OLD)
     (tmp_path / "new.txt").write_text(_FORM_NEW)
-    cmp = compare_files(tmp_path / "old.txt", tmp_path / "new.txt", lens=file_lens, classify=False)
+    cmp = compare_files(
+        tmp_path / "old.txt", tmp_path / "new.txt", parse=file_lens.parse, encoder=file_lens.encoder
+    )
     assert [(c.kind, c.section, c.new.text) for c in cmp.substantive] == [
         ("added", "B. SECURITY", "We encrypt your password.")
     ]
@@ -630,3 +633,85 @@ def test_a_clause_added_next_to_a_changed_one_stays_added(fake_encoder):
     )
     kinds = [c.kind for c in compare_versions(old, new, fake_encoder).changes]
     assert kinds == ["unchanged", "changed", "added", "unchanged"]
+
+
+# --- nothing loads a model it does not use ----------------------------------------------------
+
+
+class _CountingClassifier:
+    """Labels every clause "other" and counts the calls (stands in for the shipped model)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def label_clauses(self, clauses, encoder):  # noqa: ARG002
+        import dataclasses
+
+        self.calls += 1
+        return [dataclasses.replace(c, labels=("other",)) for c in clauses]
+
+
+def test_identical_files_are_compared_without_encoding_or_labelling(fake_encoder, tmp_path):
+    from nlp.config import Settings
+    from nlp.pipeline import PolicyLens
+
+    clf = _CountingClassifier()
+    settings = Settings(embed={"cache_dir": tmp_path / "cache", "use_cache": False})
+    lens = PolicyLens(settings, encoder=fake_encoder, classifier=clf)
+    (tmp_path / "a.txt").write_text(_V1)
+    (tmp_path / "b.txt").write_text(_V1)
+    report_kinds = Comparison.report_kinds()
+    cmp = lens.compare(tmp_path / "a.txt", tmp_path / "b.txt", label_kinds=report_kinds)
+    assert {c.kind for c in cmp.changes} == {"unchanged"}
+    # Every clause paired by its wording and the text report needs no category: no model ran.
+    assert (fake_encoder.calls, clf.calls) == (0, 0)
+    assert "0 added, 0 removed, 0 changed, 0 cosmetic" in cmp.report()
+    # The JSON counts every clause per category, so it labels each file once.
+    full = lens.compare(tmp_path / "a.txt", tmp_path / "b.txt")
+    assert clf.calls == 2 and fake_encoder.calls == 0
+    unchanged = {**dict.fromkeys(CHANGE_KINDS, 0), "unchanged": len(cmp.changes)}
+    assert full.to_dict()["by_category"] == {"other": unchanged}
+    assert full.report() == cmp.report()
+
+
+def test_labels_after_alignment_equal_labels_before(fake_encoder, tmp_path):
+    from nlp.config import Settings
+    from nlp.pipeline import PolicyLens
+
+    clf = _CountingClassifier()
+    settings = Settings(embed={"cache_dir": tmp_path / "cache", "use_cache": False})
+    lens = PolicyLens(settings, encoder=fake_encoder, classifier=clf)
+    (tmp_path / "old.txt").write_text(_V1)
+    (tmp_path / "new.txt").write_text(_V2)
+    after = lens.compare(tmp_path / "old.txt", tmp_path / "new.txt")
+    old_policy, old_clauses = lens.parse(tmp_path / "old.txt", policy_id="old")
+    new_policy, new_clauses = lens.parse(tmp_path / "new.txt", policy_id="new")
+    before = compare_versions(
+        [c for c in lens.label(old_clauses) if c.version == old_policy.version().label],
+        [c for c in lens.label(new_clauses) if c.version == new_policy.version().label],
+        fake_encoder,
+    )
+    assert after == before and after.of_kind("changed")[0].labels == ("other",)
+
+
+def test_cli_compare_of_identical_files_loads_no_encoder(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "a.txt").write_text(_V1)
+    (tmp_path / "b.txt").write_text(_V1)
+    code = (
+        "import sys\n"
+        "from nlp.cli import main\n"
+        f"sys.argv = ['policylens', 'compare', {str(tmp_path / 'a.txt')!r}, {str(tmp_path / 'b.txt')!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print('ENCODER', 'sentence_transformers' in sys.modules)\n"
+    )
+    env = {**os.environ, "POLICYLENS_EMBED__CACHE_DIR": str(tmp_path / "cache")}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    assert "0 added, 0 removed, 0 changed, 0 cosmetic" in res.stdout
+    assert "ENCODER False" in res.stdout

@@ -14,7 +14,7 @@ fitted attributes end in ``_``, ``fit`` returns ``self``):
 Example
 -------
 >>> clf = ClauseClassifier.load("models/policylens")             # doctest: +SKIP
->>> clf.predict(["We keep your data for 5 years."], embeddings)  # doctest: +SKIP
+>>> clf.predict(["We keep your data for 5 years."], embeddings=embeddings)  # doctest: +SKIP
 [('retention',)]
 """
 

@@ -50,8 +50,8 @@ def load_policy(
     Raises ``InputError`` for a missing, empty, binary, undecodable, too large or unsupported file.
 
     Example:
-        >>> policy = load_policy("corpora/000_ce4448d9c54926ad.txt")  # doctest: +SKIP
-        >>> [v.label for v in policy.versions]  # doctest: +SKIP
+        >>> policy = load_policy("corpora/000_ce4448d9c54926ad.txt")
+        >>> [v.label for v in policy.versions]
         ['2020-02-27', '2019-01-17']
     """
     settings = settings or IngestSettings()

@@ -13,10 +13,14 @@ cannot be read is reported (one line) and skipped; the rest are still classified
 
 Example
 -------
->>> from nlp.research.batch import BatchClassifier                       # doctest: +SKIP
->>> report = BatchClassifier(clf, encoder).run(["policies/"], "out.jsonl")  # doctest: +SKIP
->>> report.done, len(report.failed)                            # doctest: +SKIP
-(330, 1)
+>>> from nlp.classify import load_classifier
+>>> from nlp.config import ClassifySettings
+>>> from nlp.research.batch import BatchClassifier
+>>> clf = load_classifier(ClassifySettings())
+>>> batch = BatchClassifier(clf, encoder)
+>>> report = batch.run(["tests/data/corpus"], tmp_path / "out.jsonl", progress=False)
+>>> report.done, len(report.failed)  # three policies; a broken PDF reported and skipped
+(3, 1)
 """
 
 from __future__ import annotations

@@ -29,10 +29,12 @@ category       first label, or ``""``
 
 Example
 -------
->>> corpus = load_corpus("tests/data/corpus", lens=PolicyLens())       # doctest: +SKIP
->>> corpus.clause_table().columns.tolist()[:4]                          # doctest: +SKIP
+>>> from nlp import PolicyLens
+>>> lens = PolicyLens(encoder=encoder, classifier=None)
+>>> corpus = load_corpus("tests/data/corpus", lens=lens)
+>>> corpus.clause_table().columns.tolist()[:4]
 ['policy', 'name', 'source', 'version']
->>> find_mentions(corpus, country="China")["policy"].tolist()           # doctest: +SKIP
+>>> find_mentions(corpus, country="China")["policy"].tolist()
 ['lumenchat']
 """
 
@@ -202,8 +204,12 @@ class Corpus:
     def clause_table(self, *, version: str | None = None) -> pd.DataFrame:
         """One row per clause with the columns of ``CLAUSE_COLUMNS`` (all versions by default).
 
-        >>> df = corpus.clause_table(version="latest")                  # doctest: +SKIP
-        >>> df.groupby("name").size()                                   # doctest: +SKIP
+        >>> from nlp import PolicyLens
+        >>> lens = PolicyLens(encoder=encoder, classifier=None)
+        >>> corpus = load_corpus("tests/data/corpus", lens=lens)
+        >>> df = corpus.clause_table(version="latest")
+        >>> df.groupby("name").size().to_dict()
+        {'kitemail': 13, 'lumenchat': 13, 'orbitfit': 9}
         """
         import pandas as pd
 
@@ -256,6 +262,11 @@ def load_corpus(
 
     Raises ``InputError`` when ``folder`` is not a folder or holds no readable policy.
 
+    >>> from nlp import PolicyLens
+    >>> lens = PolicyLens(encoder=encoder, classifier=None)
+    >>> corpus = load_corpus("tests/data/corpus", lens=lens)
+    >>> [s.path for s in corpus.skipped]
+    ['tests/data/corpus/broken.pdf']
     >>> corpus = load_corpus("../shared/datasets/opentermsarchive/pga-versions",
     ...                      lens=PolicyLens(), pattern="*/Privacy Policy.md")  # doctest: +SKIP
     >>> corpus.skipped                                               # doctest: +SKIP
@@ -378,7 +389,12 @@ def find_mentions(
     ``clause_id``, ``section``, ``text``, ``labels``, ``start``, ``end`` and ``matched`` (the
     words that matched, ";"-joined), one row per clause; empty when nothing matches.
 
-    >>> find_mentions(corpus, country="China", practice="transfer")  # doctest: +SKIP
+    >>> from nlp import PolicyLens
+    >>> lens = PolicyLens(encoder=encoder, classifier=None)
+    >>> corpus = load_corpus("tests/data/corpus", lens=lens)
+    >>> found = find_mentions(corpus, country="China", practice="transfer")
+    >>> found[["policy", "matched"]].values.tolist()
+    [['lumenchat', 'China;servers in;transferred']]
     """
     import pandas as pd
 

@@ -17,9 +17,11 @@ uploads of the same text cannot both be stored.
 
 Example
 -------
->>> service = PolicyService(PolicyLens(settings), SQLiteStore("policies.sqlite3"))  # doctest: +SKIP
->>> service.start()                                                  # doctest: +SKIP
->>> service.upload("We never sell your data.", fmt="txt", name="Acme").created  # doctest: +SKIP
+>>> from nlp import PolicyLens, SQLiteStore
+>>> lens = PolicyLens(encoder=encoder, classifier=None)
+>>> service = PolicyService(lens, SQLiteStore(":memory:"))  # or a file: "policies.sqlite3"
+>>> service.start()
+>>> service.upload("We never sell your data.", fmt="txt", name="Acme").created
 True
 """
 

@@ -18,7 +18,8 @@ deleting a policy cascades to its versions, clauses, labels and vectors.
 Example
 -------
 >>> store = SQLiteStore(":memory:")
->>> store.migrate()
+>>> store.migrate()  # the schema version reached
+1
 >>> store.list_policies().total
 0
 """
