@@ -785,3 +785,16 @@ def test_a_seed_parsed_differently_after_an_update_is_replaced(tmp_path, monkeyp
     encoder = FakeEncoder()
     with make_client(settings, encoder=encoder):
         assert encoder.encoded == 1  # unchanged: nothing re-encoded
+
+
+# --- hostile input (issue 9) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/v1/policies", "/v1/policies/quillnote/clauses"])
+def test_integers_past_their_declared_bounds_are_a_422_not_a_500(client, url):
+    for params in ({"offset": 9223372036854775808}, {"limit": 2**70}, {"offset": 10**10}):
+        assert_error(client.get(url, params=params), 422, "validation_error")
+    spec = client.get("/openapi.json").json()
+    op = spec["paths"]["/v1/policies"]["get"]
+    bounds = {p["name"]: p["schema"] for p in op["parameters"]}
+    assert bounds["offset"]["maximum"] and bounds["limit"]["maximum"]

@@ -11,6 +11,14 @@ from api.schemas import ClauseOut, ClausePage, ErrorResponse, PolicyCreate, Poli
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
+# No listing is this long; the bound keeps huge offsets from reaching SQLite's 64-bit integers.
+MAX_OFFSET = 1_000_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]
+Limit = Annotated[
+    int,
+    Query(ge=1, le=MAX_OFFSET, description="Page size; at most the server's `max_page_size`."),
+]
+
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No policy with this id."}
 }
@@ -69,8 +77,8 @@ def create_policy(upload: UploadDep, service: ServiceDep, response: Response) ->
 @router.get("", response_model=PolicyPage, dependencies=[ReadKey], summary="List policies")
 def list_policies(
     service: ServiceDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, description="Page size (server maximum applies).")] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> PolicyPage:
     """Stored policies, oldest first, with their versions and clause counts."""
     page = service.list_policies(offset=offset, limit=limit)
@@ -128,8 +136,8 @@ def list_clauses(
     category: Annotated[str | None, Query(description="Only clauses with this label.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Only clauses containing this.")]
     = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, description="Page size (server maximum applies).")] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> ClausePage:
     """Clauses in document order with section paths, offsets and labels."""
     page = service.list_clauses(
