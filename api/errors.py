@@ -2,11 +2,15 @@
 
 ``nlp`` errors map to 4xx codes by type; validation errors to 422 (400 for malformed JSON);
 anything unexpected to a 500 whose body names no internals (the traceback goes to the log only).
+The 500 comes from :class:`UnexpectedErrorMiddleware`, which ends the exception there: Starlette's
+own handler for ``Exception`` re-raises after answering, and uvicorn then drops the keep-alive
+connection, failing the client's next, unrelated request.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
 
@@ -101,16 +105,46 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("internal error on %s %s", request.method, request.url.path)
-    return error_response(
-        500, "internal_error", "internal error; it was logged on the server, please report it"
-    )
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class UnexpectedErrorMiddleware:
+    """Answer an exception no handler took with the JSON 500, and let it go no further."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # half a response is out: only closing the connection ends it cleanly
+            response = error_response(
+                500, "internal_error", "internal error; it was logged on the server, please "
+                "report it"
+            )
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the JSON error handlers on ``app``."""
+    """Register the JSON error handlers on ``app`` (and the catch-all 500 middleware)."""
     app.add_exception_handler(PolicylensError, _nlp_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(UnexpectedErrorMiddleware)  # type: ignore[arg-type]

@@ -29,7 +29,7 @@ from nlp.pipeline import PolicyLens
 from nlp.service import PolicyService
 from nlp.service.store import PolicyStore, SQLiteStore
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "uvicorn_options"]
 
 log = logging.getLogger("api")
 
@@ -123,6 +123,17 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn options that come from ``settings.api`` (``policylens serve`` passes them)."""
+    api = settings.api
+    return {
+        "timeout_keep_alive": api.timeout_keep_alive,
+        "limit_concurrency": api.limit_concurrency,
+        "h11_max_incomplete_event_size": api.max_header_bytes,
+        "server_header": False,
+    }
 
 
 def create_app(

@@ -235,7 +235,7 @@ def serve(host: str, port: int, db: str | None, log_level: str) -> None:
     """
     import uvicorn
 
-    from api.main import create_app
+    from api.main import create_app, uvicorn_options
 
     settings = Settings()
     if db:
@@ -245,7 +245,8 @@ def serve(host: str, port: int, db: str | None, log_level: str) -> None:
     if not settings.api.api_key:
         click.echo("policylens: POLICYLENS_API_KEY is not set: uploads and deletes are off",
                    err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level=log_level)
+    uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level=log_level,
+                **uvicorn_options(settings))
 
 
 _SCHEMES = ("policylens", "opp115")

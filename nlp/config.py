@@ -129,6 +129,20 @@ class ApiSettings(_Section):
     max_question_chars: int = 1_000
     max_top_k: int = 50
     max_page_size: int = 200
+    allowed_hosts: list[str] = Field(
+        ["localhost", "127.0.0.1", "::1"],
+        description="Host header values served (DNS-rebinding guard); '*' for any, '*.x.org'.",
+    )
+    cors_origins: list[str] = Field([], description="Origins allowed by CORS; none by default.")
+    auth_failures: int = Field(
+        10, description="Wrong or missing keys per client and window before 429 (0: no limit)."
+    )
+    auth_window_seconds: float = 60.0
+    timeout_keep_alive: int = Field(5, description="Seconds an idle connection is kept open.")
+    limit_concurrency: int | None = Field(
+        100, description="Connections and requests at once; more are answered 503."
+    )
+    max_header_bytes: int = Field(16_384, description="Largest request head (h11).")
     torch_threads: int | None = Field(
         1,
         description="CPU threads per model call in the server (None: torch's default). One thread "

@@ -85,7 +85,8 @@ class KeywordClassifier:
 
 
 def make_settings(tmp_path: Path, **api) -> Settings:
-    api = {"api_key": KEY, "db": tmp_path / "api.sqlite3", "max_upload_bytes": 100_000, **api}
+    api = {"api_key": KEY, "db": tmp_path / "api.sqlite3", "max_upload_bytes": 100_000,
+           "allowed_hosts": ["testserver", "127.0.0.1"], **api}
     # The fake encoder's cosines are lower than the real model's: accept weaker support.
     return Settings(embed=EmbedSettings(use_cache=False), answer=AnswerSettings(min_support=0.1),
                     api=ApiSettings(**api))

@@ -1,0 +1,75 @@
+"""The API behind a real uvicorn server on a loopback port (fake encoder, so it starts fast):
+what only a socket shows — keep-alive after errors, clients that send the whole body first,
+headers the server adds."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from conftest import FakeEncoder
+from test_api import SEED, make_settings
+
+from api.main import create_app, uvicorn_options
+from nlp.pipeline import PolicyLens
+
+httpx = pytest.importorskip("httpx")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """An app served by uvicorn in a thread until ``stop``."""
+
+    def __init__(self, settings, **app_kw) -> None:
+        lens = PolicyLens(settings, encoder=FakeEncoder(), classifier=None)
+        self.app = create_app(settings, lens=lens, seed=SEED, **app_kw)
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        options = uvicorn_options(settings)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                **options)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the server did not start")
+            time.sleep(0.05)
+        while httpx.get(f"{self.base}/readyz").status_code != 200:
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+
+@pytest.fixture
+def served(tmp_path):
+    s = Served(make_settings(tmp_path))
+    yield s
+    s.stop()
+
+
+def test_a_500_leaves_the_keep_alive_connection_usable(served):
+    service = served.app.state.service
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    service.ask, real = boom, service.ask
+    with httpx.Client(base_url=served.base) as client:
+        for _ in range(3):
+            r = client.post("/v1/ask", json={"question": "Do you sell data?"})
+            assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
+            # The same connection answers the next, unrelated request.
+            assert client.get("/v1/policies").status_code == 200
+    service.ask = real
