@@ -799,3 +799,32 @@ def test_integers_past_their_declared_bounds_are_a_422_not_a_500(client, url):
     op = spec["paths"]["/v1/policies"]["get"]
     bounds = {p["name"]: p["schema"] for p in op["parameters"]}
     assert bounds["offset"]["maximum"] and bounds["limit"]["maximum"]
+
+
+class GatedEncoder(FakeEncoder):
+    """Holds every encode of more than one text until ``gate`` opens: uploads pile up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.clause_texts = 0
+
+    def encode(self, texts, *, batch_size=None, normalize=True):
+        if len(texts) > 1:
+            self.clause_texts += len(texts)
+            self.gate.wait(10)
+        return super().encode(texts, normalize=normalize)
+
+
+def test_concurrent_identical_uploads_are_prepared_once(tmp_path):
+    encoder = GatedEncoder()
+    with make_client(make_settings(tmp_path), encoder=encoder) as c:
+        encoder.clause_texts = 0  # the seed at start does not count
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(upload, c) for _ in range(8)]
+            threading.Timer(0.5, encoder.gate.set).start()
+            results = [f.result(timeout=30) for f in futures]
+        assert sorted(r.status_code for r in results) == [200] * 7 + [201]
+        assert len({r.json()["id"] for r in results}) == 1
+        n_clauses = results[0].json()["clause_count"]
+        assert encoder.clause_texts == n_clauses  # embedded once, not eight times

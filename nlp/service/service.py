@@ -32,6 +32,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -158,6 +159,9 @@ class PolicyService:
         )
         self.seed_id: str | None = None
         self._write_lock = threading.Lock()
+        # Uploads being prepared, by raw hash: the same bytes sent again meanwhile wait for them.
+        self._inflight: dict[str, Future[UploadResult]] = {}
+        self._inflight_lock = threading.Lock()
         self._started = False
         self._models_loaded = False
 
@@ -278,6 +282,30 @@ class PolicyService:
         existing = self.store.find_by_hash(raw_hash)
         if existing is not None:
             return UploadResult(existing, created=False)
+        with self._inflight_lock:
+            first = self._inflight.get(raw_hash)
+            if first is None:
+                mine: Future[UploadResult] = Future()
+                self._inflight[raw_hash] = mine
+        if first is not None:
+            # The same bytes are being prepared right now: their result is this one's too.
+            return UploadResult(first.result().record, created=False)
+        try:
+            result = self._upload(data, fmt=fmt, name=name, source_url=source_url, raw=raw_hash)
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        else:
+            mine.set_result(result)
+            return result
+        finally:
+            with self._inflight_lock:
+                del self._inflight[raw_hash]
+
+    def _upload(
+        self, data: str | bytes, *, fmt: str, name: str, source_url: str | None, raw: str
+    ) -> UploadResult:
+        raw_hash = raw
         if fmt != "pdf":
             data = strip_active_content(data)
         source = source_url or ""
