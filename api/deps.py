@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from api.schemas import PolicyCreate
+from api.security import AuthFailures
 from nlp.config import Settings
 from nlp.service import PolicyService, format_for
 
@@ -41,34 +42,48 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServiceDep = Annotated[PolicyService, Depends(get_service)]
 
 
-def _check_key(settings: Settings, given: str | None) -> None:
+def _check_key(request: Request, settings: Settings, given: str | None) -> None:
     expected = settings.api.api_key
     if not expected:
         raise HTTPException(
             403, "writes are disabled on this server: start it with POLICYLENS_API_KEY set"
         )
+    failures: AuthFailures = request.app.state.auth_failures
+    client = request.client.host if request.client else "unknown"
+    wait = failures.retry_after(client)
+    if wait:
+        raise HTTPException(
+            429,
+            f"too many wrong or missing API keys from this address; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
     # Constant-time comparison, so response timing tells nothing about the key's prefix.
     if given is None or not hmac.compare_digest(
         given.encode("utf-8", "surrogateescape"), expected.encode("utf-8")
     ):
+        failures.fail(client)
         raise HTTPException(
             401, "missing or wrong X-API-Key header", headers={"WWW-Authenticate": "ApiKey"}
         )
 
 
 def require_write_key(
-    settings: SettingsDep, key: Annotated[str | None, Security(_api_key_header)]
+    request: Request,
+    settings: SettingsDep,
+    key: Annotated[str | None, Security(_api_key_header)],
 ) -> None:
     """Uploads and deletes need the server's API key."""
-    _check_key(settings, key)
+    _check_key(request, settings, key)
 
 
 def require_read_key(
-    settings: SettingsDep, key: Annotated[str | None, Security(_api_key_header)]
+    request: Request,
+    settings: SettingsDep,
+    key: Annotated[str | None, Security(_api_key_header)],
 ) -> None:
     """Reads need the key only when ``settings.api.keyed_reads`` is set."""
     if settings.api.keyed_reads:
-        _check_key(settings, key)
+        _check_key(request, settings, key)
 
 
 WriteKey = Depends(require_write_key)

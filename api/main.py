@@ -23,6 +23,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import error_body, install_error_handlers
 from api.routers import ask, classify, health, policies
+from api.security import (
+    AuthFailures,
+    QuerylessAccessLog,
+    SecurityHeadersMiddleware,
+    TrustedHostMiddleware,
+)
 from nlp.config import Settings
 from nlp.embed import BatchingEncoder, Encoder
 from nlp.pipeline import PolicyLens
@@ -197,6 +203,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = resolved
+    app.state.auth_failures = AuthFailures(
+        resolved.api.auth_failures, resolved.api.auth_window_seconds
+    )
     app.state.service = None
     install_error_handlers(app)
     app.add_middleware(
@@ -204,6 +213,23 @@ def create_app(
         upload_limit=resolved.api.max_upload_bytes * 2 + _BODY_OVERHEAD,
         small_limit=max(_SMALL_BODY, resolved.api.max_question_chars * 8),
     )
+    app.add_middleware(SecurityHeadersMiddleware)  # type: ignore[arg-type]
+    if resolved.api.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=resolved.api.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["X-API-Key", "Content-Type"],
+        )
+    app.add_middleware(
+        TrustedHostMiddleware,  # type: ignore[arg-type]
+        allowed=resolved.api.allowed_hosts,
+    )
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QuerylessAccessLog) for f in access.filters):
+        access.addFilter(QuerylessAccessLog())
     for module in (health, ask, policies, classify):
         app.include_router(module.router)
     return app

@@ -242,6 +242,12 @@ def serve(host: str, port: int, db: str | None, log_level: str) -> None:
         settings = settings.model_copy(
             update={"api": settings.api.model_copy(update={"db": Path(db)})}
         )
+    if host not in settings.api.allowed_hosts and host not in ("0.0.0.0", "::"):
+        # The address the server listens on is a host name it answers for.
+        hosts = [*settings.api.allowed_hosts, host]
+        settings = settings.model_copy(
+            update={"api": settings.api.model_copy(update={"allowed_hosts": hosts})}
+        )
     if not settings.api.api_key:
         click.echo("policylens: POLICYLENS_API_KEY is not set: uploads and deletes are off",
                    err=True)

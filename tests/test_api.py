@@ -828,3 +828,77 @@ def test_concurrent_identical_uploads_are_prepared_once(tmp_path):
         assert len({r.json()["id"] for r in results}) == 1
         n_clauses = results[0].json()["clause_count"]
         assert encoder.clause_texts == n_clauses  # embedded once, not eight times
+
+
+def test_hosts_outside_the_allowed_list_are_refused(tmp_path):
+    with make_client(make_settings(tmp_path, allowed_hosts=["api.example.org"])) as c:
+        assert_error(c.get("/v1/policies"), 400, "invalid_host")  # Host: testserver
+        ok = c.get("/v1/policies", headers={"Host": "api.example.org:8000"})
+        assert ok.status_code == 200
+
+
+def test_responses_are_nosniff_and_never_cached(client):
+    for r in (client.get("/v1/policies"), client.get("/v1/policies/nope"),
+              client.post("/v1/ask", json={"question": "Do you sell data?"})):
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["cache-control"] == "no-store"
+
+
+def test_cors_is_off_by_default_and_on_for_configured_origins(client, tmp_path):
+    origin = {"Origin": "https://chat.example.org"}
+    assert "access-control-allow-origin" not in client.get("/v1/policies", headers=origin).headers
+    settings = make_settings(tmp_path / "cors", cors_origins=["https://chat.example.org"])
+    with make_client(settings) as c:
+        r = c.get("/v1/policies", headers=origin)
+        assert r.headers["access-control-allow-origin"] == "https://chat.example.org"
+
+
+def test_the_database_files_are_private_to_the_owner(client, settings):
+    upload(client)
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{settings.api.db}{suffix}")
+        assert path.exists(), path
+        assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
+
+
+def test_the_access_log_holds_no_query_strings():
+    import logging
+
+    from api.security import QuerylessAccessLog
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", "/v1/policies?api_key=secret", "1.1", 200),
+                               None)
+    assert QuerylessAccessLog().filter(record)
+    assert "secret" not in record.getMessage() and "/v1/policies" in record.getMessage()
+    create_app(Settings())  # installs the filter on uvicorn's access logger
+    assert any(isinstance(f, QuerylessAccessLog)
+               for f in logging.getLogger("uvicorn.access").filters)
+
+
+def test_repeated_wrong_keys_are_slowed_down_with_429(tmp_path):
+    with make_client(make_settings(tmp_path, auth_failures=3, auth_window_seconds=600)) as c:
+        for _ in range(3):
+            assert_error(c.delete("/v1/policies/x", headers={"X-API-Key": "guess"}), 401,
+                         "unauthorized")
+        r = c.delete("/v1/policies/x", headers={"X-API-Key": "guess"})
+        assert_error(r, 429, "too_many_requests")
+        assert 1 <= int(r.headers["retry-after"]) <= 600
+        # Blocked is blocked, right key or not, until the window has passed.
+        assert upload(c).status_code == 429
+        assert c.get("/v1/policies").status_code == 200  # open reads are not affected
+
+
+def test_failed_keys_leave_the_window_as_time_passes():
+    from api.security import AuthFailures
+
+    now = [1000.0]
+    failures = AuthFailures(2, 60, clock=lambda: now[0])
+    failures.fail("a")
+    failures.fail("a")
+    assert failures.retry_after("a") == 60 and failures.retry_after("b") == 0
+    now[0] += 30
+    assert failures.retry_after("a") == 30
+    now[0] += 31
+    assert failures.retry_after("a") == 0

@@ -32,7 +32,8 @@ def _schema():
     s = Settings(
         embed=EmbedSettings(use_cache=False),
         answer=AnswerSettings(min_support=0.1),
-        api=ApiSettings(api_key=KEY, db=db, max_upload_bytes=50_000),
+        api=ApiSettings(api_key=KEY, db=db, max_upload_bytes=50_000,
+                        allowed_hosts=["testserver", "localhost", "127.0.0.1"]),
     )
     app = create_app(
         s,

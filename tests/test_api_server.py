@@ -73,3 +73,9 @@ def test_a_500_leaves_the_keep_alive_connection_usable(served):
             # The same connection answers the next, unrelated request.
             assert client.get("/v1/policies").status_code == 200
     service.ask = real
+
+
+def test_the_server_does_not_name_itself(served):
+    r = httpx.get(f"{served.base}/v1/policies")
+    assert r.status_code == 200
+    assert "server" not in r.headers

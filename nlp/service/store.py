@@ -27,6 +27,7 @@ Example
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -290,7 +291,10 @@ class SQLiteStore:
     def _open(self) -> sqlite3.Connection:
         try:
             if not self._memory:
-                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                path = Path(self.path).expanduser()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Owner only: SQLite gives the -wal and -shm files the mode of the database.
+                os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
             conn = sqlite3.connect(
                 self.path,
                 timeout=self.timeout,
