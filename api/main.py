@@ -14,14 +14,15 @@ Example
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import error_body, install_error_handlers
+from api.errors import install_error_handlers
+from api.limits import BodyLimitMiddleware, body_limits
 from api.routers import ask, classify, health, policies
 from api.security import (
     AuthFailures,
@@ -38,97 +39,6 @@ from nlp.service.store import PolicyStore, SQLiteStore
 __all__ = ["create_app", "uvicorn_options"]
 
 log = logging.getLogger("api")
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-# JSON escaping and multipart framing make a body larger than the text it carries.
-_BODY_OVERHEAD = 64 * 1024
-_SMALL_BODY = 256 * 1024
-
-
-class BodyLimitMiddleware:
-    """Refuse request bodies over a size limit with a JSON 413, without reading them whole.
-
-    Checks ``Content-Length`` first and counts streamed bytes too (chunked uploads have no
-    length), so an oversized upload never sits in memory.
-    """
-
-    def __init__(self, app: ASGIApp, *, upload_limit: int, small_limit: int) -> None:
-        self.app = app
-        self.upload_limit = upload_limit
-        self.small_limit = small_limit
-
-    def _limit(self, path: str) -> int:
-        if path.startswith(("/v1/policies", "/v1/classify")):
-            return self.upload_limit
-        return self.small_limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self._limit(scope.get("path", ""))
-        for key, value in scope.get("headers", ()):
-            if key == b"content-length" and value.isdigit() and int(value) > limit:
-                await self._reject(send, limit)
-                return
-        received = 0
-        exceeded = False
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    exceeded = True
-                    # Stop feeding the app: it sees the end of the body and fails to parse it.
-                    return {"type": "http.request", "body": b"", "more_body": False}
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if exceeded:
-                return  # the 413 below replaces whatever the app answered to the cut body
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, guarded_send)
-        except Exception:
-            if not exceeded:
-                raise
-        if exceeded and not started:
-            await self._reject(send, limit)
-
-    @staticmethod
-    async def _reject(send: Send, limit: int) -> None:
-        import json
-
-        body = json.dumps(
-            error_body(
-                "payload_too_large",
-                f"the request body is over {limit:,} bytes; send a smaller policy or raise "
-                "POLICYLENS_API__MAX_UPLOAD_BYTES",
-            )
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -210,8 +120,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(
         BodyLimitMiddleware,  # type: ignore[arg-type]
-        upload_limit=resolved.api.max_upload_bytes * 2 + _BODY_OVERHEAD,
-        small_limit=max(_SMALL_BODY, resolved.api.max_question_chars * 8),
+        limits=body_limits(resolved),
     )
     app.add_middleware(SecurityHeadersMiddleware)  # type: ignore[arg-type]
     if resolved.api.cors_origins:

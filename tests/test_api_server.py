@@ -4,14 +4,17 @@ headers the server adds."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 import uvicorn
 from conftest import FakeEncoder
-from test_api import SEED, make_settings
+from test_api import AUTH, SEED, make_settings
 
 from api.main import create_app, uvicorn_options
 from nlp.pipeline import PolicyLens
@@ -79,3 +82,26 @@ def test_the_server_does_not_name_itself(served):
     r = httpx.get(f"{served.base}/v1/policies")
     assert r.status_code == 200
     assert "server" not in r.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "limit", "setting"),
+    [("/v1/policies", "100,000", "MAX_UPLOAD_BYTES"), ("/v1/ask", "262,144", None)],
+)
+def test_clients_that_send_the_whole_body_first_get_the_json_413(served, path, limit, setting):
+    # 3 MB: more than the sockets buffer, so a server that answers without reading the body
+    # breaks the connection under a client still writing it.
+    body = json.dumps({"name": "Big", "text": "We keep data. " * 210_000}).encode()
+    request = urllib.request.Request(
+        served.base + path, data=body, method="POST",
+        headers={"Content-Type": "application/json", **AUTH},
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=30)
+    assert caught.value.code == 413
+    message = json.loads(caught.value.read())["error"]["message"]
+    assert f"at most {limit} bytes" in message  # the limit users know, not the transport's
+    if setting:
+        assert setting in message
+    else:
+        assert "MAX_" not in message  # /v1/ask has no upload setting to raise
