@@ -902,3 +902,48 @@ def test_failed_keys_leave_the_window_as_time_passes():
     assert failures.retry_after("a") == 30
     now[0] += 31
     assert failures.retry_after("a") == 0
+
+
+ACTIVE_PAYLOADS = [
+    ("txt", "We value privacy. &lt;iframe src=https://evil.example/&gt; We never sell data."),
+    ("md", 'We value privacy. <object data="data:text/html;base64,PHNjcmlwdD4=">x</object> Ok.'),
+    ("txt", 'We value privacy. <meta http-equiv="refresh" content="0;url=https://evil.example">'),
+    ("md", 'We value privacy. <a href="data:text/html;base64,PHNjcmlwdD4=">read more</a> Ok.'),
+    ("html", '<p>We value privacy. <a href="&amp;#106;avascript:alert(1)">read more</a></p>'),
+    ("txt", "We value privacy. &amp;lt;b onmouseover=alert(1)&amp;gt;hover&amp;lt;/b&amp;gt;"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "body"), ACTIVE_PAYLOADS)
+def test_clause_text_is_plain_text(client, settings, fmt, body):
+    text = f"Acme Privacy Policy\n\nSharing\n\n{body}\n\nWe keep logs for 30 days.\n"
+    r = upload(client, text, "Acme", format=fmt)
+    if r.status_code != 201:
+        assert_error(r, 422, "invalid_input")
+    else:
+        items = client.get(f"/v1/policies/{r.json()['id']}/clauses",
+                           params={"version": "all"}).json()["items"]
+        assert any("30 days" in c["text"] for c in items)
+        for c in items:
+            assert "<" not in c["text"] and "&lt;" not in c["text"] and "&amp;" not in c["text"]
+    dump = "\n".join(sqlite3.connect(settings.api.db).iterdump()).lower()
+    for needle in ("iframe", "javascript:", "data:text/html", "http-equiv", "onmouseover",
+                   "<object", "<a href"):
+        assert needle not in dump, needle
+
+
+def test_only_http_source_urls_are_accepted(client):
+    for url in ("javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd", "https:nohost"):
+        assert_error(upload(client, source_url=url), 422, "invalid_input")
+    r = upload(client, source_url="https://acme.example/privacy")
+    assert r.status_code == 201 and r.json()["source_url"] == "https://acme.example/privacy"
+
+
+def test_plain_text_keeps_offsets_of_headings_in_step():
+    from nlp.service.plaintext import plain_text
+
+    text = "A &lt;b&gt;bold&lt;/b&gt; claim. Sharing: we <i>never</i> sell."
+    plain, move = plain_text(text)
+    assert plain == "A bold claim. Sharing: we never sell."
+    start = text.index("Sharing")
+    assert plain[move(start) : move(start + len("Sharing"))] == "Sharing"

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -47,6 +46,12 @@ from nlp.errors import (
     UnsupportedFormatError,
 )
 from nlp.ingest.formats import FORMATS, format_of
+from nlp.service.plaintext import (
+    check_source_url,
+    plain_policy,
+    plain_text,
+    strip_active_content,
+)
 from nlp.service.store import Page, PolicyRecord, PolicyStore
 from nlp.types import Answer, Clause, ClauseQuery, Policy, Prepared, categories_of, resolve_version
 
@@ -59,18 +64,11 @@ __all__ = [
     "UploadResult",
     "content_hash",
     "format_for",
-    "strip_active_content",
+    "strip_active_content",  # from nlp.service.plaintext, the one place of that rule
 ]
 
 log = logging.getLogger(__name__)
 
-# Elements whose content is code or embedded objects, never policy text.
-_ACTIVE = r"<(script|style|iframe|object|embed|noscript|template)\b[^>]*>.*?</\1\s*>"
-_ACTIVE_OPEN = r"<(?:script|iframe|object|embed)\b[^>]*>"
-_ACTIVE_RE = re.compile(f"{_ACTIVE}|{_ACTIVE_OPEN}", re.I | re.S)
-_ACTIVE_RE_B = re.compile(f"{_ACTIVE}|{_ACTIVE_OPEN}".encode(), re.I | re.S)
-# What must never reach the store, whatever the input format claimed to be.
-_LEFTOVER_RE = re.compile(r"<\s*/?\s*script\b|javascript\s*:|<[^>]*\bon[a-z]+\s*=", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +94,6 @@ def format_for(filename: str | None, media_type: str | None = None) -> str:
     raise UnsupportedFormatError(
         f"cannot read an upload with {what}; send a .txt, .md, .html or .pdf file"
     )
-
-
-def strip_active_content(data: str | bytes) -> str | bytes:
-    """Remove ``<script>``, ``<style>``, ``<iframe>``... elements (tags and content) from markup.
-
-    >>> strip_active_content("<p>Hi</p><script>alert(1)</script>")
-    '<p>Hi</p>'
-    """
-    if isinstance(data, bytes):
-        return _ACTIVE_RE_B.sub(b"", data)
-    return _ACTIVE_RE.sub("", data)
 
 
 def _sha256(*parts: str | bytes) -> str:
@@ -229,9 +216,10 @@ class PolicyService:
                     self.lens.remove(existing.id)
 
         def prepare(pid: str) -> Prepared:
+            # The seed is ours: read as the CLI reads it, not as an upload.
             if pid == policy.id:
-                return self._prepare(policy, fresh)
-            return self._prepare(_renamed(policy, pid))
+                return self._prepare(policy, fresh, plain=False)
+            return self._prepare(_renamed(policy, pid), plain=False)
 
         result = self._add(
             prepare, preferred_id=policy.id, fmt=fmt, raw_hash=raw_hash, source_url=None
@@ -275,9 +263,10 @@ class PolicyService:
             )
         if fmt not in FORMATS:
             raise UnsupportedFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-        name = (name or "").strip()
+        name = plain_text(name or "")[0].strip()
         if not name:
             raise InputError("the policy needs a name (e.g. the company or product)")
+        source_url = check_source_url(source_url)
         raw_hash = _sha256(fmt, raw)
         existing = self.store.find_by_hash(raw_hash)
         if existing is not None:
@@ -370,14 +359,12 @@ class PolicyService:
                 return candidate
         raise InputError(f"cannot find a free id for policy {preferred!r}; rename it")
 
-    def _prepare(self, policy: Policy, clauses: list[Clause] | None = None) -> Prepared:
-        """The policy made ready to store: plain text checked, clauses embedded and labelled."""
-        for v in policy.versions:
-            if _LEFTOVER_RE.search(v.text) or _LEFTOVER_RE.search(v.title):
-                raise InputError(
-                    "the policy still holds script or event-handler markup after cleaning; "
-                    "upload it as .html (scripts are removed) or remove the markup"
-                )
+    def _prepare(
+        self, policy: Policy, clauses: list[Clause] | None = None, *, plain: bool = True
+    ) -> Prepared:
+        """The policy made ready to store: plain text (see ``plaintext``), embedded, labelled."""
+        if plain:
+            policy = plain_policy(policy)
         ready = self.lens.prepare(
             policy, clauses=clauses, labels=self.labels_clauses, classifier=self.classifier
         )
@@ -503,7 +490,7 @@ class PolicyService:
             raise UnsupportedFormatError(f"unknown text format {fmt!r}; use txt, md or html")
         clean = strip_active_content(text)
         assert isinstance(clean, str)
-        policy = self.lens.parse_data(clean, fmt=fmt, name="text", policy_id="text")
+        policy = plain_policy(self.lens.parse_data(clean, fmt=fmt, name="text", policy_id="text"))
         ready = self.lens.prepare(
             policy, vectors=False, labels=self.labels_clauses, classifier=self.classifier
         )
