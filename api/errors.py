@@ -10,6 +10,7 @@ connection, failing the client's next, unrelated request.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
@@ -103,7 +104,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     except ValueError:
         default = "error"
     message = exc.detail if isinstance(exc.detail, str) else default
-    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route of the path only; list them all.
+        headers = {**(headers or {}), "Allow": ", ".join(_methods_of(request))}
+    return error_response(exc.status_code, code, message, headers=headers)
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method the API documents at the request's path (its OpenAPI path templates)."""
+    methods: set[str] = set()
+    path = request.url.path
+    for template, ops in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods.update(m.upper() for m in ops)
+    return sorted(methods)
 
 
 Scope = MutableMapping[str, Any]

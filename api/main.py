@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, body_limits
+from api.openapi import document_settings
 from api.routers import ask, classify, health, policies
 from api.security import (
     AuthFailures,
@@ -141,4 +142,5 @@ def create_app(
         access.addFilter(QuerylessAccessLog())
     for module in (health, ask, policies, classify):
         app.include_router(module.router)
+    document_settings(app, resolved)
     return app

@@ -947,3 +947,31 @@ def test_plain_text_keeps_offsets_of_headings_in_step():
     assert plain == "A bold claim. Sharing: we never sell."
     start = text.index("Sharing")
     assert plain[move(start) : move(start + len("Sharing"))] == "Sharing"
+
+
+def test_the_openapi_document_says_what_the_server_enforces(client, tmp_path):
+    spec = client.get("/openapi.json").json()
+    paths, schemas = spec["paths"], spec["components"]["schemas"]
+    for path, method in (("/v1/policies", "post"), ("/v1/classify", "post"), ("/v1/ask", "post")):
+        assert {"400", "413", "422"} <= set(paths[path][method]["responses"]), path
+    limit = {p["name"]: p for p in paths["/v1/policies"]["get"]["parameters"]}["limit"]
+    assert limit["schema"]["maximum"] == 200
+    ask = schemas["AskRequest"]["properties"]
+    assert ask["question"]["maxLength"] == 1000
+    assert any(b.get("maximum") == 50 for b in ask["top_k"]["anyOf"])
+    assert "security" not in paths["/v1/policies"]["get"]  # reads need no key by default
+    assert paths["/v1/policies"]["post"]["security"] and "429" in paths["/v1/policies"]["post"][
+        "responses"]
+    r422 = paths["/v1/ask"]["post"]["responses"]["422"]["content"]["application/json"]
+    assert r422["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+    with make_client(make_settings(tmp_path / "keyed", keyed_reads=True)) as c:
+        keyed = c.get("/openapi.json").json()["paths"]
+        assert keyed["/v1/policies"]["get"]["security"]
+
+
+def test_a_405_names_every_method_of_the_path(client):
+    r = client.put("/v1/policies")
+    assert r.status_code == 405
+    assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    r = client.put("/v1/policies/quillnote")
+    assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "DELETE"}
