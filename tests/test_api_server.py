@@ -105,3 +105,37 @@ def test_clients_that_send_the_whole_body_first_get_the_json_413(served, path, l
         assert setting in message
     else:
         assert "MAX_" not in message  # /v1/ask has no upload setting to raise
+
+
+def test_idle_connections_close_and_concurrency_is_bounded(tmp_path):
+    served = Served(make_settings(tmp_path, timeout_keep_alive=1, limit_concurrency=3))
+    try:
+        idle = socket.create_connection(("127.0.0.1", served.port))
+        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        idle.settimeout(10)
+        answer = b""
+        while not answer.endswith(b'{"status":"ok"}'):
+            answer += idle.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200")
+        started = time.monotonic()
+        assert idle.recv(65536) == b""  # the server closed the idle connection...
+        assert time.monotonic() - started < 5  # ...after about timeout_keep_alive seconds
+        idle.close()
+        # Connections holding unfinished bodies count against the limit; past it: 503.
+        held = []
+        for _ in range(5):
+            s = socket.create_connection(("127.0.0.1", served.port))
+            s.sendall(b"POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            held.append(s)
+        answers = []
+        for s in held:
+            s.settimeout(2)
+            try:
+                answers.append(s.recv(200))
+            except TimeoutError:
+                answers.append(b"")  # still held: its body never came
+            s.close()
+        assert any(a.startswith(b"HTTP/1.1 503") for a in answers), answers
+    finally:
+        served.stop()
