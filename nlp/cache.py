@@ -1,8 +1,8 @@
 """The parse cache: a policy file read and segmented once, kept as JSON until its input changes.
 
 An entry is keyed by the file's bytes and name, the policy id asked for, the ingest and segment
-settings, and :data:`PARSE_VERSION`, the version of what ingest and segment return. Bump that
-version whenever either stage changes its output: entries of the old version are never read again.
+settings, and ``nlp.segment.PARSE_VERSION``, the version of what ingest and segment return (bumped
+whenever either stage changes its output): entries of an old version are never read again.
 
 Example
 -------
@@ -18,19 +18,18 @@ import os
 from pathlib import Path
 
 from nlp.config import IngestSettings, SegmentSettings
+from nlp.segment import PARSE_VERSION
 from nlp.serialize import clause_from_record, policy_from_record, to_record
 from nlp.types import Clause, Policy
 
-__all__ = ["PARSE_VERSION", "ParseCache"]
-
-# Placeholder import point until the ingest/segment stages define their own output version.
-PARSE_VERSION = 1
+__all__ = ["ParseCache"]
 
 
 class ParseCache:
     """Parsed policies and their clauses as JSON files in ``folder`` (``None``: keep nothing).
 
-    ``version`` defaults to :data:`PARSE_VERSION`; a read-only or damaged cache only costs speed.
+    ``version`` defaults to ``nlp.segment.PARSE_VERSION``. A read-only or damaged cache only
+    costs speed.
     """
 
     def __init__(

@@ -139,7 +139,7 @@ class PolicyLens:
     ) -> tuple[Policy, list[Clause]]:
         """Read, clean, split into versions and segment a policy file; nothing is kept or loaded.
 
-        The result is cached on disk, keyed by the file's bytes and ``nlp.cache.PARSE_VERSION``,
+        The result is cached on disk, keyed by the file's bytes and ``nlp.segment.PARSE_VERSION``,
         so a second run skips both stages (and loading spaCy).
         """
         return self._parser.read(path, policy_id)

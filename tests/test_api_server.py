@@ -13,10 +13,10 @@ import urllib.request
 
 import pytest
 import uvicorn
-from conftest import FakeEncoder
 from test_api import AUTH, SEED, make_settings
 
 from api.main import create_app, uvicorn_options
+from conftest import FakeEncoder
 from nlp.pipeline import PolicyLens
 
 httpx = pytest.importorskip("httpx")
