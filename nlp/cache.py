@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 
 from nlp.config import IngestSettings, SegmentSettings
@@ -46,8 +47,15 @@ class ParseCache:
         self.version = version
 
     def key(self, path: str | Path, policy_id: str | None = None) -> str | None:
-        """The entry name of a file, or ``None`` when it cannot be read (ingest says why)."""
+        """The entry name of a file, or ``None`` when it cannot be read (ingest says why).
+
+        Only a regular file within ``IngestSettings.max_bytes`` (by ``stat``) is read: a FIFO,
+        a device or a huge sparse file is left to ingest's checks, never read here.
+        """
         try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > self.ingest.max_bytes:
+                return None
             data = Path(path).read_bytes()
         except OSError:
             return None

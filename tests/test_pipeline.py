@@ -117,3 +117,17 @@ def test_vectors_given_with_a_policy_are_not_encoded_again(tmp_path, fake_encode
     lens.add(ready.policy, ready.clauses, embeddings=ready.vectors)
     np.testing.assert_allclose(lens.index.embeddings.shape, ready.vectors.shape)
     assert fake_encoder.encoded == encoded
+
+
+def test_the_parse_cache_reads_only_regular_files_within_the_limit(tmp_path):
+    import os
+
+    fifo = tmp_path / "p.txt"
+    os.mkfifo(fifo)
+    cache = ParseCache(tmp_path / "cache")
+    assert cache.key(fifo) is None  # would block forever if it were opened
+    big = tmp_path / "big.txt"
+    with big.open("wb") as fh:
+        fh.truncate(cache.ingest.max_bytes + 1)  # sparse: costs no disk
+    assert cache.key(big) is None
+    assert cache.key(tmp_path / "missing.txt") is None
