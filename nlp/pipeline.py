@@ -98,7 +98,7 @@ class PolicyLens:
     @property
     def model_id(self) -> str:
         """The id of the encoder's model, which stored vectors are filed under."""
-        from nlp.embed.batching import model_id_of
+        from nlp.embed import model_id_of
 
         return model_id_of(self.encoder)
 

@@ -237,9 +237,18 @@ def test_classifier_labels_clauses_with_an_encoder(small_model, fake_encoder) ->
     assert small_model.label_clauses([], fake_encoder) == []
 
 
-def test_classification_text_follows_the_index_layout() -> None:
-    from nlp.classify import classification_text
-    from nlp.embed import clause_text_for_embedding
+def test_classifier_reads_the_text_the_index_embeds(small_model, fake_encoder) -> None:
+    from nlp.retrieval.index import ClauseIndex
+
+    class Recording:
+        model_id, dim = fake_encoder.model_id, fake_encoder.dim
+
+        def __init__(self) -> None:
+            self.texts: list[str] = []
+
+        def encode(self, texts, *, batch_size=None, normalize=True):
+            self.texts += list(texts)
+            return fake_encoder.encode(texts, batch_size=batch_size, normalize=normalize)
 
     clauses = [
         Clause("a", "p", "v", ("Cookies", "How to refuse them"), 0, 5, "Use the browser menu."),
@@ -247,8 +256,14 @@ def test_classification_text_follows_the_index_layout() -> None:
         Clause("c", "p", "v", (), 0, 9, "Plain sentence."),
         Clause("d", "p", "v", ("Retention",), 0, 9, "Retention", "heading"),
     ]
-    for c in clauses:
-        assert classification_text(c) == clause_text_for_embedding(c)
+    indexed, labelled = Recording(), Recording()
+    ClauseIndex.build(clauses, indexed)
+    small_model.label_clauses(clauses, labelled)
+    assert labelled.texts == indexed.texts == [c.contextual_text() for c in clauses]
+    assert indexed.texts[1] == "Sharing: We share data with: Partners."
+    with pytest.warns(DeprecationWarning, match="contextual_text"):
+        from nlp.classify import classification_text
+    assert classification_text is Clause.contextual_text
 
 
 # -- training data loaders (tiny fixtures written on the fly; no /work/shared needed) ----------

@@ -47,28 +47,11 @@ WEIGHTS_NPZ = "weights.npz"
 __all__ = [
     "ClauseClassifier",
     "MultiLabelLogit",
-    "classification_text",
     "label_clauses",
     "load_classifier",
     "model_dir_for",
     "tune_thresholds",
 ]
-
-
-def classification_text(clause: Clause) -> str:
-    """The text a clause is classified by: its last section heading, the lead-in of its list
-    (last 60 words) and the clause itself.
-
-    Headings carry much of the meaning of short clauses ("Country" under "Information we receive
-    from social media" is collection); on the seed gold set adding them raised cross-validated
-    macro F1 from 0.71 to 0.80. The layout follows ``nlp.embed.clause_text_for_embedding``, so
-    the vectors the search index already holds can be reused for classification.
-
-    >>> c = Clause("c1", "p", "v1", ("Retention",), 0, 9, "30 days.", "bullet", "We keep logs for:")
-    >>> classification_text(c)
-    'Retention: We keep logs for: 30 days.'
-    """
-    return clause.contextual_text()
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -377,10 +360,10 @@ class ClauseClassifier(BaseEstimator):
     def predictions(self, clauses: Sequence[Clause], embeddings: np.ndarray) -> list[Prediction]:
         """One :class:`~nlp.types.Prediction` per clause (labels and all label scores).
 
-        ``embeddings`` are those of :func:`classification_text` of each clause (or of
-        ``nlp.embed.clause_text_for_embedding``, which follows the same layout).
+        ``embeddings`` are those of each clause's :meth:`~nlp.types.Clause.contextual_text`, the
+        text it is classified by (and the one the search index embeds).
         """
-        texts = [classification_text(c) for c in clauses]
+        texts = [c.contextual_text() for c in clauses]
         scores = self.predict_scores(texts, embeddings=embeddings)
         pred = self.decide(scores)
         return [
@@ -403,7 +386,7 @@ class ClauseClassifier(BaseEstimator):
         if not clauses:
             return []
         return label_clauses(
-            clauses, self, encoder.encode([classification_text(c) for c in clauses])
+            clauses, self, encoder.encode([c.contextual_text() for c in clauses])
         )
 
     def set_thresholds(self, thresholds: Sequence[float] | np.ndarray) -> ClauseClassifier:
@@ -515,11 +498,11 @@ def label_clauses(
 ) -> list[Clause]:
     """Return ``clauses`` with ``labels`` set by ``classifier`` (``dataclasses.replace``).
 
-    ``embeddings`` are the clauses' sentence embeddings in the same order, of
-    :func:`classification_text` (or ``nlp.embed.clause_text_for_embedding``, the vectors the index
-    already computed, which follow the same layout), so labelling costs no extra encoding.
+    ``embeddings`` are the clauses' sentence embeddings in the same order, of their
+    :meth:`~nlp.types.Clause.contextual_text` (the vectors the index already computed), so
+    labelling costs no extra encoding.
 
-    >>> emb = encoder.encode([classification_text(c) for c in clauses]) # doctest: +SKIP
+    >>> emb = encoder.encode([c.contextual_text() for c in clauses])  # doctest: +SKIP
     >>> label_clauses(clauses, clf, emb)[0].labels          # doctest: +SKIP
     ('collection',)
     """
@@ -527,7 +510,7 @@ def label_clauses(
         raise InputError(f"got {len(clauses)} clauses but {len(embeddings)} embeddings")
     if not clauses:
         return []
-    labels = classifier.predict([classification_text(c) for c in clauses], embeddings=embeddings)
+    labels = classifier.predict([c.contextual_text() for c in clauses], embeddings=embeddings)
     return [dataclasses.replace(c, labels=lab) for c, lab in zip(clauses, labels, strict=True)]
 
 

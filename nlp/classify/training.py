@@ -194,11 +194,10 @@ def load_seed_gold(path: Path = SEED_GOLD) -> Dataset:
     labels`` and the clause's ``kind`` and list ``context``).
 
     Each distinct clause text is one example (both versions repeat many clauses). The example's
-    text is what the classifier sees at run time, :func:`nlp.classify.classification_text`
+    text is what the classifier sees at run time, :meth:`nlp.types.Clause.contextual_text`
     (section heading + list lead-in + clause); the bare clause texts are in
     ``extra["raw_texts"]``.
     """
-    from nlp.classify.model import classification_text
     from nlp.types import Clause
 
     path = Path(path)
@@ -233,7 +232,7 @@ def load_seed_gold(path: Path = SEED_GOLD) -> Dataset:
             )
             # Group by the top-level section so CV never trains on a clause's neighbours.
             top = sections[0] if sections else "(none)"
-            by_text[text] = (labels, top, classification_text(clause))
+            by_text[text] = (labels, top, clause.contextual_text())
     raw = tuple(by_text)
     return Dataset(
         name="seed-gold",
@@ -734,7 +733,7 @@ def write_model_card(
         "Multi-label clause classifiers: one logistic regression per label (one-vs-rest, L2, "
         "L-BFGS) over the concatenation of the all-MiniLM-L6-v2 sentence embedding (unit norm) "
         "and a word uni/bigram TF-IDF vector (sublinear tf, unit norm) of the clause as "
-        "`nlp.classify.classification_text` shows it: last section heading, list lead-in, clause "
+        "`Clause.contextual_text` shows it: last section heading, list lead-in, clause "
         "text. Each label has "
         "its own probability threshold, tuned for F1 on the validation data; a clause that passes "
         "no threshold gets the label closest to passing. Saved as `model.json` (parameters, "
