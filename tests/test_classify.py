@@ -95,6 +95,85 @@ def test_loading_never_unpickles(small_model, tmp_path, monkeypatch) -> None:
     assert {p.name for p in (tmp_path / "m").iterdir()} == {"model.json", "weights.npz"}
 
 
+def test_loading_fits_nothing(small_model, tmp_path, monkeypatch) -> None:
+    import sklearn.feature_extraction.text as sk_text
+    import sklearn.linear_model as sk_linear
+
+    small_model.save(tmp_path / "m")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a model was fitted while loading a saved one")
+
+    for cls in (sk_text.TfidfVectorizer, sk_text.CountVectorizer, sk_linear.LogisticRegression):
+        monkeypatch.setattr(cls, "fit", forbidden)
+        monkeypatch.setattr(cls, "fit_transform", forbidden, raising=False)
+    monkeypatch.setattr(MultiLabelLogit, "fit", forbidden)
+    loaded = ClauseClassifier.load(tmp_path / "m")
+    texts = ["We collect your location.", "Cookies are small files."]
+    emb = np.eye(2, 384)
+    np.testing.assert_array_equal(
+        loaded.predict_scores(texts, embeddings=emb),
+        small_model.predict_scores(texts, embeddings=emb),
+    )
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([0, 0, 1, 1, 0, 1]),
+        np.array(["a", "b", "c", "a", "b", "c"]),
+        np.array([[1, 0], [1, -1], [0, 1], [0, 1], [1, 0], [-1, 1]]),
+    ],
+    ids=["binary", "multiclass", "multilabel"],
+)
+def test_logit_state_round_trip_is_exact(y) -> None:
+    X = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, 0.0], [3.0, 1.0], [4.0, 2.0], [5.0, 0.0]])
+    est = MultiLabelLogit(C=3.0, max_iter=200).fit(X, y)
+    if est.multilabel_:
+        est.set_thresholds([0.3, 0.6])
+    state, arrays = est.to_state()
+    json.dumps(state)  # the state is JSON as it stands
+    again = MultiLabelLogit.from_state(json.loads(json.dumps(state)), arrays)
+    assert again.get_params() == est.get_params()
+    np.testing.assert_array_equal(again.predict_proba(X), est.predict_proba(X))
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    with pytest.raises(ModelError, match="damaged"):
+        MultiLabelLogit.from_state({**state, "thresholds": [0.5] * 7}, arrays)
+
+
+def test_tfidf_features_score_like_scikit_learns_vectorizer() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlp.classify.model import TfidfFeatures
+
+    texts, _ = _train_set()
+    ours = TfidfFeatures(max_features=500).fit(texts)
+    ref = TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True, max_features=500
+    ).fit(texts)
+    new = ["We share your e-mail address with partners.", "Nothing here matches.", ""]
+    assert ours.vocabulary_ == ref.vocabulary_
+    again = TfidfFeatures.from_state(*ours.to_state())
+    for est in (ours, again):
+        np.testing.assert_array_equal(est.transform(new).toarray(), ref.transform(new).toarray())
+
+
+def test_an_old_format_is_refused_with_what_to_do(small_model, tmp_path) -> None:
+    small_model.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    doc["format_version"] = 1
+    (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelError, match="format version 2.*policylens train"):
+        ClauseClassifier.load(tmp_path / "m")
+
+
+def test_shipped_models_are_format_2() -> None:
+    for scheme in ("policylens", "opp115"):
+        doc = json.loads((ROOT / "models" / scheme / "model.json").read_text(encoding="utf-8"))
+        assert doc["format_version"] == 2
+        assert ClauseClassifier.load(ROOT / "models" / scheme).scheme == scheme
+
+
 def test_missing_model_tells_how_to_get_one(tmp_path) -> None:
     with pytest.raises(ModelError, match="policylens train"):
         ClauseClassifier.load(tmp_path / "nothing")

@@ -7,7 +7,8 @@ index holds serve classification too.
 * ``taxonomy``: the policylens categories, their keyword cues and how the OPP-115 and APPCorp
   schemes map onto them (data in ``nlp/data/taxonomy.json``): :data:`LABELS`,
   :func:`keywords`, :func:`map_source_labels`, :func:`scheme_labels`.
-* ``model``: :class:`MultiLabelLogit` (one logistic regression per label, on numbers) and
+* ``model``: :class:`MultiLabelLogit` (one logistic regression per label, on numbers),
+  :class:`TfidfFeatures` (texts -> TF-IDF vectors) and
   :class:`ClauseClassifier` (texts + vectors -> labels; saved as JSON + ``.npz`` through each
   part's ``to_state``/``from_state``), with :func:`load_classifier`, :func:`model_dir_for`,
   :func:`label_clauses` and :func:`tune_thresholds`.
@@ -27,6 +28,7 @@ from nlp.classify.taxonomy import LABELS, keywords, map_source_labels, scheme_la
 _LAZY = {
     "ClauseClassifier": "nlp.classify.model",
     "MultiLabelLogit": "nlp.classify.model",
+    "TfidfFeatures": "nlp.classify.model",
     "label_clauses": "nlp.classify.model",
     "load_classifier": "nlp.classify.model",
     "model_dir_for": "nlp.classify.model",

@@ -95,9 +95,11 @@ def write_model_card(
         "`Clause.contextual_text` shows it: last section heading, list lead-in, clause "
         "text. Each label has "
         "its own probability threshold, tuned for F1 on the validation data; a clause that passes "
-        "no threshold gets the label closest to passing. Saved as `model.json` (parameters, "
-        "labels, thresholds, TF-IDF vocabulary, metadata) + `weights.npz` (coefficients, "
-        "intercepts, idf; loaded with `allow_pickle=False`). No pickle anywhere.",
+        "no threshold gets the label closest to passing. Saved as `model.json` (format 2: "
+        "parameters, labels, thresholds, TF-IDF vocabulary, each estimator's state, metadata) + "
+        "`weights.npz` (coefficients, intercepts, idf; loaded with `allow_pickle=False`); "
+        "loading rebuilds each estimator from that state (`from_state`) and fits nothing. No "
+        "pickle anywhere.",
         "",
         "* `policylens/`: the policylens taxonomy (12 labels, see `docs/taxonomy.md`); used by "
         "`policylens classify` and question routing.",
