@@ -413,3 +413,54 @@ def test_seed_paragraphs_are_dropped_from_corpora_for_the_seed_cv() -> None:
     )
     kept = drop_texts(corpus, seed_sentences(gold))
     assert kept.texts == ("Unrelated text.",) and kept.extra["dropped"] == 1
+
+
+def _write_small_corpora(root: Path) -> None:
+    """OPP-115 train/validation and APPCorp folds 0-7, a few examples each, from train.jsonl."""
+    texts, Y = _train_set()
+    opp = {
+        "retention": "Data Retention",
+        "sharing": "Third Party Sharing/Collection",
+        "security": "Data Security",
+        "collection": "First Party Collection/Use",
+        "rights": "User Access, Edit and Deletion",
+        "changes": "Policy Change",
+    }
+    app = {
+        "retention": "Data_Retention",
+        "cookies": "Cookies_and_Similar_Technologies",
+        "sharing": "Third_Party_Share_and_Collection",
+        "children": "Specific_Audiences",
+        "security": "Data_Security",
+    }
+    rows = [(t, [LABELS[j] for j in np.flatnonzero(y)]) for t, y in zip(texts, Y, strict=True)]
+    (root / "opp115").mkdir(parents=True)
+    for split, part in (("train", rows[0::2]), ("validation", rows[1::2])):
+        lines = [f'"{t}",{opp[lab]}' for t, labs in part for lab in labs if lab in opp]
+        (root / "opp115" / f"{split}_dataset.csv").write_text("\n".join(lines) + "\n")
+    (root / "appcorp").mkdir()
+    for k in range(8):
+        part = [(t, labs) for t, labs in rows[k % 2 :: 2] if any(lab in app for lab in labs)]
+        blocks = [f"{next(app[x] for x in labs if x in app)}\n{t}" for t, labs in part]
+        (root / "appcorp" / f"fold_{k}.txt").write_text("\n\n".join(blocks) + "\n")
+
+
+def test_train_then_evaluate_writes_the_model_and_its_card(tmp_path, fake_encoder) -> None:
+    from nlp.classify.training import run_evaluation, run_training
+    from nlp.config import ClassifySettings, Settings
+
+    _write_small_corpora(tmp_path / "data")
+    settings = Settings(classify=ClassifySettings(model_dir=tmp_path / "models" / "policylens"))
+    kw = {"data_dir": tmp_path / "data", "encoder": fake_encoder}
+    (result,) = run_training(settings, ["opp115"], seed_gold=None, **kw)
+    assert result.path == tmp_path / "models" / "opp115"
+    model = ClauseClassifier.load(result.path)
+    assert model.scheme == "opp115" and model.embedding_model_ == fake_encoder.model_id
+    assert model.metadata_["seed_gold_weight"] == settings.classify.seed_gold_weight
+    card = (tmp_path / "models" / "MODEL_CARD.md").read_text()
+    assert "## Scheme `opp115`" in card and "Validation (all tuning data pooled)" in card
+
+    reports = run_evaluation(settings, ["opp115"], seed_gold=None, **kw)
+    ((title, report),) = reports["opp115"]
+    assert title.startswith("opp115-validation") and 0.0 <= report["macro_f1"] <= 1.0
+    assert f"**{title}**" in (tmp_path / "models" / "MODEL_CARD.md").read_text()

@@ -1,6 +1,6 @@
 """Clause classification: one-vs-rest logistic regression over sentence embeddings + TF-IDF.
 
-Two estimators, both following scikit-learn's conventions (``__init__`` only stores parameters,
+Three estimators, all following scikit-learn's conventions (``__init__`` only stores parameters,
 fitted attributes end in ``_``, ``fit`` returns ``self``):
 
 * :class:`MultiLabelLogit` works on numbers: one logistic regression per label, with per-label
