@@ -26,7 +26,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.classify import classification_text, load_classifier  # noqa: E402
+from nlp.classify import load_classifier  # noqa: E402
 from nlp.config import Settings  # noqa: E402
 from nlp.embed import Encoder  # noqa: E402
 from nlp.research.batch import BatchClassifier, find_policy_files  # noqa: E402
@@ -68,7 +68,7 @@ def main() -> None:
     n = done = 0
     # Interleave: each group of policies end to end, then the same clauses through the bare
     # encoder, so that a neighbour's load on this shared machine weighs on both sides alike.
-    # The pipeline embeds each clause with its heading and list lead-in (classification_text),
+    # The pipeline embeds each clause with its heading and list lead-in (Clause.contextual_text),
     # so the baseline encodes those same strings; the bare clause text is timed too, to show
     # what the longer input costs.
     for g in range(0, len(files), args.group):
@@ -86,7 +86,7 @@ def main() -> None:
         inputs: list[str] = []
         for path, pid in group:
             try:
-                inputs += [classification_text(c) for c in batch.segment_file(path, pid)[0]]
+                inputs += [c.contextual_text() for c in batch.segment_file(path, pid)[0]]
             except Exception:  # noqa: BLE001 - failed files are already counted above
                 continue
         texts = [json.loads(line)["text"] for line in out.open(encoding="utf-8")]

@@ -1,7 +1,7 @@
 """Embedding throughput inside the pipeline vs raw sentence-transformers, and the cache's effect.
 
 Texts: the clauses of the seed policy (``nlp.segment``), as embedded by the index
-(``clause_text_for_embedding``), deduplicated so both sides encode exactly the same texts (the
+(``Clause.contextual_text``), deduplicated so both sides encode exactly the same texts (the
 Encoder would otherwise skip the repeats of the old version and look faster than it is).
 
 1. ``Encoder.encode(texts, use_cache=False)`` vs ``SentenceTransformer.encode(texts)`` on the same
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlp.config import DEFAULT_CORPUS, EmbedSettings  # noqa: E402
-from nlp.embed import Encoder, clause_text_for_embedding  # noqa: E402
+from nlp.embed import Encoder  # noqa: E402
 
 
 def seed_texts(path: Path) -> tuple[list[str], str]:
@@ -42,7 +42,7 @@ def seed_texts(path: Path) -> tuple[list[str], str]:
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
         return list(dict.fromkeys(ln for ln in lines if ln)), "non-empty lines of the seed"
     clauses = segment_policy(load_policy(path))
-    texts = list(dict.fromkeys(clause_text_for_embedding(c) for c in clauses))
+    texts = list(dict.fromkeys(c.contextual_text() for c in clauses))
     return texts, f"{len(clauses)} seed clauses (nlp.segment), {len(texts)} distinct texts"
 
 

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlp.config import DEFAULT_CORPUS, EmbedSettings, RetrievalSettings  # noqa: E402
-from nlp.embed import Encoder, clause_text_for_embedding  # noqa: E402
+from nlp.embed import Encoder  # noqa: E402
 from nlp.retrieval.index import ClauseIndex, clause_text_for_bm25  # noqa: E402
 from nlp.types import Clause  # noqa: E402
 
@@ -173,7 +173,7 @@ def _heading_only(c: Clause) -> str:
 
 def _lead_in_tail(c: Clause, words: int = 10) -> str:
     tail = " ".join(c.context.split()[-words:])
-    return clause_text_for_embedding(replace(c, context=tail)) if c.context else _heading_only(c)
+    return replace(c, context=tail).contextual_text() if c.context else _heading_only(c)
 
 
 def seed_clause_text_table(encoder: Encoder, seed: Path, cases_file: Path) -> list[str]:
@@ -189,11 +189,11 @@ def seed_clause_text_table(encoder: Encoder, seed: Path, cases_file: Path) -> li
         "text": lambda c: c.text,
         "heading + text": _heading_only,
         "heading + last 10 words of lead-in + text": _lead_in_tail,
-        "heading + lead-in + text (default)": clause_text_for_embedding,
+        "heading + lead-in + text (default)": Clause.contextual_text,
     }
     bm25_variants = {
         "text + lead-in (default)": clause_text_for_bm25,
-        "heading + lead-in + text": clause_text_for_embedding,
+        "heading + lead-in + text": Clause.contextual_text,
     }
     import nlp.retrieval.index as index_module
 
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         distinct = distinct[: args.limit]
     encoder = Encoder(EmbedSettings(cache_dir=args.cache_dir))
     t0 = time.perf_counter()
-    vecs = encoder.encode([clause_text_for_embedding(c) for c in clauses])
+    vecs = encoder.encode([c.contextual_text() for c in clauses])
     qvecs = encoder.encode([q["q"] for q in questions])
     dvecs = encoder.encode([q["q"] for q in distinct])
     t_encode = time.perf_counter() - t0

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlp.classify import load_classifier  # noqa: E402
-from nlp.config import Settings  # noqa: E402
+from nlp.config import RetrievalSettings, Settings  # noqa: E402
 from nlp.embed import Encoder  # noqa: E402
-from nlp.retrieval.routing import DEFAULT_MIN_SCORE, route_question  # noqa: E402
+from nlp.retrieval.routing import route_question  # noqa: E402
 
 FLAGS = {
     "first": ("collection", "use"),
@@ -102,7 +102,7 @@ def _clf_only(q, clf, vec, top_n):
         (
             (lab, float(p))
             for lab, p in zip(clf.labels_, probs, strict=True)
-            if p >= DEFAULT_MIN_SCORE and lab != "other"
+            if p >= RetrievalSettings().route_min_score and lab != "other"
         ),
         key=lambda kv: -kv[1],
     )

@@ -3,7 +3,7 @@
 from nlp.answer import answer_question, parse_question
 from nlp.compare import ClauseChange, Comparison, compare_files, compare_policies, compare_versions
 from nlp.config import Settings
-from nlp.embed import Encoder, clause_text_for_embedding
+from nlp.embed import Encoder
 from nlp.errors import (
     ConflictError,
     InputError,
@@ -46,6 +46,8 @@ _LAZY = {
     "BatchClassifier": "nlp.research.batch",
     "PolicyService": "nlp.service.service",
     "SQLiteStore": "nlp.service.store",
+    # Deprecated alias of Clause.contextual_text, kept so old imports still work.
+    "clause_text_for_embedding": "nlp.embed",
 }
 
 
@@ -65,7 +67,6 @@ __all__ = [
     "Encoder",
     "PolicyService",
     "SQLiteStore",
-    "clause_text_for_embedding",
     "label_clauses",
     "load_classifier",
     "load_policy",

@@ -80,6 +80,16 @@ class RetrievalSettings(_Section):
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
     category_boost: float = Field(0.25, description="Added fused score for routed categories.")
+    route_keyword_score: float = Field(
+        0.9, description="Routing score of a category one of whose keyword cues a question has."
+    )
+    route_min_score: float = Field(
+        0.2,
+        description="Routing score below which a category is not routed to. Chosen on PrivacyQA "
+        "train questions (bench/bench_routing.py): 0.35 routed the right category for 75% of "
+        "questions with 1.2 categories each, 0.2 for 82% with 1.5, 0.15 for 84% with 1.7; a "
+        "wrong route only costs a small ranking boost, so recall wins, within reason.",
+    )
 
 
 class AnswerSettings(_Section):
@@ -98,6 +108,12 @@ class AnswerSettings(_Section):
 class ClassifySettings(_Section):
     model_dir: Path = DEFAULT_MODELS / "policylens"
     scheme: str = "policylens"
+    seed_gold_weight: float = Field(
+        3.0,
+        description="Sample weight of the seed gold set in training: its few hundred "
+        "sentence-level clauses carry real collection/use labels, unlike the ~8k corpus "
+        "paragraphs, and would drown among them at weight 1.",
+    )
 
 
 class CompareSettings(_Section):

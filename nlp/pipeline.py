@@ -98,7 +98,7 @@ class PolicyLens:
     @property
     def model_id(self) -> str:
         """The id of the encoder's model, which stored vectors are filed under."""
-        from nlp.embed.batching import model_id_of
+        from nlp.embed import model_id_of
 
         return model_id_of(self.encoder)
 
@@ -383,7 +383,9 @@ class PolicyLens:
         from nlp.retrieval.routing import route_question
 
         clf = self.classifier if query_vector is not None else None
-        routed = route_question(question, classifier=clf, embedding=query_vector)
+        routed = route_question(
+            question, classifier=clf, embedding=query_vector, settings=self.settings.retrieval
+        )
         return [label for label, _ in routed]
 
     def remove(self, policy_id: str) -> None:

@@ -95,6 +95,85 @@ def test_loading_never_unpickles(small_model, tmp_path, monkeypatch) -> None:
     assert {p.name for p in (tmp_path / "m").iterdir()} == {"model.json", "weights.npz"}
 
 
+def test_loading_fits_nothing(small_model, tmp_path, monkeypatch) -> None:
+    import sklearn.feature_extraction.text as sk_text
+    import sklearn.linear_model as sk_linear
+
+    small_model.save(tmp_path / "m")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a model was fitted while loading a saved one")
+
+    for cls in (sk_text.TfidfVectorizer, sk_text.CountVectorizer, sk_linear.LogisticRegression):
+        monkeypatch.setattr(cls, "fit", forbidden)
+        monkeypatch.setattr(cls, "fit_transform", forbidden, raising=False)
+    monkeypatch.setattr(MultiLabelLogit, "fit", forbidden)
+    loaded = ClauseClassifier.load(tmp_path / "m")
+    texts = ["We collect your location.", "Cookies are small files."]
+    emb = np.eye(2, 384)
+    np.testing.assert_array_equal(
+        loaded.predict_scores(texts, embeddings=emb),
+        small_model.predict_scores(texts, embeddings=emb),
+    )
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([0, 0, 1, 1, 0, 1]),
+        np.array(["a", "b", "c", "a", "b", "c"]),
+        np.array([[1, 0], [1, -1], [0, 1], [0, 1], [1, 0], [-1, 1]]),
+    ],
+    ids=["binary", "multiclass", "multilabel"],
+)
+def test_logit_state_round_trip_is_exact(y) -> None:
+    X = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, 0.0], [3.0, 1.0], [4.0, 2.0], [5.0, 0.0]])
+    est = MultiLabelLogit(C=3.0, max_iter=200).fit(X, y)
+    if est.multilabel_:
+        est.set_thresholds([0.3, 0.6])
+    state, arrays = est.to_state()
+    json.dumps(state)  # the state is JSON as it stands
+    again = MultiLabelLogit.from_state(json.loads(json.dumps(state)), arrays)
+    assert again.get_params() == est.get_params()
+    np.testing.assert_array_equal(again.predict_proba(X), est.predict_proba(X))
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    with pytest.raises(ModelError, match="damaged"):
+        MultiLabelLogit.from_state({**state, "thresholds": [0.5] * 7}, arrays)
+
+
+def test_tfidf_features_score_like_scikit_learns_vectorizer() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlp.classify.model import TfidfFeatures
+
+    texts, _ = _train_set()
+    ours = TfidfFeatures(max_features=500).fit(texts)
+    ref = TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True, max_features=500
+    ).fit(texts)
+    new = ["We share your e-mail address with partners.", "Nothing here matches.", ""]
+    assert ours.vocabulary_ == ref.vocabulary_
+    again = TfidfFeatures.from_state(*ours.to_state())
+    for est in (ours, again):
+        np.testing.assert_array_equal(est.transform(new).toarray(), ref.transform(new).toarray())
+
+
+def test_an_old_format_is_refused_with_what_to_do(small_model, tmp_path) -> None:
+    small_model.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    doc["format_version"] = 1
+    (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelError, match="format version 2.*policylens train"):
+        ClauseClassifier.load(tmp_path / "m")
+
+
+def test_shipped_models_are_format_2() -> None:
+    for scheme in ("policylens", "opp115"):
+        doc = json.loads((ROOT / "models" / scheme / "model.json").read_text(encoding="utf-8"))
+        assert doc["format_version"] == 2
+        assert ClauseClassifier.load(ROOT / "models" / scheme).scheme == scheme
+
+
 def test_missing_model_tells_how_to_get_one(tmp_path) -> None:
     with pytest.raises(ModelError, match="policylens train"):
         ClauseClassifier.load(tmp_path / "nothing")
@@ -237,9 +316,18 @@ def test_classifier_labels_clauses_with_an_encoder(small_model, fake_encoder) ->
     assert small_model.label_clauses([], fake_encoder) == []
 
 
-def test_classification_text_follows_the_index_layout() -> None:
-    from nlp.classify import classification_text
-    from nlp.embed import clause_text_for_embedding
+def test_classifier_reads_the_text_the_index_embeds(small_model, fake_encoder) -> None:
+    from nlp.retrieval.index import ClauseIndex
+
+    class Recording:
+        model_id, dim = fake_encoder.model_id, fake_encoder.dim
+
+        def __init__(self) -> None:
+            self.texts: list[str] = []
+
+        def encode(self, texts, *, batch_size=None, normalize=True):
+            self.texts += list(texts)
+            return fake_encoder.encode(texts, batch_size=batch_size, normalize=normalize)
 
     clauses = [
         Clause("a", "p", "v", ("Cookies", "How to refuse them"), 0, 5, "Use the browser menu."),
@@ -247,8 +335,14 @@ def test_classification_text_follows_the_index_layout() -> None:
         Clause("c", "p", "v", (), 0, 9, "Plain sentence."),
         Clause("d", "p", "v", ("Retention",), 0, 9, "Retention", "heading"),
     ]
-    for c in clauses:
-        assert classification_text(c) == clause_text_for_embedding(c)
+    indexed, labelled = Recording(), Recording()
+    ClauseIndex.build(clauses, indexed)
+    small_model.label_clauses(clauses, labelled)
+    assert labelled.texts == indexed.texts == [c.contextual_text() for c in clauses]
+    assert indexed.texts[1] == "Sharing: We share data with: Partners."
+    with pytest.warns(DeprecationWarning, match="contextual_text"):
+        from nlp.classify import classification_text
+    assert classification_text is Clause.contextual_text
 
 
 # -- training data loaders (tiny fixtures written on the fly; no /work/shared needed) ----------
@@ -319,3 +413,54 @@ def test_seed_paragraphs_are_dropped_from_corpora_for_the_seed_cv() -> None:
     )
     kept = drop_texts(corpus, seed_sentences(gold))
     assert kept.texts == ("Unrelated text.",) and kept.extra["dropped"] == 1
+
+
+def _write_small_corpora(root: Path) -> None:
+    """OPP-115 train/validation and APPCorp folds 0-7, a few examples each, from train.jsonl."""
+    texts, Y = _train_set()
+    opp = {
+        "retention": "Data Retention",
+        "sharing": "Third Party Sharing/Collection",
+        "security": "Data Security",
+        "collection": "First Party Collection/Use",
+        "rights": "User Access, Edit and Deletion",
+        "changes": "Policy Change",
+    }
+    app = {
+        "retention": "Data_Retention",
+        "cookies": "Cookies_and_Similar_Technologies",
+        "sharing": "Third_Party_Share_and_Collection",
+        "children": "Specific_Audiences",
+        "security": "Data_Security",
+    }
+    rows = [(t, [LABELS[j] for j in np.flatnonzero(y)]) for t, y in zip(texts, Y, strict=True)]
+    (root / "opp115").mkdir(parents=True)
+    for split, part in (("train", rows[0::2]), ("validation", rows[1::2])):
+        lines = [f'"{t}",{opp[lab]}' for t, labs in part for lab in labs if lab in opp]
+        (root / "opp115" / f"{split}_dataset.csv").write_text("\n".join(lines) + "\n")
+    (root / "appcorp").mkdir()
+    for k in range(8):
+        part = [(t, labs) for t, labs in rows[k % 2 :: 2] if any(lab in app for lab in labs)]
+        blocks = [f"{next(app[x] for x in labs if x in app)}\n{t}" for t, labs in part]
+        (root / "appcorp" / f"fold_{k}.txt").write_text("\n\n".join(blocks) + "\n")
+
+
+def test_train_then_evaluate_writes_the_model_and_its_card(tmp_path, fake_encoder) -> None:
+    from nlp.classify.training import run_evaluation, run_training
+    from nlp.config import ClassifySettings, Settings
+
+    _write_small_corpora(tmp_path / "data")
+    settings = Settings(classify=ClassifySettings(model_dir=tmp_path / "models" / "policylens"))
+    kw = {"data_dir": tmp_path / "data", "encoder": fake_encoder}
+    (result,) = run_training(settings, ["opp115"], seed_gold=None, **kw)
+    assert result.path == tmp_path / "models" / "opp115"
+    model = ClauseClassifier.load(result.path)
+    assert model.scheme == "opp115" and model.embedding_model_ == fake_encoder.model_id
+    assert model.metadata_["seed_gold_weight"] == settings.classify.seed_gold_weight
+    card = (tmp_path / "models" / "MODEL_CARD.md").read_text()
+    assert "## Scheme `opp115`" in card and "Validation (all tuning data pooled)" in card
+
+    reports = run_evaluation(settings, ["opp115"], seed_gold=None, **kw)
+    ((title, report),) = reports["opp115"]
+    assert title.startswith("opp115-validation") and 0.0 <= report["macro_f1"] <= 1.0
+    assert f"**{title}**" in (tmp_path / "models" / "MODEL_CARD.md").read_text()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nlp.config import EmbedSettings
-from nlp.embed import Encoder, clause_text_for_embedding, model_id_for_path, text_hash
+from nlp.embed import Encoder, model_id_for_path, text_hash
 from nlp.errors import InputError, ModelError
 from nlp.types import Clause
 
@@ -147,20 +147,32 @@ def test_clause_text_carries_heading_and_list_lead_in():
         context="We may transfer your personal information:",
         kind="bullet",
     )
-    assert clause_text_for_embedding(c) == (
+    assert c.contextual_text() == (
         "International transfers of personal information: "
         "We may transfer your personal information: to countries outside the EEA."
     )
-    assert clause_text_for_embedding(_clause("We use cookies.")) == "We use cookies."
+    assert _clause("We use cookies.").contextual_text() == "We use cookies."
     # Only the end of a very long lead-in is kept, so the clause's own words stay in the model's
     # 256-word-piece window.
     long = _clause("Partners.", context=" ".join(f"w{i}" for i in range(100)), kind="bullet")
     assert (
-        clause_text_for_embedding(long) == " ".join(f"w{i}" for i in range(40, 100)) + " Partners."
+        long.contextual_text() == " ".join(f"w{i}" for i in range(40, 100)) + " Partners."
     )
     # A heading clause is not prefixed by itself.
     h = _clause("Cookies", section=("Cookies",), kind="heading")
-    assert clause_text_for_embedding(h) == "Cookies"
+    assert h.contextual_text() == "Cookies"
+
+
+def test_old_name_of_the_clause_text_still_resolves_with_a_warning():
+    import nlp
+    import nlp.embed
+
+    with pytest.warns(DeprecationWarning, match="contextual_text"):
+        from nlp.embed import clause_text_for_embedding
+    assert clause_text_for_embedding is Clause.contextual_text
+    with pytest.warns(DeprecationWarning):
+        assert nlp.clause_text_for_embedding is Clause.contextual_text
+    assert "clause_text_for_embedding" not in nlp.__all__ + nlp.embed.__all__
 
 
 @pytest.mark.slow

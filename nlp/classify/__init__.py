@@ -1,10 +1,25 @@
 """Classify: label each clause with the categories of the taxonomy (collection, sharing, ...).
 
-``taxonomy`` holds the categories and how other schemes map onto them (as data), ``model`` the
-classifier on sentence vectors and TF-IDF, and ``training`` the datasets, evaluation and model card.
-The model imports scikit-learn, so its names load on first use.
+A clause is classified by its :meth:`~nlp.types.Clause.contextual_text` (last heading, list
+lead-in, text) and that text's sentence vector from ``nlp.embed``, so the vectors the search
+index holds serve classification too.
+
+* ``taxonomy``: the policylens categories, their keyword cues and how the OPP-115 and APPCorp
+  schemes map onto them (data in ``nlp/data/taxonomy.json``): :data:`LABELS`,
+  :func:`keywords`, :func:`map_source_labels`, :func:`scheme_labels`.
+* ``model``: :class:`MultiLabelLogit` (one logistic regression per label, on numbers),
+  :class:`TfidfFeatures` (texts -> TF-IDF vectors) and
+  :class:`ClauseClassifier` (texts + vectors -> labels; saved as JSON + ``.npz`` through each
+  part's ``to_state``/``from_state``), with :func:`load_classifier`, :func:`model_dir_for`,
+  :func:`label_clauses` and :func:`tune_thresholds`.
+* ``training``: the datasets, training, evaluation and model card behind ``policylens train`` and
+  ``policylens evaluate``.
+
+The model imports scikit-learn, so its names load on first use. ``classification_text`` is the
+old name of ``Clause.contextual_text`` and still resolves, with a ``DeprecationWarning``.
 """
 
+import warnings
 from importlib import import_module
 from typing import Any
 
@@ -13,7 +28,7 @@ from nlp.classify.taxonomy import LABELS, keywords, map_source_labels, scheme_la
 _LAZY = {
     "ClauseClassifier": "nlp.classify.model",
     "MultiLabelLogit": "nlp.classify.model",
-    "classification_text": "nlp.classify.model",
+    "TfidfFeatures": "nlp.classify.model",
     "label_clauses": "nlp.classify.model",
     "load_classifier": "nlp.classify.model",
     "model_dir_for": "nlp.classify.model",
@@ -22,6 +37,16 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "classification_text":
+        from nlp.types import Clause
+
+        warnings.warn(
+            "nlp.classify.classification_text(clause) is deprecated; use "
+            "clause.contextual_text(), the one text a clause is embedded and classified by",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return Clause.contextual_text
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'nlp.classify' has no attribute {name!r}")

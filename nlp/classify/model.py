@@ -1,15 +1,32 @@
 """Clause classification: one-vs-rest logistic regression over sentence embeddings + TF-IDF.
 
-Two estimators, both following scikit-learn's conventions (``__init__`` only stores parameters,
+Three estimators, all following scikit-learn's conventions (``__init__`` only stores parameters,
 fitted attributes end in ``_``, ``fit`` returns ``self``):
 
 * :class:`MultiLabelLogit` works on numbers: one logistic regression per label, with per-label
   decision thresholds and support for unknown targets (``-1``) so that a corpus that does not
   annotate a label neither teaches it nor counts against it. It passes scikit-learn's
   ``parametrize_with_checks``.
-* :class:`ClauseClassifier` turns texts (plus their sentence embeddings) into features, fits a
+* :class:`TfidfFeatures` turns texts into word uni/bigram TF-IDF vectors.
+* :class:`ClauseClassifier` joins the texts' sentence embeddings and their TF-IDF vectors, fits a
   :class:`MultiLabelLogit`, names its labels, tunes thresholds and saves/loads itself as JSON +
   ``.npz`` (never pickle; loading executes no code).
+
+Persistence goes through documented state: each estimator's ``to_state()`` returns a JSON-able
+dict and a dict of numpy arrays, and ``from_state(state, arrays)`` rebuilds the fitted estimator
+from exactly those, without fitting anything. A saved classifier (format version 2) is
+``model.json``::
+
+    {"format": "policylens-clause-classifier", "format_version": 2,
+     "scheme": ..., "labels": [...], "params": {ClauseClassifier params},
+     "thresholds": [per label],            # shared with the estimator
+     "embedding": {"model": model id, "dim": width},
+     "tfidf": null | {"params": {TfidfFeatures params}, "vocabulary": [term of column 0, ...]},
+     "estimator": {"params": {MultiLabelLogit params}, "classes": [0, 1], "multilabel": true},
+     ...metadata (created, training data, metrics, library versions)}
+
+and ``weights.npz`` (``allow_pickle=False``): ``coef`` and ``intercept`` (float32; ``fit`` rounds
+the weights to float32, so nothing is lost) and ``idf`` (float64).
 
 Example
 -------
@@ -22,32 +39,39 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nlp.classify.taxonomy import scheme_labels
 from nlp.config import ClassifySettings
+from nlp.embed.protocol import TextEncoder
 from nlp.errors import InputError, ModelError
 from nlp.types import Clause, Prediction
 
 FORMAT = "policylens-clause-classifier"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MODEL_JSON = "model.json"
 WEIGHTS_NPZ = "weights.npz"
+# The documented keys of model.json; any other key is metadata.
+_STATE_KEYS = frozenset(
+    ("format", "format_version", "scheme", "labels", "params", "thresholds", "embedding")
+    + ("tfidf", "estimator")
+)
 
 __all__ = [
     "ClauseClassifier",
     "MultiLabelLogit",
-    "classification_text",
+    "TfidfFeatures",
     "label_clauses",
     "load_classifier",
     "model_dir_for",
@@ -55,24 +79,13 @@ __all__ = [
 ]
 
 
-def classification_text(clause: Clause) -> str:
-    """The text a clause is classified by: its last section heading, the lead-in of its list
-    (last 60 words) and the clause itself.
-
-    Headings carry much of the meaning of short clauses ("Country" under "Information we receive
-    from social media" is collection); on the seed gold set adding them raised cross-validated
-    macro F1 from 0.71 to 0.80. The layout follows ``nlp.embed.clause_text_for_embedding``, so
-    the vectors the search index already holds can be reused for classification.
-
-    >>> c = Clause("c1", "p", "v1", ("Retention",), 0, 9, "30 days.", "bullet", "We keep logs for:")
-    >>> classification_text(c)
-    'Retention: We keep logs for: 30 days.'
-    """
-    return clause.contextual_text()
-
-
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
+
+
+def _state_error(what: str, exc: Exception) -> ModelError:
+    """A ModelError for a state that lacks a field or holds one of the wrong shape."""
+    return ModelError(f"the saved {what} is incomplete or damaged ({exc!r}); retrain it")
 
 
 class MultiLabelLogit(ClassifierMixin, BaseEstimator):
@@ -211,6 +224,160 @@ class MultiLabelLogit(ClassifierMixin, BaseEstimator):
             return (proba >= self.thresholds_).astype(np.int64)
         return self.classes_[np.argmax(proba, axis=1)]
 
+    def set_thresholds(self, thresholds: Sequence[float] | np.ndarray) -> MultiLabelLogit:
+        """Replace the per-output decision thresholds (multi-label mode); returns ``self``."""
+        check_is_fitted(self)
+        t = np.asarray(thresholds, dtype=np.float64)
+        if t.shape != self.thresholds_.shape:
+            raise ValueError(f"need {self.thresholds_.shape[0]} thresholds, got shape {t.shape}")
+        self.thresholds_ = t
+        return self
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted estimator as ``(state, arrays)``, the input of :meth:`from_state`.
+
+        ``state`` (JSON-able): ``params`` (:meth:`get_params`), ``classes`` (list),
+        ``multilabel`` (bool) and ``thresholds`` (list, one per output). ``arrays``: ``coef``
+        (n_outputs, n_features) and ``intercept`` (n_outputs,), float64. ``n_iter_`` describes a
+        fit, not the model, and is not kept.
+        """
+        check_is_fitted(self)
+        state = {
+            "params": self.get_params(),
+            "classes": self.classes_.tolist(),
+            "multilabel": bool(self.multilabel_),
+            "thresholds": [float(t) for t in self.thresholds_],
+        }
+        return state, {"coef": self.coef_.copy(), "intercept": self.intercept_.copy()}
+
+    @classmethod
+    def from_state(
+        cls, state: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+    ) -> MultiLabelLogit:
+        """The fitted estimator that :meth:`to_state` described; fits nothing.
+
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
+        >>> est = MultiLabelLogit().fit(X, y)
+        >>> again = MultiLabelLogit.from_state(*est.to_state())
+        >>> bool((again.predict_proba(X) == est.predict_proba(X)).all())
+        True
+        """
+        try:
+            est = cls(**state["params"])
+            coef = np.asarray(arrays["coef"], dtype=np.float64)
+            intercept = np.asarray(arrays["intercept"], dtype=np.float64)
+            thresholds = np.asarray(state["thresholds"], dtype=np.float64)
+            classes = np.asarray(state["classes"])
+            multilabel = bool(state["multilabel"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _state_error("MultiLabelLogit", exc) from exc
+        n_out = coef.shape[0] if coef.ndim == 2 else -1
+        if intercept.shape != (n_out,) or thresholds.shape != (n_out,):
+            raise _state_error("MultiLabelLogit", ValueError(f"coef of shape {coef.shape}"))
+        est.classes_ = classes
+        est.multilabel_ = multilabel
+        est.coef_ = coef
+        est.intercept_ = intercept
+        est.thresholds_ = thresholds
+        est.n_features_in_ = coef.shape[1]
+        return est
+
+
+class TfidfFeatures(TransformerMixin, BaseEstimator):
+    """Texts -> word uni/bigram TF-IDF vectors (lowercased, sublinear tf, smoothed idf, unit L2).
+
+    ``fit`` chooses the vocabulary and idf with scikit-learn's ``TfidfVectorizer``; ``transform``
+    counts the vocabulary's terms with a ``CountVectorizer`` of that fixed vocabulary and weights
+    them as ``TfidfVectorizer`` does (``1 + log(tf)``, times idf, then unit L2 norm), so the
+    fitted state is only the vocabulary and the idf, and a restored transformer needs nothing
+    else.
+
+    Parameters
+    ----------
+    max_features, min_df, max_df
+        As in ``TfidfVectorizer``: vocabulary size, and the document frequencies (count, or
+        fraction of documents) outside which a term is dropped.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        Term -> column.
+    idf_ : ndarray of shape (n_terms,)
+
+    >>> tf = TfidfFeatures(min_df=1, max_df=1.0).fit(["we sell data", "we keep data"])
+    >>> tf.transform(["we sell"]).shape
+    (1, 8)
+    """
+
+    _NGRAMS = (1, 2)
+
+    def __init__(self, max_features: int = 12000, min_df: int = 2, max_df: float = 0.5) -> None:
+        self.max_features = max_features
+        self.min_df = min_df
+        self.max_df = max_df
+
+    def fit(self, texts: Sequence[str], y: Any = None) -> TfidfFeatures:
+        """Learn the vocabulary and idf of ``texts``; returns ``self``."""
+        vec = TfidfVectorizer(
+            lowercase=True,
+            ngram_range=self._NGRAMS,
+            min_df=self.min_df,
+            max_df=self.max_df,
+            sublinear_tf=True,
+            max_features=self.max_features,
+            dtype=np.float64,
+        ).fit(list(texts))
+        self.vocabulary_ = {str(t): int(j) for t, j in vec.vocabulary_.items()}
+        self.idf_ = np.asarray(vec.idf_, dtype=np.float64)
+        return self
+
+    def _counter(self) -> CountVectorizer:
+        counter: CountVectorizer | None = getattr(self, "_counter_cache", None)
+        if counter is None or counter.vocabulary is not self.vocabulary_:
+            # Building one validates the whole vocabulary (~4 ms): once per vocabulary, not per
+            # question routed.
+            counter = CountVectorizer(
+                lowercase=True,
+                ngram_range=self._NGRAMS,
+                vocabulary=self.vocabulary_,
+                dtype=np.float64,
+            )
+            self._counter_cache = counter
+        return counter
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows of ``texts``, shape ``(len(texts), n_terms)``, CSR."""
+        check_is_fitted(self, ("vocabulary_", "idf_"))
+        X = sp.csr_matrix(self._counter().transform(list(texts)), dtype=np.float64)
+        np.log(X.data, X.data)
+        X.data += 1.0
+        X.data *= self.idf_[X.indices]
+        return normalize(X, norm="l2", copy=False)
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """``({"params": ..., "vocabulary": [term of column 0, column 1, ...]}, {"idf": ...})``."""
+        check_is_fitted(self, ("vocabulary_", "idf_"))
+        terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        return {"params": self.get_params(), "vocabulary": terms}, {"idf": self.idf_.copy()}
+
+    @classmethod
+    def from_state(
+        cls, state: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+    ) -> TfidfFeatures:
+        """The fitted transformer that :meth:`to_state` described; fits nothing."""
+        try:
+            tf = cls(**state["params"])
+            terms = [str(t) for t in state["vocabulary"]]
+            idf = np.asarray(arrays["idf"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _state_error("TF-IDF vocabulary", exc) from exc
+        if idf.shape != (len(terms),) or len(set(terms)) != len(terms):
+            shape = ValueError(f"{len(terms)} terms but idf of shape {idf.shape}")
+            raise _state_error("TF-IDF vocabulary", shape)
+        tf.vocabulary_ = {t: j for j, t in enumerate(terms)}
+        tf.idf_ = idf
+        return tf
+
 
 def best_f1_threshold(
     scores: np.ndarray, truth: np.ndarray, *, min_positives: int = 3, default: float = 0.5
@@ -291,17 +458,6 @@ class ClauseClassifier(BaseEstimator):
 
     # -- features ------------------------------------------------------------------------------
 
-    def _tfidf(self) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            lowercase=True,
-            ngram_range=(1, 2),
-            min_df=2,
-            max_df=0.5,
-            sublinear_tf=True,
-            max_features=self.max_features,
-            dtype=np.float64,
-        )
-
     def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> Any:
         emb = np.asarray(embeddings, dtype=np.float64)
         if emb.ndim != 2 or emb.shape[0] != len(texts):
@@ -340,15 +496,18 @@ class ClauseClassifier(BaseEstimator):
             )
         self.embedding_dim_ = int(np.asarray(embeddings).shape[1])
         self.embedding_model_ = embedding_model
-        self.vectorizer_ = self._tfidf().fit(list(texts)) if self.use_tfidf else None
+        self.vectorizer_ = (
+            TfidfFeatures(max_features=self.max_features).fit(texts) if self.use_tfidf else None
+        )
         X = self._features(texts, embeddings)
         est = MultiLabelLogit(C=self.C, class_weight=self.class_weight).fit(X, Y, sample_weight)
         # Keep the weights at the precision they are saved in, so a loaded model scores exactly
         # like the one that was trained.
-        est.coef_ = est.coef_.astype(np.float32).astype(np.float64)
-        est.intercept_ = est.intercept_.astype(np.float32).astype(np.float64)
-        self.estimator_ = est
-        self.thresholds_ = np.full(len(self.labels_), 0.5)
+        state, arrays = est.to_state()
+        self.estimator_ = MultiLabelLogit.from_state(
+            state, {k: v.astype(np.float32) for k, v in arrays.items()}
+        )
+        self.thresholds_ = self.estimator_.thresholds_
         self.metadata_: dict[str, Any] = {}
         return self
 
@@ -377,10 +536,10 @@ class ClauseClassifier(BaseEstimator):
     def predictions(self, clauses: Sequence[Clause], embeddings: np.ndarray) -> list[Prediction]:
         """One :class:`~nlp.types.Prediction` per clause (labels and all label scores).
 
-        ``embeddings`` are those of :func:`classification_text` of each clause (or of
-        ``nlp.embed.clause_text_for_embedding``, which follows the same layout).
+        ``embeddings`` are those of each clause's :meth:`~nlp.types.Clause.contextual_text`, the
+        text it is classified by (and the one the search index embeds).
         """
-        texts = [classification_text(c) for c in clauses]
+        texts = [c.contextual_text() for c in clauses]
         scores = self.predict_scores(texts, embeddings=embeddings)
         pred = self.decide(scores)
         return [
@@ -394,7 +553,7 @@ class ClauseClassifier(BaseEstimator):
             for c, row, srow in zip(clauses, pred, scores, strict=True)
         ]
 
-    def label_clauses(self, clauses: Sequence[Clause], encoder: Any) -> list[Clause]:
+    def label_clauses(self, clauses: Sequence[Clause], encoder: TextEncoder) -> list[Clause]:
         """Encode ``clauses`` with ``encoder`` and return them with ``labels`` set.
 
         For callers that hold no embeddings yet; with embeddings at hand use the module-level
@@ -403,7 +562,7 @@ class ClauseClassifier(BaseEstimator):
         if not clauses:
             return []
         return label_clauses(
-            clauses, self, encoder.encode([classification_text(c) for c in clauses])
+            clauses, self, encoder.encode([c.contextual_text() for c in clauses])
         )
 
     def set_thresholds(self, thresholds: Sequence[float] | np.ndarray) -> ClauseClassifier:
@@ -412,45 +571,88 @@ class ClauseClassifier(BaseEstimator):
         t = np.asarray(thresholds, dtype=np.float64)
         if t.shape != (len(self.labels_),) or not ((t > 0) & (t < 1)).all():
             raise InputError(f"need {len(self.labels_)} thresholds strictly between 0 and 1")
-        self.thresholds_ = t
-        self.estimator_.thresholds_ = t
+        self.thresholds_ = self.estimator_.set_thresholds(t).thresholds_
         return self
 
     # -- persistence --------------------------------------------------------------------------
 
-    def save(self, directory: str | Path, *, metadata: dict[str, Any] | None = None) -> Path:
-        """Write ``model.json`` (parameters, labels, thresholds, vocabulary, metadata) and
-        ``weights.npz`` (coefficients, intercepts, idf) to ``directory``; returns it."""
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted classifier as ``(state, arrays)``: the content of ``model.json`` and
+        ``weights.npz`` (see the module docstring), built from its parts' ``to_state``."""
         check_is_fitted(self, "estimator_")
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        meta = dict(self.metadata_)
-        meta.update(metadata or {})
-        vocab: list[str] | None = None
-        arrays: dict[str, np.ndarray] = {
-            "coef": self.estimator_.coef_.astype(np.float32),
-            "intercept": self.estimator_.intercept_.astype(np.float32),
+        est_state, est_arrays = self.estimator_.to_state()
+        thresholds = est_state.pop("thresholds")  # kept once, at the top: the classifier's
+        arrays = {
+            # fit rounded the weights to float32, so storing them so loses nothing
+            "coef": est_arrays["coef"].astype(np.float32),
+            "intercept": est_arrays["intercept"].astype(np.float32),
         }
+        tfidf: dict[str, Any] | None = None
         if self.vectorizer_ is not None:
-            inv = sorted(self.vectorizer_.vocabulary_.items(), key=lambda kv: kv[1])
-            vocab = [term for term, _ in inv]
-            arrays["idf"] = self.vectorizer_.idf_.astype(np.float64)
-        doc = {
+            tfidf, tfidf_arrays = self.vectorizer_.to_state()
+            arrays["idf"] = tfidf_arrays["idf"]
+        state = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "scheme": self.scheme,
             "labels": list(self.labels_),
             "params": self.get_params(),
-            "thresholds": [float(t) for t in self.thresholds_],
+            "thresholds": thresholds,
             "embedding": {"model": self.embedding_model_, "dim": self.embedding_dim_},
-            "tfidf": None if vocab is None else {"vocabulary": vocab},
-            **meta,
+            "tfidf": tfidf,
+            "estimator": est_state,
+            **self.metadata_,
         }
+        return state, arrays
+
+    @classmethod
+    def from_state(
+        cls, state: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+    ) -> ClauseClassifier:
+        """The fitted classifier that :meth:`to_state` described; fits nothing.
+
+        Keys of ``state`` other than the documented ones are its metadata (``metadata_``).
+        """
+        if state.get("format") != FORMAT or state.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"not a policylens classifier of format version {FORMAT_VERSION} (got "
+                f"{state.get('format')!r} version {state.get('format_version')!r}); retrain it "
+                "with `policylens train`"
+            )
+        try:
+            clf = cls(**state["params"])
+            labels = tuple(state["labels"])
+            dim = int(state["embedding"]["dim"])
+            model = str(state["embedding"]["model"])
+            tfidf_state = state["tfidf"]
+            est_state = {**state["estimator"], "thresholds": state["thresholds"]}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _state_error("classifier", exc) from exc
+        if labels != scheme_labels(clf.scheme):
+            raise ModelError(f"the saved labels do not match the {clf.scheme} scheme")
+        clf.labels_ = labels
+        clf.embedding_dim_ = dim
+        clf.embedding_model_ = model
+        clf.vectorizer_ = (
+            None if tfidf_state is None else TfidfFeatures.from_state(tfidf_state, arrays)
+        )
+        clf.estimator_ = MultiLabelLogit.from_state(est_state, arrays)
+        clf.thresholds_ = clf.estimator_.thresholds_
+        clf.metadata_ = {k: v for k, v in state.items() if k not in _STATE_KEYS}
+        return clf
+
+    def save(self, directory: str | Path, *, metadata: dict[str, Any] | None = None) -> Path:
+        """Write :meth:`to_state` to ``directory`` as ``model.json`` and ``weights.npz``, with
+        ``metadata`` added to the classifier's; returns the folder."""
+        check_is_fitted(self, "estimator_")
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        self.metadata_ = {**self.metadata_, **(metadata or {})}
+        state, arrays = self.to_state()
         np.savez_compressed(out / WEIGHTS_NPZ, **arrays)  # type: ignore[arg-type]
         (out / MODEL_JSON).write_text(
-            json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+            json.dumps(state, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        self.metadata_ = meta
         return out
 
     @classmethod
@@ -464,50 +666,15 @@ class ClauseClassifier(BaseEstimator):
                 "`policylens train` or point POLICYLENS_CLASSIFY__MODEL_DIR at a model folder"
             )
         try:
-            doc = json.loads(model_json.read_text(encoding="utf-8"))
+            state = json.loads(model_json.read_text(encoding="utf-8"))
             with np.load(path / WEIGHTS_NPZ, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot read the classifier in {path}: {exc}; retrain it") from exc
-        if doc.get("format") != FORMAT or doc.get("format_version") != FORMAT_VERSION:
-            raise ModelError(
-                f"{model_json} is not a policylens classifier of format version {FORMAT_VERSION}"
-            )
-        clf = cls(**doc["params"])
-        clf.labels_ = tuple(doc["labels"])
-        if clf.labels_ != scheme_labels(clf.scheme):
-            raise ModelError(f"{model_json}: labels do not match the {clf.scheme} scheme")
-        clf.embedding_dim_ = int(doc["embedding"]["dim"])
-        clf.embedding_model_ = str(doc["embedding"]["model"])
-        if doc.get("tfidf"):
-            vec = clf._tfidf()
-            vec.vocabulary = {t: i for i, t in enumerate(doc["tfidf"]["vocabulary"])}
-            vec.fit([" ".join(doc["tfidf"]["vocabulary"][:1]) or "x"])  # sets fixed vocabulary_
-            vec.idf_ = arrays["idf"]
-            clf.vectorizer_ = vec
-        else:
-            clf.vectorizer_ = None
-        est = MultiLabelLogit(C=clf.C, class_weight=clf.class_weight)
-        est.coef_ = arrays["coef"].astype(np.float64)
-        est.intercept_ = arrays["intercept"].astype(np.float64)
-        est.classes_ = np.array([0, 1])
-        est.multilabel_ = True
-        est.n_features_in_ = est.coef_.shape[1]
-        est.thresholds_ = np.asarray(doc["thresholds"], dtype=np.float64)
-        clf.estimator_ = est
-        clf.thresholds_ = est.thresholds_
-        skip = {
-            "format",
-            "format_version",
-            "scheme",
-            "labels",
-            "params",
-            "thresholds",
-            "embedding",
-            "tfidf",
-        }
-        clf.metadata_ = {k: v for k, v in doc.items() if k not in skip}
-        return clf
+        try:
+            return cls.from_state(state, arrays)
+        except ModelError as exc:
+            raise ModelError(f"{model_json}: {exc}") from exc
 
 
 def label_clauses(
@@ -515,11 +682,11 @@ def label_clauses(
 ) -> list[Clause]:
     """Return ``clauses`` with ``labels`` set by ``classifier`` (``dataclasses.replace``).
 
-    ``embeddings`` are the clauses' sentence embeddings in the same order, of
-    :func:`classification_text` (or ``nlp.embed.clause_text_for_embedding``, the vectors the index
-    already computed, which follow the same layout), so labelling costs no extra encoding.
+    ``embeddings`` are the clauses' sentence embeddings in the same order, of their
+    :meth:`~nlp.types.Clause.contextual_text` (the vectors the index already computed), so
+    labelling costs no extra encoding.
 
-    >>> emb = encoder.encode([classification_text(c) for c in clauses]) # doctest: +SKIP
+    >>> emb = encoder.encode([c.contextual_text() for c in clauses])  # doctest: +SKIP
     >>> label_clauses(clauses, clf, emb)[0].labels          # doctest: +SKIP
     ('collection',)
     """
@@ -527,7 +694,7 @@ def label_clauses(
         raise InputError(f"got {len(clauses)} clauses but {len(embeddings)} embeddings")
     if not clauses:
         return []
-    labels = classifier.predict([classification_text(c) for c in clauses], embeddings=embeddings)
+    labels = classifier.predict([c.contextual_text() for c in clauses], embeddings=embeddings)
     return [dataclasses.replace(c, labels=lab) for c, lab in zip(clauses, labels, strict=True)]
 
 

@@ -19,16 +19,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BatchingEncoder", "model_id_of"]
+from nlp.embed.protocol import model_id_of
 
-
-def model_id_of(encoder: object) -> str:
-    """The id stored vectors are filed under: the encoder's ``model_id``, else its class name.
-
-    >>> model_id_of(object())
-    'object'
-    """
-    return str(getattr(encoder, "model_id", type(encoder).__name__))
+__all__ = ["BatchingEncoder"]
 
 
 class BatchingEncoder:

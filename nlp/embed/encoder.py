@@ -34,12 +34,10 @@ import numpy as np
 
 from nlp.config import EmbedSettings
 from nlp.errors import InputError, ModelError
-from nlp.types import Clause
 
 __all__ = [
     "Encoder",
     "EmbeddingCache",
-    "clause_text_for_embedding",
     "model_id_for_path",
     "normalize_rows",
     "text_hash",
@@ -94,23 +92,6 @@ def model_id_for_path(path: Path) -> str:
         name = f"{path.parent.name}-{name}"
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "model"
     return f"{name}-{digest.hexdigest()[:12]}"
-
-
-def clause_text_for_embedding(clause: Clause) -> str:
-    """The text embedded (and indexed for BM25) for ``clause``.
-
-    The clause itself, prefixed by the last section heading and the lead-in sentence of its list
-    (its last 60 words) when it has them: a bullet like "to countries outside the EEA"
-    means little alone, and a clause under "International transfers of personal information"
-    should be found by a question about data going abroad even when its own words do not say
-    "transfer".
-
-    >>> from nlp.types import Clause
-    >>> c = Clause("c1", "p", "v1", ("Sharing",), 0, 9, "Partners.", "bullet", "We share with:")
-    >>> clause_text_for_embedding(c)
-    'Sharing: We share with: Partners.'
-    """
-    return clause.contextual_text()
 
 
 class EmbeddingCache:

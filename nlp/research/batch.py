@@ -36,13 +36,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from nlp.classify.model import ClauseClassifier, classification_text
+from nlp.classify.model import ClauseClassifier
 from nlp.classify.taxonomy import ASKED_FOR
 from nlp.config import IngestSettings, SegmentSettings
+from nlp.embed import TextEncoder
 from nlp.errors import InputError, PolicylensError
 from nlp.types import Clause
 
@@ -58,14 +59,6 @@ __all__ = [
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 CSV_FIELDS = ("policy", "version", "clause_id", "section", "text", "labels", "scores")
-
-
-class TextEncoder(Protocol):
-    """What batch classification needs from ``nlp.embed.Encoder``."""
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int | None = None, normalize: bool = True
-    ) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +302,7 @@ class BatchClassifier:
         if not clauses:
             return [], n_versions
         emb = self.encoder.encode(
-            [classification_text(c) for c in clauses], batch_size=self.batch_size
+            [c.contextual_text() for c in clauses], batch_size=self.batch_size
         )
         return clause_rows(clauses, self.classifier, emb), n_versions
 
@@ -367,7 +360,7 @@ class BatchClassifier:
             if not pending:
                 return
             t1 = time.perf_counter()
-            texts = [classification_text(c) for p in pending for c in p.clauses]
+            texts = [c.contextual_text() for p in pending for c in p.clauses]
             emb = (
                 self.encoder.encode(texts, batch_size=self.batch_size)
                 if texts

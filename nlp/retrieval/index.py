@@ -1,7 +1,7 @@
 """Hybrid clause retrieval: dense cosine similarity and BM25, fused by reciprocal rank.
 
 ``ClauseIndex`` keeps the clauses, their normalised embedding matrix and a BM25 term-weight matrix.
-Dense vectors embed :func:`nlp.embed.clause_text_for_embedding` (heading, lead-in, text); BM25
+Dense vectors embed :meth:`nlp.types.Clause.contextual_text` (heading, lead-in, text); BM25
 indexes :func:`clause_text_for_bm25` (lead-in, text). Rows are grouped by policy and version, so
 filtering on a policy slices a contiguous block instead of masking the whole index; BM25 scores
 are gathered from the CSC columns of the query's terms only.
@@ -25,13 +25,13 @@ import re
 import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from nlp.config import RetrievalSettings
-from nlp.embed import clause_text_for_embedding, normalize_rows
+from nlp.embed import TextEncoder, normalize_rows
 from nlp.errors import InputError, ModelError, NotFoundError
 from nlp.types import Clause, ClauseQuery, Hit, categories_of
 
@@ -79,7 +79,7 @@ def tokenize(text: str) -> list[str]:
 def clause_text_for_bm25(clause: Clause) -> str:
     """The words BM25 indexes for ``clause``: its list lead-in and its text, not its heading.
 
-    The heading goes into the embedding (see :func:`nlp.embed.clause_text_for_embedding`), but
+    The heading goes into the embedding (see :meth:`nlp.types.Clause.contextual_text`), but
     repeated on every clause of a section it lets generic heading words ("data", "processing")
     match each of them; on the seed questions dropping it from BM25 put the expected clause first
     for 2 more of 20 questions.
@@ -145,17 +145,6 @@ def reciprocal_rank_fusion(
     ids = np.fromiter(fused.keys(), dtype=np.int64, count=len(fused))
     scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
     return ids, scores
-
-
-class QueryEncoder(Protocol):
-    """What the index needs to embed a query: ``nlp.embed.Encoder`` or anything alike."""
-
-    @property
-    def dim(self) -> int: ...
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int | None = ..., normalize: bool = ...
-    ) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -245,7 +234,7 @@ class ClauseIndex:
         embeddings: np.ndarray,
         settings: RetrievalSettings | None = None,
         *,
-        encoder: QueryEncoder | None = None,
+        encoder: TextEncoder | None = None,
     ) -> None:
         self.settings = settings or RetrievalSettings()
         self.encoder = encoder
@@ -259,7 +248,7 @@ class ClauseIndex:
     def build(
         cls,
         clauses: Sequence[Clause],
-        encoder: QueryEncoder,
+        encoder: TextEncoder,
         settings: RetrievalSettings | None = None,
     ) -> ClauseIndex:
         """Embed ``clauses`` with ``encoder`` (cached) and index them.
@@ -271,7 +260,7 @@ class ClauseIndex:
         >>> len(index) > 300
         True
         """
-        texts = [clause_text_for_embedding(c) for c in clauses]
+        texts = [c.contextual_text() for c in clauses]
         emb = encoder.encode(texts) if texts else np.zeros((0, _dim_of(encoder)), np.float32)
         return cls(clauses, emb, settings, encoder=encoder)
 

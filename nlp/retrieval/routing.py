@@ -3,12 +3,14 @@
 Two signals, combined by taking the larger per label:
 
 * keyword cues of each label (``nlp/data/taxonomy.json``, ``keywords``): "how long" -> retention,
-  "sell" -> sharing, "cookie" -> cookies... A matched cue scores ``keyword_score``.
+  "sell" -> sharing, "cookie" -> cookies... A matched cue scores
+  ``RetrievalSettings.route_keyword_score``.
 * the clause classifier applied to the question's embedding (optional): policy clauses and
   questions about them share vocabulary, so a question about deleting an account scores high on
   ``rights``.
 
-The question-answering stage boosts clauses carrying the routed labels (``RetrievalSettings
+Categories scoring under ``RetrievalSettings.route_min_score`` are not routed to. The
+question-answering stage boosts clauses carrying the routed labels (``RetrievalSettings
 .category_boost``); routing never filters, so a wrong route costs ranking, not recall.
 
 Example
@@ -27,15 +29,10 @@ import numpy as np
 
 from nlp.classify.model import ClauseClassifier
 from nlp.classify.taxonomy import LABELS, keywords
+from nlp.config import RetrievalSettings
 from nlp.errors import InputError
 
-__all__ = ["DEFAULT_MIN_SCORE", "keyword_scores", "route_question"]
-
-KEYWORD_SCORE = 0.9
-# Chosen on PrivacyQA *train* questions (bench/bench_routing.py): 0.35 routed the right category
-# for 75% of questions with 1.2 categories each, 0.2 for 82% with 1.5, 0.15 for 84% with 1.7.
-# A wrongly routed category only costs a small ranking boost, so recall wins, within reason.
-DEFAULT_MIN_SCORE = 0.2
+__all__ = ["keyword_scores", "route_question"]
 
 
 @cache
@@ -47,10 +44,15 @@ def _cue_patterns() -> dict[str, tuple[re.Pattern[str], ...]]:
     }
 
 
-def keyword_scores(question: str) -> dict[str, float]:
-    """``KEYWORD_SCORE`` for every label one of whose cues occurs in ``question``."""
+def keyword_scores(question: str, settings: RetrievalSettings | None = None) -> dict[str, float]:
+    """``settings.route_keyword_score`` for every label one of whose cues occurs in ``question``.
+
+    >>> keyword_scores("Do you use cookies?")
+    {'cookies': 0.9}
+    """
+    score = (settings or RetrievalSettings()).route_keyword_score
     return {
-        label: KEYWORD_SCORE
+        label: score
         for label, pats in _cue_patterns().items()
         if any(p.search(question) for p in pats)
     }
@@ -62,7 +64,8 @@ def route_question(
     classifier: ClauseClassifier | None = None,
     embedding: np.ndarray | Sequence[float] | None = None,
     top_n: int = 3,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float | None = None,
+    settings: RetrievalSettings | None = None,
 ) -> list[tuple[str, float]]:
     """Likely categories of ``question``, best first, as ``(label, score)`` pairs.
 
@@ -76,14 +79,19 @@ def route_question(
     top_n
         At most this many categories.
     min_score
-        Categories scoring below this are dropped; ``other`` is never routed to.
+        Categories scoring below this are dropped (default ``settings.route_min_score``);
+        ``other`` is never routed to.
+    settings
+        Keyword score and minimum score (default ``RetrievalSettings()``).
 
     >>> route_question("Do you sell my information to advertisers?")
     [('sharing', 0.9)]
     """
     if not question or not question.strip():
         raise InputError("the question is empty; ask something about the policy")
-    scores: dict[str, float] = dict(keyword_scores(question))
+    settings = settings or RetrievalSettings()
+    floor = settings.route_min_score if min_score is None else min_score
+    scores: dict[str, float] = dict(keyword_scores(question, settings))
     if classifier is not None and embedding is not None:
         if classifier.scheme != "policylens":
             raise InputError("routing needs a classifier of the policylens scheme")
@@ -95,7 +103,7 @@ def route_question(
         (
             (label, round(s, 4))
             for label, s in scores.items()
-            if s >= min_score and label != "other"
+            if s >= floor and label != "other"
         ),
         key=lambda kv: (-kv[1], LABELS.index(kv[0])),
     )
