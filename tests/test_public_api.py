@@ -17,7 +17,7 @@ def test_import_does_not_load_heavy_libraries():
     code = (
         "import sys, nlp; "
         "print(sorted(m for m in ('torch', 'sklearn', 'spacy', 'sentence_transformers', "
-        "'pandas', 'datasets') if m in sys.modules))"
+        "'pandas', 'datasets', 'onnxruntime', 'tokenizers') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

