@@ -82,12 +82,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if lens is None and resolved.api.torch_threads:
-            import torch
+        embed = resolved.embed
+        threads = resolved.api.torch_threads
+        if lens is None and threads:
+            if embed.backend == "torch":
+                import torch
 
-            torch.set_num_threads(resolved.api.torch_threads)
+                torch.set_num_threads(threads)
+            elif not embed.threads:
+                embed = embed.model_copy(update={"threads": threads})
         service = PolicyService(
-            lens or PolicyLens(resolved, encoder=BatchingEncoder(Encoder(resolved.embed))),
+            lens or PolicyLens(resolved, encoder=BatchingEncoder(Encoder(embed))),
             store or SQLiteStore(resolved.api.db),
             resolved,
             classifier=classifier,

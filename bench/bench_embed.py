@@ -10,6 +10,9 @@ Encoder would otherwise skip the repeats of the old version and look faster than
 2. The cache: first ``Encoder.encode`` into an empty cache (cold: encode + write) vs the second
    call (warm: all hits), and a fresh ``Encoder`` reading the same cache (as a new process would:
    no model load at all).
+3. Backends: the shipped ONNX encoder (onnxruntime, plus any ``--onnx-model`` folders, e.g. fp32
+   or int8 exports) vs the torch backend (sentence-transformers) on the same texts, cache off,
+   interleaved; sentences/s, ratio to torch, and the cosine of each side's vectors to torch's.
 
 Usage::
 
@@ -60,11 +63,14 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    texts, origin = seed_texts(args.seed)
+    bs = args.batch_size
+    if args.backends_only:
+        backend_throughput(texts, origin, bs, args.reps, args.onnx_model)
+        return
     import torch
     from sentence_transformers import SentenceTransformer
 
-    texts, origin = seed_texts(args.seed)
-    bs = args.batch_size
     with tempfile.TemporaryDirectory(prefix="policylens-bench-embed-") as tmp:
         settings = EmbedSettings(cache_dir=Path(tmp), batch_size=bs)
         path = Encoder(settings).settings.model_path or _default_model_path()
@@ -121,6 +127,39 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"\nwarm / cold speed-up: {cold / warm:,.0f}x")
     print(f"\nCommand: .venv/bin/python bench/bench_embed.py --reps {args.reps} --batch-size {bs}")
+    backend_throughput(texts, origin, bs, args.reps, args.onnx_model)
+
+
+def backend_throughput(
+    texts: list[str], origin: str, bs: int, reps: int, extra: list[Path]
+) -> None:
+    """Part 3: the ONNX encoder(s) against the torch backend on ``texts``, interleaved."""
+    from nlp.config import DEFAULT_ENCODER
+
+    with tempfile.TemporaryDirectory(prefix="policylens-bench-backends-") as tmp:
+        cache = Path(tmp)
+        sides = {"torch (sentence-transformers)": Encoder(
+            EmbedSettings(backend="torch", cache_dir=cache, use_cache=False, batch_size=bs))}
+        for folder in [DEFAULT_ENCODER, *extra]:
+            enc = Encoder(EmbedSettings(model_path=folder, cache_dir=cache, use_cache=False,
+                                        batch_size=bs))
+            sides[f"onnx {enc._load().precision} ({folder.name})"] = enc
+        vecs = {name: enc.encode(texts) for name, enc in sides.items()}  # loads + warms up
+        times: dict[str, list[float]] = {name: [] for name in sides}
+        names = list(sides)
+        for r in range(reps):
+            for name in names if r % 2 == 0 else names[::-1]:
+                times[name].append(timed(lambda enc=sides[name]: enc.encode(texts)))
+    ref_name = names[0]
+    ref_sps = len(texts) / statistics.median(times[ref_name])
+    print(f"\nBackends on {origin}; batch size {bs}; {reps} interleaved reps, medians; load "
+          f"average {os.getloadavg()[0]:.1f}\n")
+    print("| backend | sentences/s | ratio to torch | mean cosine to torch | min cosine |")
+    print("|---|---:|---:|---:|---:|")
+    for name in names:
+        sps = len(texts) / statistics.median(times[name])
+        cos = (vecs[name] * vecs[ref_name]).sum(axis=1)
+        print(f"| {name} | {sps:.1f} | {sps / ref_sps:.2f}x | {cos.mean():.6f} | {cos.min():.6f} |")
 
 
 def _default_model_path() -> Path:

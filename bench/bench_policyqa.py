@@ -227,6 +227,12 @@ def main(argv: list[str] | None = None) -> None:
         help="embedding cache (a second run encodes nothing)",
     )
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions (0: all)")
+    ap.add_argument(
+        "--backend", choices=["onnx", "torch"], default="onnx", help="encoder backend to rank with"
+    )
+    ap.add_argument(
+        "--model-path", type=Path, default=None, help="encoder folder (default: the shipped one)"
+    )
     ap.add_argument("--no-scale", action="store_true", help="skip the ~100k-clause timing")
     ap.add_argument(
         "--seed-questions",
@@ -244,7 +250,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.limit:
         questions = questions[: args.limit]
         distinct = distinct[: args.limit]
-    encoder = Encoder(EmbedSettings(cache_dir=args.cache_dir))
+    encoder = Encoder(
+        EmbedSettings(cache_dir=args.cache_dir, backend=args.backend, model_path=args.model_path)
+    )
     t0 = time.perf_counter()
     vecs = encoder.encode([c.contextual_text() for c in clauses])
     qvecs = encoder.encode([q["q"] for q in questions])

@@ -173,8 +173,9 @@ class ApiSettings(_Section):
     max_header_bytes: int = Field(16_384, description="Largest request head (h11).")
     torch_threads: int | None = Field(
         1,
-        description="CPU threads per model call in the server (None: torch's default). One thread "
-        "per call lets concurrent requests share the cores instead of fighting over them.",
+        description="CPU threads per model call in the server, for either encoder backend (None: "
+        "the library's default). One thread per call lets concurrent requests share the cores "
+        "instead of fighting over them.",
     )
 
 

@@ -21,7 +21,8 @@ in it is code or pickle.
 Example
 -------
 >>> from nlp.embed.export import export_encoder                       # doctest: +SKIP
->>> export_encoder("path/to/st-model", "models/encoder", precision="fp16").min_cosine  # doctest: +SKIP
+>>> report = export_encoder("path/to/st-model", "out/encoder")   # doctest: +SKIP
+>>> report.min_cosine                                             # doctest: +SKIP
 0.99999...
 """
 
@@ -269,7 +270,9 @@ def export_encoder(
                 "model_id": model_id_for_path(source),
                 "license": license,
             },
-            "export": {"opset": opset, "date": dt.date.today().isoformat(), **_versions(torch, onnx)},
+            "export": {
+                "opset": opset, "date": dt.date.today().isoformat(), **_versions(torch, onnx)
+            },
         }
         (staged / ENCODER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 

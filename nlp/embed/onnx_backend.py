@@ -60,7 +60,8 @@ def read_config(path: Path) -> dict[str, Any]:
             f"cannot read {cfg_path}: {exc}; export the encoder again with "
             "`policylens train --encoder`"
         ) from exc
-    missing = [k for k in ("model", "tokenizer", "max_seq_length", "pooling", "dim") if k not in cfg]
+    needed = ("model", "tokenizer", "max_seq_length", "pooling", "dim")
+    missing = [k for k in needed if k not in cfg]
     if cfg.get("format") != FORMAT or missing:
         raise ModelError(
             f"{cfg_path} is not a {FORMAT} config (missing {missing or 'format'}); export the "
