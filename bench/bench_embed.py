@@ -60,6 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=Path, default=DEFAULT_CORPUS, help="policy text to embed")
     ap.add_argument("--reps", type=int, default=5, help="interleaved repetitions per side")
     ap.add_argument("--batch-size", type=int, default=EmbedSettings().batch_size)
+    ap.add_argument(
+        "--onnx-model", type=Path, action="append", default=[],
+        help="another exported ONNX encoder folder to time against torch (repeatable)",
+    )
+    ap.add_argument("--backends-only", action="store_true", help="only part 3")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

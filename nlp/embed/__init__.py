@@ -5,9 +5,13 @@ before them in the flow. A clause is embedded by :meth:`nlp.types.Clause.context
 last heading, its list's lead-in, then its text); classification reads the same text, so the
 vectors computed once serve both.
 
-* :class:`Encoder` loads the sentence-transformers model lazily from a local folder and caches
-  vectors per model (:class:`EmbeddingCache`, keyed by :func:`text_hash`, named by
-  :func:`model_id_for_path`).
+* :class:`Encoder` loads the model lazily from a local folder and caches vectors per model
+  (:class:`EmbeddingCache`, keyed by :func:`text_hash`, named by :func:`model_id_for_path`). Its
+  backend (``EmbedSettings.backend``) is ``onnx`` by default: the shipped ONNX encoder in
+  ``models/encoder/`` run by onnxruntime (:mod:`nlp.embed.onnx_backend`), no torch needed;
+  ``torch`` runs a sentence-transformers folder (:mod:`nlp.embed.torch_backend`).
+* :func:`nlp.embed.export.export_encoder` (``policylens train --encoder``, needs torch) writes
+  that ONNX folder from any sentence-transformers model folder.
 * :class:`TextEncoder` is the protocol every stage takes an encoder as; :func:`model_id_of` tells
   the model id of any encoder, so stores key vectors by one rule.
 * :class:`BatchingEncoder` wraps an encoder for a server: questions asked at the same time are
