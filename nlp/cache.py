@@ -6,8 +6,11 @@ whenever either stage changes its output): entries of an old version are never r
 
 Example
 -------
->>> cache = ParseCache(Path("/tmp/policylens-doc-cache"))                  # doctest: +SKIP
->>> policy, clauses = cache.read("corpora/000_ce4448d9c54926ad.txt")       # doctest: +SKIP
+>>> cache = ParseCache(tmp_path / "policies")  # e.g. ~/.cache/policylens/policies
+>>> policy, clauses = cache.read("corpora/000_ce4448d9c54926ad.txt")  # parsed, then kept
+>>> policy, clauses = cache.read("corpora/000_ce4448d9c54926ad.txt")  # read back
+>>> policy.id, len(clauses) > 300
+('000-ce4448d9c54926ad', True)
 """
 
 from __future__ import annotations

@@ -595,8 +595,8 @@ def load_corpus(
     The same as ``PolicyLens(settings).corpus(folder, pattern=..., classifier=...)``; see
     :func:`nlp.research.load_corpus` for how files are found, named and skipped.
 
-    >>> corpus = load_corpus("tests/data/corpus")                   # doctest: +SKIP
-    >>> corpus.ids                                                   # doctest: +SKIP
+    >>> corpus = load_corpus("tests/data/corpus")  # reading loads no model
+    >>> corpus.ids
     ['kitemail', 'lumenchat', 'orbitfit']
     """
     lens = lens if lens is not None else PolicyLens(settings)

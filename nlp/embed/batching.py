@@ -2,9 +2,9 @@
 
 Example
 -------
->>> from nlp.embed import BatchingEncoder, Encoder
->>> encoder = BatchingEncoder(Encoder())                 # doctest: +SKIP
->>> encoder.encode_query("Do you sell my data?").shape   # doctest: +SKIP
+>>> from nlp.embed import BatchingEncoder
+>>> batching = BatchingEncoder(encoder)  # e.g. BatchingEncoder(nlp.embed.Encoder())
+>>> batching.encode_query("Do you sell my data?").shape
 (384,)
 """
 
