@@ -650,6 +650,10 @@ class _CountingClassifier:
         self.calls += 1
         return [dataclasses.replace(c, labels=("other",)) for c in clauses]
 
+    def predict(self, texts, embeddings=None):  # noqa: ARG002
+        self.calls += 1
+        return [("other",) for _ in texts]
+
 
 def test_identical_files_are_compared_without_encoding_or_labelling(fake_encoder, tmp_path):
     from nlp.config import Settings
@@ -715,3 +719,21 @@ def test_cli_compare_of_identical_files_loads_no_encoder(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "0 added, 0 removed, 0 changed, 0 cosmetic" in res.stdout
     assert "ENCODER False" in res.stdout
+
+
+def test_compare_policies_reports_per_category(fake_encoder, tmp_path):
+    # Loading no longer labels a policy; the per-category report still asks the lens for labels.
+    from nlp.compare import compare_policies
+    from nlp.config import Settings
+    from nlp.pipeline import PolicyLens
+
+    clf = _CountingClassifier()
+    settings = Settings(embed={"cache_dir": tmp_path / "cache", "use_cache": False})
+    lens = PolicyLens(settings, encoder=fake_encoder, classifier=clf)
+    (tmp_path / "old.txt").write_text(_V1)
+    (tmp_path / "new.txt").write_text(_V2)
+    lens.load(tmp_path / "old.txt")
+    lens.load(tmp_path / "new.txt")
+    cmp = compare_policies(lens, "old", "new")
+    assert clf.calls >= 1
+    assert list(cmp.counts_frame(substantive_only=True).index) == ["other"]

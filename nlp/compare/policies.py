@@ -45,8 +45,8 @@ def compare_policies(
 
     With ``new_policy`` ``None`` the two versions are of ``old_policy``: by default its second
     most recent (old) and most recent (new) ones. Otherwise each side defaults to its latest
-    version. With ``classifier`` (a fitted ``ClauseClassifier``), clauses that carry no labels
-    yet are labelled first, so the report is per category.
+    version. Clauses are labelled by the lens's classifier, or by ``classifier`` (a fitted
+    ``ClauseClassifier``) when given and they carry no labels yet, so the report is per category.
 
     >>> from nlp import PolicyLens
     >>> lens = PolicyLens(encoder=encoder, classifier=None)
@@ -61,8 +61,10 @@ def compare_policies(
         if old_version is None and new_version is None:
             new_version, old_version = _two_newest(policy)
         new_policy = old_policy
-    old = lens.clauses(old_policy, old_version)
-    new = lens.clauses(new_policy, new_version)
+    # The report is per category: the lens labels what it has not labelled yet (when it has a
+    # classifier; loading a policy no longer labels it).
+    old = lens.clauses(old_policy, old_version, labels=True)
+    new = lens.clauses(new_policy, new_version, labels=True)
     if classifier is not None:
         old, new = (
             _with_labels(old, classifier, lens.encoder),
