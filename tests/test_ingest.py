@@ -640,6 +640,67 @@ def test_pdf_pages_are_rejoined_and_running_lines_dropped(tmp_path: Path) -> Non
     assert header not in v.text and "1/3" not in v.text
 
 
+# --- hostile input ----------------------------------------------------------------------------
+
+
+def _cli(args: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[int, str]:
+    """Run ``policylens ARGS`` in-process with its own cache; return (exit code, stderr)."""
+    import contextlib
+    import io
+
+    from nlp.cli import main
+
+    monkeypatch.setenv("POLICYLENS_EMBED__CACHE_DIR", str(tmp_path / "cli-cache"))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(args)
+        except SystemExit as exc:
+            return (exc.code if isinstance(exc.code, int) else 1), err.getvalue()
+    return 0, err.getvalue()
+
+
+def _bomb_pdf(inflated_mb: int) -> bytes:
+    """A one-page PDF (valid xref, honest /Length) whose content stream inflates to N MB."""
+    z = zlib.compressobj(9)
+    parts = [z.compress(b"BT /F1 10 Tf 50 780 Td (We collect your e-mail address.) Tj ET\n")]
+    parts += [z.compress(b" " * (1 << 20)) for _ in range(inflated_mb)]
+    stream = b"".join(parts) + z.flush()
+    pdf = _pdf([["placeholder"]])
+    head, rest = pdf.split(b"4 0 obj\n", 1)
+    old_len = len(rest.split(b"\nendobj\n", 1)[0])
+    obj = f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream
+    obj += b"\nendstream"
+    body = head + b"4 0 obj\n" + obj + rest[old_len:]
+    # Rewrite the xref: objects after the content stream moved.
+    objs = body.split(b"xref\n", 1)[0]
+    offsets = [m.start() for m in re.finditer(rb"(?m)^\d+ 0 obj\n", objs)]
+    xref = f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode()
+    xref += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    trailer = f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{len(objs)}\n"
+    return objs + xref + trailer.encode() + b"%%EOF\n"
+
+
+def test_pdf_decompression_bomb_is_refused_cleanly(tmp_path: Path, monkeypatch) -> None:
+    bomb = _bomb_pdf(80)  # beyond pypdf's own 75 MB limit, whose error no handler knew
+    assert len(bomb) < 200_000
+    with pytest.raises(InputError, match="decompression bomb"):
+        parse_policy(bomb, fmt="pdf", name="bomb")
+    path = tmp_path / "x.pdf"
+    path.write_bytes(bomb)
+    code, err = _cli(["segment", str(path)], monkeypatch, tmp_path)
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "x.pdf" in err and "inflates to more than 25.0 MB" in err
+
+
+def test_pdf_stream_budget_is_a_setting() -> None:
+    small = IngestSettings(pdf_max_stream_bytes=1_000_000)
+    with pytest.raises(InputError, match="1.0 MB"):
+        parse_policy(_bomb_pdf(2), fmt="pdf", name="bomb", settings=small)
+    text = parse_policy(_bomb_pdf(2), fmt="pdf", name="fine").latest.text
+    assert text == "We collect your e-mail address."
+
+
 # --- HTML as found in the wild ----------------------------------------------------------------
 
 _BODY = (

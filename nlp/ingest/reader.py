@@ -75,9 +75,7 @@ def load_policy(
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {str(p)!r}: {exc.strerror}; check its permissions") from exc
-    return parse_policy(
-        data, fmt=fmt, name=policy_name(p), source=str(p), settings=settings, policy_id=policy_id
-    )
+    return _parse(data, fmt, policy_name(p), str(p), settings, policy_id, label=p.name)
 
 
 def parse_policy(
@@ -101,14 +99,27 @@ def parse_policy(
         ('tiny-co', 'We never sell your data.')
     """
     settings = settings or IngestSettings()
+    return _parse(data, fmt, name, source, settings, policy_id, label=name or source or "input")
+
+
+def _parse(
+    data: str | bytes,
+    fmt: str,
+    name: str,
+    source: str,
+    settings: IngestSettings,
+    policy_id: str | None,
+    *,
+    label: str,
+) -> Policy:
+    """Parse bytes or text; messages name the input ``label`` (the file name for a file)."""
     fmt = normalise_format(fmt)
-    label = name or source or "input"
     raw_size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "replace"))
     check_size(raw_size, label, settings)
     if fmt == "pdf":
         if isinstance(data, str):
             raise InputError(f"cannot read {label!r} as PDF: PDF content must be given as bytes")
-        text = pdf_text(data, label)
+        text = pdf_text(data, label, settings)
         blocks = blocks_from_lines(text, markdown=False)
     else:
         text = decode_text(data, label) if isinstance(data, bytes) else data
