@@ -701,6 +701,39 @@ def test_pdf_stream_budget_is_a_setting() -> None:
     assert text == "We collect your e-mail address."
 
 
+def test_encrypted_pdf_is_called_encrypted() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf([["We collect your e-mail."]]))))
+    writer.encrypt("secret", algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    with pytest.raises(InputError, match="encrypted and needs a password") as err:
+        parse_policy(buf.getvalue(), fmt="pdf", name="locked")
+    assert "broken" not in str(err.value)
+
+
+def test_pypdf_warnings_are_not_printed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(_pdf([["We collect your e-mail."]])[:-20])  # no %%EOF, torn xref
+    # A process of its own: under pytest, logging is captured and pypdf's warnings never print.
+    env = {**os.environ, "POLICYLENS_EMBED__CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from nlp.cli import main; main(sys.argv[1:])",
+         "segment", str(path)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("policylens: error: cannot read 'cut.pdf': broken PDF")
+    assert "EOF marker not found" in proc.stderr  # pypdf's note is kept, inside the one line
+
+
 # --- HTML as found in the wild ----------------------------------------------------------------
 
 _BODY = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import logging
 import re
 from collections.abc import Iterator
 
@@ -23,15 +24,21 @@ def pdf_text(data: bytes, label: str, settings: IngestSettings | None = None) ->
     settings = settings or IngestSettings()
     try:
         from pypdf import PdfReader
-        from pypdf.errors import LimitReachedError, PyPdfError
+        from pypdf.errors import (
+            DependencyError,
+            FileNotDecryptedError,
+            LimitReachedError,
+            PyPdfError,
+        )
     except ImportError as exc:  # pragma: no cover - pypdf is a dependency
         raise InputError("reading PDF needs pypdf: pip install pypdf") from exc
     if not data.startswith(b"%PDF"):
         raise InputError(f"cannot read {label!r} as PDF: it does not start like a PDF file")
     limit = settings.pdf_max_stream_bytes
     pages: list[str] = []
+    notes: list[str] = []  # what pypdf logged while reading: part of the message if it fails
     try:
-        with _stream_limits(limit):
+        with _stream_limits(limit), _pypdf_log_into(notes):
             reader = PdfReader(io.BytesIO(data))
             chars = 0
             for page in reader.pages:
@@ -51,12 +58,17 @@ def pdf_text(data: bytes, label: str, settings: IngestSettings | None = None) ->
         ) from exc
     except InputError:
         raise
-    except PyPdfError as exc:
-        raise InputError(f"cannot read {label!r}: broken PDF ({exc}); re-export it") from exc
-    except Exception as exc:  # pypdf raises many kinds (KeyError, RecursionError...) on bad input
+    except (FileNotDecryptedError, DependencyError) as exc:
+        # pypdf has tried the empty password already: it takes a real one (or AES support).
+        how = "needs a password" if isinstance(exc, FileNotDecryptedError) else str(exc)
         raise InputError(
-            f"cannot read {label!r}: broken PDF ({type(exc).__name__}: {exc}); re-export it"
+            f"cannot read {label!r}: the PDF is encrypted and {how}; save or print an "
+            "unencrypted copy and read that"
         ) from exc
+    except Exception as exc:  # pypdf raises many kinds (KeyError, RecursionError...) on bad input
+        what = str(exc) if isinstance(exc, PyPdfError) else f"{type(exc).__name__}: {exc}"
+        why = "; ".join(dict.fromkeys([what, *notes[:2]]))
+        raise InputError(f"cannot read {label!r}: broken PDF ({why}); re-export it") from exc
     if not any(p.strip() for p in pages):
         raise InputError(
             f"no text in {label!r}: the PDF has no text layer (a scan?); run OCR on it first"
@@ -112,3 +124,26 @@ def _stream_limits(limit: int) -> Iterator[None]:
     known = {f.name for f in dataclasses.fields(pypdf.get_configuration())}
     with apply(**{name: limit for name in _STREAM_LIMITS if name in known}):
         yield
+
+
+class _Collect(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _pypdf_log_into(notes: list[str]) -> Iterator[None]:
+    """Collect pypdf's warnings ("EOF marker not found") instead of printing them to stderr."""
+    log = logging.getLogger("pypdf")
+    handler, propagate = _Collect(notes), log.propagate
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
