@@ -734,6 +734,34 @@ def test_pypdf_warnings_are_not_printed(tmp_path: Path) -> None:
     assert "EOF marker not found" in proc.stderr  # pypdf's note is kept, inside the one line
 
 
+_SENTENCE = "We collect your e-mail address when you sign up for the service."
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [
+        ("<div>", "</div>"),
+        ('<div class="menu">', "</div>"),  # chrome class at every level: no quadratic text reads
+        ("<table><tr><td>", "</td></tr></table>"),
+        ("<ul><li>", "</li></ul>"),
+        ("<b>", "</b>"),
+    ],
+)
+def test_deeply_nested_html_is_read(opening: str, closing: str) -> None:
+    n = 10_000  # Python's recursion limit is 1,000
+    page = f"<html><body>{opening * n}<p>{_SENTENCE}</p>{closing * n}</body></html>"
+    assert _SENTENCE in parse_policy(page, fmt="html", name="deep").latest.text
+
+
+def test_html_nested_beyond_the_depth_limit_keeps_its_text_in_order() -> None:
+    deep = "<div>" * 300 + "<p>We collect your e-mail address.</p><p>We keep it a year.</p>"
+    page = f"<p>We sell nothing at all to anyone.</p>{deep}{'</div>' * 300}"
+    text = parse_policy(page, fmt="html", name="deep").latest.text
+    assert text.split("\n\n") == [
+        "We sell nothing at all to anyone.", "We collect your e-mail address. We keep it a year.",
+    ]  # fmt: skip
+
+
 # --- HTML as found in the wild ----------------------------------------------------------------
 
 _BODY = (
