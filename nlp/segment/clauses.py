@@ -93,10 +93,45 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def _split_docs(texts: list[str]) -> list[list[tuple[int, int]]]:
     nlp = _sentencizer()
+    pieces = [_pieces(text) for text in texts]
+    flat = [piece for ps in pieces for _, piece in ps]
+    docs = iter(nlp.pipe(flat, batch_size=256))
     out = []
-    for text, doc in zip(texts, nlp.pipe(texts, batch_size=256), strict=True):
-        spans = [(s.start_char, s.end_char) for s in doc.sents]
-        out.append(_repair(text, spans))
+    for ps in pieces:
+        spans: list[tuple[int, int]] = []
+        for offset, piece in ps:
+            doc = next(docs)
+            found = _repair(piece, [(s.start_char, s.end_char) for s in doc.sents])
+            spans.extend((offset + a, offset + b) for a, b in found)
+        out.append(spans)
+    return out
+
+
+# spaCy refuses a text over ``max_length`` (1,000,000 characters) and needs memory in proportion:
+# a longer text (a policy on one line) is cut into pieces of at most this many characters, at a
+# sentence end where there is one in the second half of the piece, else at a space.
+_PIECE_CHARS = 20_000
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s)")
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """``text`` as ``(offset, piece)`` pairs, each piece at most ``_PIECE_CHARS`` long."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    while len(text) - pos > _PIECE_CHARS:
+        lo, hi = pos + _PIECE_CHARS // 2, pos + _PIECE_CHARS
+        cut = 0
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, lo, hi)]
+        for end in reversed(ends[-20:]):
+            if not _should_join(text[pos:end].rstrip(), text[end : end + 80].lstrip() or " ", " "):
+                cut = end
+                break
+        if not cut:
+            space = text.rfind(" ", lo, hi)
+            cut = space + 1 if space > 0 else hi
+        out.append((pos, text[pos:cut]))
+        pos = cut
+    out.append((pos, text[pos:]))
     return out
 
 
