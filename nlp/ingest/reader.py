@@ -27,6 +27,7 @@ from pathlib import Path
 from nlp.config import IngestSettings
 from nlp.errors import InputError
 from nlp.ingest.decode import check_size, decode_text, looks_like_html
+from nlp.ingest.files import read_policy_file
 from nlp.ingest.formats import SUPPORTED_FORMATS, normalise_format, policy_name, slugify
 from nlp.ingest.html import blocks_from_html
 from nlp.ingest.pdf import pdf_text
@@ -63,18 +64,7 @@ def load_policy(
             f"cannot read {p.name!r}: unsupported file type {p.suffix or '(none)'!r}; "
             f"save the policy as one of {known}"
         )
-    if not p.exists():
-        raise InputError(f"cannot read {str(p)!r}: no such file; check the path")
-    if not p.is_file():
-        raise InputError(
-            f"cannot read {str(p)!r}: it is not a file; give the path of a policy file"
-        )
-    size = p.stat().st_size
-    check_size(size, p.name, settings)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {str(p)!r}: {exc.strerror}; check its permissions") from exc
+    data = read_policy_file(p, settings)
     return _parse(data, fmt, policy_name(p), str(p), settings, policy_id, label=p.name)
 
 
