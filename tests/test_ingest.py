@@ -481,6 +481,14 @@ def test_windows_1252_text_is_decoded() -> None:
     assert "We don’t sell it – ever." in v.text
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_decoded(encoding: str) -> None:
+    raw = "Privacy\n\nWe collect your café loyalty number – never more.".encode(encoding)
+    assert not raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    text = parse_policy(raw, fmt="txt", name="u16").latest.text
+    assert text == "We collect your café loyalty number – never more."
+
+
 def test_bad_format_and_pdf_as_text_are_refused() -> None:
     with pytest.raises(InputError, match="unknown format"):
         parse_policy("text", fmt="docx", name="x")
