@@ -368,6 +368,52 @@ def test_one_version_with_two_date_lines_is_not_split() -> None:
     assert p.latest.effective_date == date(2021, 5, 1)
 
 
+# --- other scripts and languages ---------------------------------------------------------------
+
+_ZH = """隐私政策
+
+更新日期：2024年3月3日
+
+一、我们收集的信息
+
+我们在您注册时收集您的电子邮件地址和电话号码。我们使用这些信息来提供和改进服务。
+
+二、信息共享
+
+我们不会出售您的个人信息。我们仅与为我们提供服务的合作伙伴共享信息。
+
+三、联系我们
+
+如有任何问题，请通过应用内的反馈功能与我们联系。
+"""
+
+
+def test_chinese_policy_keeps_every_section_and_sentence() -> None:
+    from nlp.segment import segment_policy
+
+    policy = parse_policy(_ZH, fmt="txt", name="zh")
+    clauses = segment_policy(policy)
+    assert [c.section for c in clauses][-1] == ("三、联系我们",)
+    assert {c.section[0] for c in clauses} == {"一、我们收集的信息", "二、信息共享", "三、联系我们"}
+    assert [c.text for c in clauses if c.section == ("二、信息共享",)] == [
+        "我们不会出售您的个人信息。", "我们仅与为我们提供服务的合作伙伴共享信息。",
+    ]  # fmt: skip
+    assert policy.warnings == ()
+
+
+def test_text_dropped_as_debris_beyond_a_share_is_reported() -> None:
+    menu = "\n\n".join(["Home | Products | Careers | Press | Blog | Help"] * 40)
+    page = f"{menu}\n\nWe collect your e-mail address when you sign up for the service."
+    policy = parse_policy(page, fmt="txt", name="menu")
+    assert policy.latest.text == "We collect your e-mail address when you sign up for the service."
+    assert len(policy.warnings) == 1 and "removed as page debris" in policy.warnings[0]
+    assert parse_policy(page, fmt="txt", name="m", settings=IngestSettings(warn_dropped_share=1.0)
+                        ).warnings == ()  # fmt: skip
+    from nlp.serialize import to_record
+
+    assert to_record(policy)["warnings"] == list(policy.warnings)  # in the JSON too
+
+
 # --- debris rules -----------------------------------------------------------------------------
 
 

@@ -236,7 +236,7 @@ def _drop_repeated_widgets(blocks: list[Block]) -> list[Block]:
     """
     counts: dict[str, int] = {}
     for b in blocks:
-        if b.kind == "para" and len(b.text.split()) <= 12:
+        if b.kind == "para" and _clean.word_count(b.text) <= 12:
             counts[b.text] = counts.get(b.text, 0) + 1
     return [b for b in blocks if b.kind != "para" or counts.get(b.text, 0) < 3]
 
@@ -292,7 +292,7 @@ def _bold_lead(tag: object, text: str) -> str:
     lead = _clean.clean_inline(first.get_text(""), markdown=False)
     rest = text[len(lead) :].strip() if text.startswith(lead) else ""
     # Only a title: short, no closing punctuation, followed by a new capitalised sentence.
-    if not lead or not rest or len(lead.split()) > 10 or lead[-1] in ".:;,!?-–—)":
+    if not lead or not rest or _clean.word_count(lead) > 10 or lead[-1] in ".:;,!?-–—)":
         return ""
     return lead if rest[0].isupper() and _clean.is_sentence(rest) else ""
 

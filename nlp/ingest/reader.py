@@ -119,11 +119,20 @@ def _parse(
             blocks = blocks_from_html(text)
         else:
             blocks = blocks_from_lines(text, markdown=fmt == "md")
-    versions = build_versions(blocks)
+    versions, dropped = build_versions(blocks)
     if not versions:
         raise InputError(
             f"no policy text found in {label!r}: after removing menus, links and markup nothing "
             "was left; check that the file holds the policy itself and not a page around it"
         )
+    warnings: tuple[str, ...] = ()
+    if dropped > settings.warn_dropped_share:
+        warnings = (
+            f"{dropped:.0%} of the text of {label!r} was removed as page debris (menus, link "
+            "lists, tables of contents); if some of it was policy text, the rules misread this "
+            "file: please report it",
+        )
     pid = policy_id or slugify(name or Path(source).stem or "policy")
-    return Policy(id=pid, name=name or pid, source=source, versions=tuple(versions))
+    return Policy(
+        id=pid, name=name or pid, source=source, versions=tuple(versions), warnings=warnings
+    )

@@ -102,8 +102,27 @@ def _split_docs(texts: list[str]) -> list[list[tuple[int, int]]]:
         for offset, piece in ps:
             doc = next(docs)
             found = _repair(piece, [(s.start_char, s.end_char) for s in doc.sents])
+            if _CJK_STOP.search(piece):
+                found = _split_unspaced(piece, found)
             spans.extend((offset + a, offset + b) for a, b in found)
         out.append(spans)
+    return out
+
+
+# A full stop of Chinese or Japanese text, with closing quotes, followed by more text: spaCy's
+# English tokenizer keeps a run of text without spaces as one token and never splits it there.
+_CJK_STOP = re.compile(r"[。！？｡]+[」』”’）)]*(?=\S)")
+
+
+def _split_unspaced(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split sentence spans at the full stops of scripts written without spaces."""
+    out = []
+    for a, b in spans:
+        for m in _CJK_STOP.finditer(text, a, b):
+            if m.end() < b:
+                out.append((a, m.end()))
+                a = m.end()
+        out.append((a, b))
     return out
 
 
