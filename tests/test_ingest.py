@@ -392,9 +392,13 @@ def test_chinese_policy_keeps_every_section_and_sentence() -> None:
     from nlp.segment import segment_policy
 
     policy = parse_policy(_ZH, fmt="txt", name="zh")
+    assert policy.latest.title == "隐私政策" and policy.latest.label == "2024-03-03"
     clauses = segment_policy(policy)
-    assert [c.section for c in clauses][-1] == ("三、联系我们",)
-    assert {c.section[0] for c in clauses} == {"一、我们收集的信息", "二、信息共享", "三、联系我们"}
+    assert clauses[0].text == "更新日期：2024年3月3日"
+    assert [c.section for c in clauses[1:]] == [
+        ("一、我们收集的信息",), ("一、我们收集的信息",), ("二、信息共享",), ("二、信息共享",),
+        ("三、联系我们",),
+    ]  # fmt: skip
     assert [c.text for c in clauses if c.section == ("二、信息共享",)] == [
         "我们不会出售您的个人信息。", "我们仅与为我们提供服务的合作伙伴共享信息。",
     ]  # fmt: skip
@@ -412,6 +416,37 @@ def test_text_dropped_as_debris_beyond_a_share_is_reported() -> None:
     from nlp.serialize import to_record
 
     assert to_record(policy)["warnings"] == list(policy.warnings)  # in the JSON too
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Stand: 3. März 2024", date(2024, 3, 3)),
+        ("Zuletzt aktualisiert am 12.03.2024", date(2024, 3, 12)),
+        ("Dernière mise à jour : 1er mars 2024", date(2024, 3, 1)),
+        ("Última actualización: 3 de marzo de 2024", date(2024, 3, 3)),
+        ("Ultimo aggiornamento: 15 luglio 2023", date(2023, 7, 15)),
+        ("Laatst bijgewerkt: 3 maart 2024", date(2024, 3, 3)),
+        ("Última atualização: 3 de março de 2024", date(2024, 3, 3)),
+        ("更新日期：2024年3月3日", date(2024, 3, 3)),
+    ],
+)
+def test_dates_in_the_languages_of_eu_policies(line: str, expected: date) -> None:
+    from nlp.ingest.dates import effective_date_in
+
+    assert effective_date_in(line) == expected
+
+
+def test_german_policy_keeps_its_date_line_and_title() -> None:
+    from nlp.segment import segment_policy
+
+    text = (
+        "Datenschutzerklärung\n\nStand: 3. März 2024\n\nWelche Daten wir erheben\n\nWir "
+        "erheben Ihre E-Mail-Adresse, wenn Sie sich für den Dienst anmelden."
+    )
+    policy = parse_policy(text, fmt="txt", name="de")
+    assert (policy.latest.label, policy.latest.title) == ("2024-03-03", "Datenschutzerklärung")
+    assert [c.text for c in segment_policy(policy)][0] == "Stand: 3. März 2024"
 
 
 # --- debris rules -----------------------------------------------------------------------------

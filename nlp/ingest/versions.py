@@ -16,10 +16,6 @@ from nlp.types import PolicyVersion
 
 __all__ = ["build_versions"]
 
-_TITLE_WORDS = re.compile(
-    r"\b(privacy|policy|notice|statement|cookies?|terms|data protection)\b", re.I
-)
-
 
 def build_versions(blocks: list[Block]) -> tuple[list[PolicyVersion], float]:
     """The dated versions of a document, newest first, and the share of its text dropped."""
@@ -110,7 +106,7 @@ def _is_title(b: Block) -> bool:
     return (
         b.kind in ("para", "heading")
         and _clean.word_count(b.text) <= 8
-        and bool(_TITLE_WORDS.search(b.text))
+        and bool(dates.TITLE_WORDS.search(b.text))
         and not _clean.ends_sentence(b.text)
         and not _clean.is_breadcrumb(b.text)
     )

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from nlp.config import SegmentSettings
 from nlp.ingest import clean as _clean
+from nlp.ingest.dates import starts_with_month
 from nlp.ingest.layout import read_layout
 from nlp.types import Clause, ClauseKind, Policy, PolicyVersion
 
@@ -192,6 +193,8 @@ def _should_join(prev: str, nxt: str, gap: str) -> bool:
         return True
     if re.fullmatch(r"\(?(?:[ivxlc]{1,5}|[a-z]|\d{1,3})[.)]", prev):
         return True  # an enumerator ("ii.", "b)") opens the next sentence, it is not one
+    if re.search(r"(?<![\d.])[0-3]?\d\.$", prev) and starts_with_month(nxt):
+        return True  # a German or Dutch day ("Stand: 3." + "März 2024")
     return len(_clean.words(prev)) == 0  # a bare number or symbol is not a sentence
 
 
