@@ -884,10 +884,6 @@ def test_only_regular_files_are_read_and_their_size_comes_first(tmp_path: Path) 
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs POSIX files")
-@pytest.mark.xfail(
-    reason="the parse cache (nlp/pipeline.py) must read through nlp.ingest.read_policy_file",
-    strict=False,
-)
 def test_a_named_pipe_does_not_hang_policylens_load(tmp_path: Path, monkeypatch) -> None:
     import os
     import threading
