@@ -54,6 +54,15 @@ class _Section(BaseModel):
 
 class IngestSettings(_Section):
     max_bytes: int = Field(20_000_000, description="Largest input file accepted, in bytes.")
+    warn_dropped_share: float = Field(
+        0.2,
+        description="Warn when more than this share of a policy's text is removed as debris.",
+    )
+    pdf_max_stream_bytes: int = Field(
+        25_000_000,
+        description="Largest size one PDF stream may inflate to; a larger one is refused as a "
+        "decompression bomb.",
+    )
 
 
 class SegmentSettings(_Section):

@@ -66,12 +66,17 @@ def resolve_version(policy_id: str, labels: list[str], wanted: str | None) -> st
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """A privacy policy with one or more versions, newest first."""
+    """A privacy policy with one or more versions, newest first.
+
+    ``warnings`` says what ingest noticed without refusing the input, such as most of the text
+    removed as page debris; the CLI prints them and the JSON output carries them.
+    """
 
     id: str
     name: str
     source: str
     versions: tuple[PolicyVersion, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def latest(self) -> PolicyVersion:

@@ -368,6 +368,87 @@ def test_one_version_with_two_date_lines_is_not_split() -> None:
     assert p.latest.effective_date == date(2021, 5, 1)
 
 
+# --- other scripts and languages ---------------------------------------------------------------
+
+_ZH = """隐私政策
+
+更新日期：2024年3月3日
+
+一、我们收集的信息
+
+我们在您注册时收集您的电子邮件地址和电话号码。我们使用这些信息来提供和改进服务。
+
+二、信息共享
+
+我们不会出售您的个人信息。我们仅与为我们提供服务的合作伙伴共享信息。
+
+三、联系我们
+
+如有任何问题，请通过应用内的反馈功能与我们联系。
+"""
+
+
+def test_chinese_policy_keeps_every_section_and_sentence() -> None:
+    from nlp.segment import segment_policy
+
+    policy = parse_policy(_ZH, fmt="txt", name="zh")
+    assert policy.latest.title == "隐私政策" and policy.latest.label == "2024-03-03"
+    clauses = segment_policy(policy)
+    assert clauses[0].text == "更新日期：2024年3月3日"
+    assert [c.section for c in clauses[1:]] == [
+        ("一、我们收集的信息",), ("一、我们收集的信息",), ("二、信息共享",), ("二、信息共享",),
+        ("三、联系我们",),
+    ]  # fmt: skip
+    assert [c.text for c in clauses if c.section == ("二、信息共享",)] == [
+        "我们不会出售您的个人信息。", "我们仅与为我们提供服务的合作伙伴共享信息。",
+    ]  # fmt: skip
+    assert policy.warnings == ()
+
+
+def test_text_dropped_as_debris_beyond_a_share_is_reported() -> None:
+    menu = "\n\n".join(["Home | Products | Careers | Press | Blog | Help"] * 40)
+    page = f"{menu}\n\nWe collect your e-mail address when you sign up for the service."
+    policy = parse_policy(page, fmt="txt", name="menu")
+    assert policy.latest.text == "We collect your e-mail address when you sign up for the service."
+    assert len(policy.warnings) == 1 and "removed as page debris" in policy.warnings[0]
+    assert parse_policy(page, fmt="txt", name="m", settings=IngestSettings(warn_dropped_share=1.0)
+                        ).warnings == ()  # fmt: skip
+    from nlp.serialize import to_record
+
+    assert to_record(policy)["warnings"] == list(policy.warnings)  # in the JSON too
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Stand: 3. März 2024", date(2024, 3, 3)),
+        ("Zuletzt aktualisiert am 12.03.2024", date(2024, 3, 12)),
+        ("Dernière mise à jour : 1er mars 2024", date(2024, 3, 1)),
+        ("Última actualización: 3 de marzo de 2024", date(2024, 3, 3)),
+        ("Ultimo aggiornamento: 15 luglio 2023", date(2023, 7, 15)),
+        ("Laatst bijgewerkt: 3 maart 2024", date(2024, 3, 3)),
+        ("Última atualização: 3 de março de 2024", date(2024, 3, 3)),
+        ("更新日期：2024年3月3日", date(2024, 3, 3)),
+    ],
+)
+def test_dates_in_the_languages_of_eu_policies(line: str, expected: date) -> None:
+    from nlp.ingest.dates import effective_date_in
+
+    assert effective_date_in(line) == expected
+
+
+def test_german_policy_keeps_its_date_line_and_title() -> None:
+    from nlp.segment import segment_policy
+
+    text = (
+        "Datenschutzerklärung\n\nStand: 3. März 2024\n\nWelche Daten wir erheben\n\nWir "
+        "erheben Ihre E-Mail-Adresse, wenn Sie sich für den Dienst anmelden."
+    )
+    policy = parse_policy(text, fmt="txt", name="de")
+    assert (policy.latest.label, policy.latest.title) == ("2024-03-03", "Datenschutzerklärung")
+    assert [c.text for c in segment_policy(policy)][0] == "Stand: 3. März 2024"
+
+
 # --- debris rules -----------------------------------------------------------------------------
 
 
@@ -479,6 +560,14 @@ def test_windows_1252_text_is_decoded() -> None:
     v = load_policy(DATA / "cp1252.txt").latest
     assert "café loyalty number" in v.text
     assert "We don’t sell it – ever." in v.text
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_decoded(encoding: str) -> None:
+    raw = "Privacy\n\nWe collect your café loyalty number – never more.".encode(encoding)
+    assert not raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    text = parse_policy(raw, fmt="txt", name="u16").latest.text
+    assert text == "We collect your café loyalty number – never more."
 
 
 def test_bad_format_and_pdf_as_text_are_refused() -> None:
@@ -638,6 +727,190 @@ def test_pdf_pages_are_rejoined_and_running_lines_dropped(tmp_path: Path) -> Non
         "3. CONTACT",
     ]
     assert header not in v.text and "1/3" not in v.text
+
+
+# --- hostile input ----------------------------------------------------------------------------
+
+
+def _cli(args: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[int, str]:
+    """Run ``policylens ARGS`` in-process with its own cache; return (exit code, stderr)."""
+    import contextlib
+    import io
+
+    from nlp.cli import main
+
+    monkeypatch.setenv("POLICYLENS_EMBED__CACHE_DIR", str(tmp_path / "cli-cache"))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(args)
+        except SystemExit as exc:
+            return (exc.code if isinstance(exc.code, int) else 1), err.getvalue()
+    return 0, err.getvalue()
+
+
+def _bomb_pdf(inflated_mb: int) -> bytes:
+    """A one-page PDF (valid xref, honest /Length) whose content stream inflates to N MB."""
+    z = zlib.compressobj(9)
+    parts = [z.compress(b"BT /F1 10 Tf 50 780 Td (We collect your e-mail address.) Tj ET\n")]
+    parts += [z.compress(b" " * (1 << 20)) for _ in range(inflated_mb)]
+    stream = b"".join(parts) + z.flush()
+    pdf = _pdf([["placeholder"]])
+    head, rest = pdf.split(b"4 0 obj\n", 1)
+    old_len = len(rest.split(b"\nendobj\n", 1)[0])
+    obj = f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream
+    obj += b"\nendstream"
+    body = head + b"4 0 obj\n" + obj + rest[old_len:]
+    # Rewrite the xref: objects after the content stream moved.
+    objs = body.split(b"xref\n", 1)[0]
+    offsets = [m.start() for m in re.finditer(rb"(?m)^\d+ 0 obj\n", objs)]
+    xref = f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode()
+    xref += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    trailer = f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{len(objs)}\n"
+    return objs + xref + trailer.encode() + b"%%EOF\n"
+
+
+def test_pdf_decompression_bomb_is_refused_cleanly(tmp_path: Path, monkeypatch) -> None:
+    bomb = _bomb_pdf(80)  # beyond pypdf's own 75 MB limit, whose error no handler knew
+    assert len(bomb) < 200_000
+    with pytest.raises(InputError, match="decompression bomb"):
+        parse_policy(bomb, fmt="pdf", name="bomb")
+    path = tmp_path / "x.pdf"
+    path.write_bytes(bomb)
+    code, err = _cli(["segment", str(path)], monkeypatch, tmp_path)
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "x.pdf" in err and "inflates to more than 25.0 MB" in err
+
+
+def test_pdf_stream_budget_is_a_setting() -> None:
+    small = IngestSettings(pdf_max_stream_bytes=1_000_000)
+    with pytest.raises(InputError, match="1.0 MB"):
+        parse_policy(_bomb_pdf(2), fmt="pdf", name="bomb", settings=small)
+    text = parse_policy(_bomb_pdf(2), fmt="pdf", name="fine").latest.text
+    assert text == "We collect your e-mail address."
+
+
+def test_encrypted_pdf_is_called_encrypted() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf([["We collect your e-mail."]]))))
+    writer.encrypt("secret", algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    with pytest.raises(InputError, match="encrypted and needs a password") as err:
+        parse_policy(buf.getvalue(), fmt="pdf", name="locked")
+    assert "broken" not in str(err.value)
+
+
+def test_pypdf_warnings_are_not_printed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(_pdf([["We collect your e-mail."]])[:-20])  # no %%EOF, torn xref
+    # A process of its own: under pytest, logging is captured and pypdf's warnings never print.
+    env = {**os.environ, "POLICYLENS_EMBED__CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from nlp.cli import main; main(sys.argv[1:])",
+         "segment", str(path)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("policylens: error: cannot read 'cut.pdf': broken PDF")
+    assert "EOF marker not found" in proc.stderr  # pypdf's note is kept, inside the one line
+
+
+_SENTENCE = "We collect your e-mail address when you sign up for the service."
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [
+        ("<div>", "</div>"),
+        ('<div class="menu">', "</div>"),  # chrome class at every level: no quadratic text reads
+        ("<table><tr><td>", "</td></tr></table>"),
+        ("<ul><li>", "</li></ul>"),
+        ("<b>", "</b>"),
+    ],
+)
+def test_deeply_nested_html_is_read(opening: str, closing: str) -> None:
+    n = 10_000  # Python's recursion limit is 1,000
+    page = f"<html><body>{opening * n}<p>{_SENTENCE}</p>{closing * n}</body></html>"
+    assert _SENTENCE in parse_policy(page, fmt="html", name="deep").latest.text
+
+
+def test_html_nested_beyond_the_depth_limit_keeps_its_text_in_order() -> None:
+    deep = "<div>" * 300 + "<p>We collect your e-mail address.</p><p>We keep it a year.</p>"
+    page = f"<p>We sell nothing at all to anyone.</p>{deep}{'</div>' * 300}"
+    text = parse_policy(page, fmt="html", name="deep").latest.text
+    assert text.split("\n\n") == [
+        "We sell nothing at all to anyone.", "We collect your e-mail address. We keep it a year.",
+    ]  # fmt: skip
+
+
+def _special_files(tmp_path: Path) -> dict[str, Path]:
+    import os
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.txt"
+    zero.symlink_to("/dev/zero")
+    sparse = tmp_path / "sparse.txt"
+    with sparse.open("wb") as f:
+        f.truncate(1 << 30)  # 1 GB that takes no disk
+    folder = tmp_path / "folder.txt"
+    folder.mkdir()
+    return {"named pipe": fifo, "character device": zero, "MB": sparse, "folder": folder}
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs POSIX files")
+def test_only_regular_files_are_read_and_their_size_comes_first(tmp_path: Path) -> None:
+    import resource
+
+    from nlp.ingest import read_policy_file
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for hint, path in _special_files(tmp_path).items():
+        with pytest.raises(InputError, match=hint):
+            read_policy_file(path)
+        with pytest.raises(InputError, match=hint):
+            load_policy(path)
+    # Nothing of the 1 GB file (nor of /dev/zero) was read: memory grew by less than 50 MB.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000
+    assert read_policy_file(DATA / "parcelpath.txt") == (DATA / "parcelpath.txt").read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs POSIX files")
+def test_a_named_pipe_does_not_hang_policylens_load(tmp_path: Path, monkeypatch) -> None:
+    import os
+    import threading
+
+    from nlp.config import Settings
+    from nlp.pipeline import PolicyLens
+
+    monkeypatch.setenv("POLICYLENS_EMBED__CACHE_DIR", str(tmp_path / "cache"))
+    fifo = tmp_path / "p.txt"
+    os.mkfifo(fifo)
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            PolicyLens(Settings()).load(fifo)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(10)
+    hung = worker.is_alive()
+    if hung:  # release the reader blocked on the pipe, so that no thread is left behind
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(10)
+    assert not hung, "PolicyLens.load blocked on a named pipe"
+    assert errors and isinstance(errors[0], InputError) and "named pipe" in str(errors[0])
 
 
 # --- HTML as found in the wild ----------------------------------------------------------------

@@ -314,6 +314,27 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
     assert [text[a:b] for a, b in split_sentences(text)] == expected
 
 
+def test_a_policy_on_one_line_longer_than_spacy_takes_is_segmented() -> None:
+    # spaCy refuses texts over 1,000,000 characters; one line of 1.2 MB used to exit 70.
+    sentence = (
+        "We" + " collect your e-mail address to run the service and" * 200 + " never sell it."
+    )
+    line = " ".join([sentence] * 120)
+    policy = parse_policy(line.encode(), fmt="txt", name="one-line")
+    assert len(policy.latest.text) > 1_000_000
+    clauses = segment_policy(policy)
+    text = policy.latest.text
+    assert all(text[c.start : c.end] == c.text for c in clauses)
+    assert [c.text for c in clauses] == [sentence] * 120  # cut at sentence ends, none lost
+
+
+def test_a_long_text_without_sentence_ends_is_cut_at_spaces() -> None:
+    text = "we collect data " * 100_000
+    spans = split_sentences(text)
+    assert len(spans) > 1 and all(b - a <= 20_000 for a, b in spans)
+    assert " ".join(text[a:b] for a, b in spans) == text.strip()
+
+
 # --- the stage version ----------------------------------------------------------------------
 
 GOLDEN = DATA / "parse_golden.json"

@@ -7,12 +7,14 @@ blocks, web-archive and PDF debris is dropped (:mod:`~nlp.ingest.clean`,
 ``PolicyVersion`` objects (:mod:`~nlp.ingest.versions`, :mod:`~nlp.ingest.dates`) whose clean
 text follows the layout of :mod:`~nlp.ingest.layout`, which the segment stage reads back.
 :mod:`~nlp.ingest.formats` is the one table of file suffixes and media types, and the one rule
-that names a policy after its file.
+that names a policy after its file; :func:`~nlp.ingest.files.read_policy_file` the one way a
+policy file is read (regular files only, size checked before reading).
 
 When the output of this stage changes, bump ``nlp.segment.PARSE_VERSION``: it keys the parse cache.
 """
 
 from nlp.ingest.decode import decode_text
+from nlp.ingest.files import read_policy_file
 from nlp.ingest.formats import (
     FORMATS,
     MEDIA_TYPES,
@@ -42,5 +44,6 @@ __all__ = [
     "policy_name",
     "policy_names",
     "read_layout",
+    "read_policy_file",
     "slugify",
 ]

@@ -93,30 +93,62 @@ def clean_cell(text: str, *, markdown: bool = True) -> str:
 
 # --- sentence shape ---------------------------------------------------------------------------
 
-_TERMINAL = re.compile(r"[.!?;:…]['\"”’)\]]*$")
-_SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# Sentence and clause ends of the scripts policies come in (Latin, CJK, Arabic, Devanagari...).
+_STOPS = "。！？｡．؟۔।॥։።፧။"
+_TERMINAL = re.compile(rf"[.!?;:…；：؛{_STOPS}]['\"”’)\]」』）】》〉]*$")
+_SENTENCE_END = re.compile(rf"[.!?…{_STOPS}]['\"”’)\]」』）】》〉]*$")
+FULL_STOPS = (".", *_STOPS)
+"""A full stop in any script ("." "。" "।"...), for rules that ask whether a line ends with one."""
+# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Japanese kana, Han):
+# there two characters count as one word.
+_UNSPACED = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+)
+_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]")
+_WORD = re.compile(rf"[{_UNSPACED}]{{1,2}}|[^\W\d_](?:(?![{_UNSPACED}])[\w'’-])*")
 
 
 def words(text: str) -> list[str]:
-    """Alphabetic words of ``text``."""
+    """Alphabetic words of ``text`` (in Chinese, Japanese or Thai: pairs of characters)."""
     return _WORD.findall(text)
 
 
+def word_count(text: str) -> int:
+    """Space-separated words of ``text``; in scripts without spaces two characters are a word."""
+    if not _UNSPACED_CHAR.search(text):
+        return len(text.split())
+    spaced = sum(1 for token in text.split() if not _UNSPACED_CHAR.search(token))
+    letters = sum(1 for ch in _UNSPACED_CHAR.findall(text) if ch.isalpha())  # no vowel signs
+    return spaced + (letters + 1) // 2
+
+
+def lower_share(ws: list[str]) -> float:
+    """Share of the cased words that start in lower case; 1.0 when few words have case at all.
+
+    Case tells prose from titles and menus only in cased scripts: Chinese, Arabic or Hindi text
+    has no capitals, and so no title case to tell apart.
+    """
+    cased = [w for w in ws if w[0].lower() != w[0].upper()]
+    if len(cased) < 0.5 * len(ws) or not cased:
+        return 1.0
+    return sum(w[0].islower() for w in cased) / len(cased)
+
+
 def ends_terminal(text: str) -> bool:
-    """True when ``text`` ends like a finished sentence or clause (. ! ? ; : …)."""
+    """True when ``text`` ends like a finished sentence or clause (. ! ? ; : …, in any script)."""
     return bool(_TERMINAL.search(text.rstrip()))
 
 
 def ends_sentence(text: str) -> bool:
-    """True when ``text`` ends with . ! ? or …, allowing closing quotes and brackets."""
+    """True when ``text`` ends with . ! ? … (or 。 ।... in other scripts), quotes allowed after."""
     return bool(_SENTENCE_END.search(text.rstrip()))
 
 
 def is_sentence(text: str) -> bool:
     """True for running prose: a sentence of 6+ words, or 15+ words whatever the ending."""
     ws = words(text)
-    if not any(w[0].islower() for w in ws):
+    share = lower_share(ws)
+    if not ws or share == 0:
         return False  # ALL-CAPS or Title Case lines are headings and menus, not prose
     n = len(ws)
     if text.rstrip().endswith(("...", "…")):
@@ -124,7 +156,7 @@ def is_sentence(text: str) -> bool:
     if ends_sentence(text):
         return n >= 6
     # Without a full stop only long running prose counts, not a list of names or countries.
-    return n >= 15 and sum(w[0].islower() for w in ws) >= 0.3 * n
+    return n >= 15 and share >= 0.3
 
 
 def starts_lower(text: str) -> bool:
@@ -233,12 +265,12 @@ def is_trailing_chrome(text: str) -> bool:
     t = text.strip()
     if debris_reason(t) or is_dangling_label(t) or is_breadcrumb(t):
         return True
-    if "|" in t and not ends_sentence(t) and len(t.split()) <= 12:
+    if "|" in t and not ends_sentence(t) and word_count(t) <= 12:
         return True
     return (
-        len(t.split()) <= 4
+        word_count(t) <= 4
         and not re.search(r"\d|@", t)
-        and not t.endswith(".")
+        and not t.endswith(FULL_STOPS)
         and not is_sentence(t)
     )
 

@@ -1,6 +1,7 @@
 """Bytes to text: size limits, encodings, and refusing binary data.
 
-Encodings: UTF-8 (with or without BOM) and UTF-16 with a BOM are read as such; other bytes are
+Encodings: UTF-8 (with or without BOM) and UTF-16 with a BOM are read as such, and so is UTF-16
+without one when every other byte is NUL (text in a Latin script); other bytes are
 read as Windows-1252 text (the common encoding of older Western pages and exports) unless they
 look binary (NUL bytes or many control characters), which is refused with an ``InputError``.
 """
@@ -49,10 +50,20 @@ def decode_text(data: bytes, label: str = "input") -> str:
                 f"cannot read {label!r}: broken UTF-16 text; save it as UTF-8"
             ) from exc
     if b"\x00" in data[:8192]:
-        raise InputError(
-            f"cannot read {label!r} as text: it holds binary data (NUL bytes); "
-            "give a .txt, .md, .html or .pdf file"
-        )
+        encoding = _utf16_without_bom(data)
+        if encoding is None:
+            raise InputError(
+                f"cannot read {label!r} as text: it holds binary data (NUL bytes); give a .txt, "
+                ".md, .html or .pdf file (UTF-16 text needs a byte-order mark, or save it as UTF-8)"
+            )
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"cannot read {label!r}: it looks like UTF-16 text without a byte-order mark, but "
+                "it does not decode as such; save it as UTF-8"
+            ) from exc
+        return _refuse_controls(text, label)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -61,6 +72,26 @@ def decode_text(data: bytes, label: str = "input") -> str:
         text = (
             data.decode("cp1252", errors="strict") if _cp1252_ok(data) else data.decode("latin-1")
         )
+    return _refuse_controls(text, label)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when every other byte is NUL (Latin-script UTF-16)."""
+    head = data[:8192]
+    pairs = len(head) // 2
+    if pairs < 4:
+        return None
+    even = head[0 : 2 * pairs : 2].count(0) / pairs
+    odd = head[1 : 2 * pairs : 2].count(0) / pairs
+    if odd >= 0.4 and even <= 0.02:
+        return "utf-16-le"
+    if even >= 0.4 and odd <= 0.02:
+        return "utf-16-be"
+    return None
+
+
+def _refuse_controls(text: str, label: str) -> str:
+    """``text``, unless it holds so many control characters that it must be binary."""
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if controls > max(3, len(text[:20000]) // 100):
         raise InputError(

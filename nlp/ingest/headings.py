@@ -26,10 +26,10 @@ NUMBERED_HEADING = re.compile(
 def heading_shape(text: str) -> bool:
     """True when a line is short and shaped like a title (no final comma, URL or date)."""
     t = text.strip()
-    n = len(t.split())
+    n = _clean.word_count(t)
     if not (1 <= n <= 14) or len(t) > 100:
         return False
-    if t[-1] in ".,;:" and not (t.endswith(".") and is_caps(t)):
+    if t[-1] in ".,;:。，；：、" and not (t.endswith(".") and is_caps(t)):
         return False
     if re.search(r"https?://|www\.|@", t) or _clean.starts_lower(t):
         return False
@@ -64,7 +64,7 @@ def detect_headings(blocks: list[Block]) -> list[Block]:
         if m and (m.group("num") or m.group("let") or m.group("rom") or m.group(0)):
             num = m.group("num")
             level = num.count(".") + 1 if num else 1
-            if m.group("let") and not is_caps(b.text[m.end() :]) and len(b.text.split()) > 8:
+            if m.group("let") and not is_caps(b.text[m.end() :]) and _clean.word_count(b.text) > 8:
                 continue
             b.kind, b.level = "heading", level
             current = level
@@ -77,7 +77,7 @@ def detect_headings(blocks: list[Block]) -> list[Block]:
                 nxt.kind != "para"
                 or _clean.is_sentence(nxt.text)
                 or len(nxt.text) > 80
-                or (nxt.text.endswith(":") and len(nxt.text.split()) >= 3)
+                or (nxt.text.endswith(":") and _clean.word_count(nxt.text) >= 3)
                 or (_clean.ends_sentence(nxt.text) and len(nxt.text) > 2 * len(b.text))
             )
             and len(b.text) <= 80
@@ -91,7 +91,7 @@ def detect_headings(blocks: list[Block]) -> list[Block]:
 def is_numbered_title(text: str) -> bool:
     """True for the short, capitalised, unfinished text after "1." that makes it a heading."""
     return (
-        0 < len(text.split()) <= 10
+        0 < _clean.word_count(text) <= 10
         and not _clean.ends_terminal(text)
         and not _clean.starts_lower(text)
     )

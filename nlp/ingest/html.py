@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from nlp.ingest import clean as _clean
 from nlp.ingest import dates
@@ -22,6 +25,9 @@ _BLOCK_TAGS = frozenset(
     "tfoot tr td th ul html caption".split()
 )
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar", "dialog"}
+# Real pages nest elements 30 deep at most; below this depth a page's text is kept as plain text,
+# so that the passes that look at an element's whole text stay linear in the size of the page.
+_MAX_DEPTH = 256
 
 
 def blocks_from_html(text: str) -> list[Block]:
@@ -29,6 +35,7 @@ def blocks_from_html(text: str) -> list[Block]:
     from bs4 import BeautifulSoup, Comment
 
     soup = BeautifulSoup(text, "lxml")
+    _flatten_below(soup, _MAX_DEPTH)
     for tag in soup.find_all(_DROP_TAGS):
         if tag.attrs is None:  # already removed with an ancestor
             continue
@@ -73,8 +80,84 @@ def blocks_from_html(text: str) -> list[Block]:
                 root = best
                 break
     blocks: list[Block] = []
-    _walk_html(root, blocks, 0)
+    _run(_walk_html(root, _Walker(blocks, _Marks.of(root)), 0))
     return _drop_repeated_widgets(blocks)
+
+
+# A walker is a generator: it appends blocks and yields the walkers of the elements it descends
+# into; ``_run`` runs those depth-first on a stack of its own, so that the depth of a page's
+# nesting (10,000 <div>s) never becomes depth of Python recursion.
+_Walk = Iterator[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Marks:
+    """Which elements contain a block, a list or table, a table (``tag.find`` in O(1))."""
+
+    block: frozenset[int]
+    list_or_table: frozenset[int]
+    table: frozenset[int]
+
+    @classmethod
+    def of(cls, root: object) -> _Marks:
+        from bs4 import Tag
+
+        assert isinstance(root, Tag)
+
+        def containers(names: Iterable[str]) -> frozenset[int]:
+            marked: set[int] = set()
+            for tag in root.find_all(list(names)):
+                parent = tag.parent
+                # Stop at a marked element: its ancestors are marked already.
+                while parent is not None and id(parent) not in marked:
+                    marked.add(id(parent))
+                    parent = parent.parent
+            return frozenset(marked)
+
+        return cls(
+            containers(_BLOCK_TAGS), containers(("ul", "ol", "table")), containers(["table"])
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Walker:
+    """What every walker shares: the blocks it appends to, and the marks of the page."""
+
+    blocks: list[Block]
+    marks: _Marks
+
+    def has_block(self, tag: object) -> bool:
+        return id(tag) in self.marks.block
+
+
+def _run(walk: _Walk) -> None:
+    """Run a walker and every walker it yields, depth-first, without recursion."""
+    stack = [walk]
+    while stack:
+        sub = next(stack[-1], None)
+        if sub is None:
+            stack.pop()
+        else:
+            stack.append(sub)
+
+
+def _flatten_below(soup: object, max_depth: int) -> None:
+    """Replace what an element ``max_depth`` deep holds by its text (10,000 nested <div>s)."""
+    from bs4 import Tag
+
+    assert isinstance(soup, Tag)
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        tag, depth = stack.pop()
+        kids = [c for c in tag.children if isinstance(c, Tag)]
+        if depth < max_depth:
+            stack.extend((c, depth + 1) for c in kids)
+        elif kids:
+            text = tag.get_text(" ")  # skips <script>/<style> content, as the readers do
+            tag.clear()
+            tag.append(text)
+            if tag.name in ("table", "thead", "tbody", "tfoot", "tr"):
+                tag.name = "div"  # text directly in table structure would be no cell's
 
 
 _PRIVACY_TERMS = re.compile(
@@ -153,7 +236,7 @@ def _drop_repeated_widgets(blocks: list[Block]) -> list[Block]:
     """
     counts: dict[str, int] = {}
     for b in blocks:
-        if b.kind == "para" and len(b.text.split()) <= 12:
+        if b.kind == "para" and _clean.word_count(b.text) <= 12:
             counts[b.text] = counts.get(b.text, 0) + 1
     return [b for b in blocks if b.kind != "para" or counts.get(b.text, 0) < 3]
 
@@ -209,12 +292,12 @@ def _bold_lead(tag: object, text: str) -> str:
     lead = _clean.clean_inline(first.get_text(""), markdown=False)
     rest = text[len(lead) :].strip() if text.startswith(lead) else ""
     # Only a title: short, no closing punctuation, followed by a new capitalised sentence.
-    if not lead or not rest or len(lead.split()) > 10 or lead[-1] in ".:;,!?-–—)":
+    if not lead or not rest or _clean.word_count(lead) > 10 or lead[-1] in ".:;,!?-–—)":
         return ""
     return lead if rest[0].isupper() and _clean.is_sentence(rest) else ""
 
 
-def _walk_html(el: object, blocks: list[Block], depth: int) -> None:
+def _walk_html(el: object, w: _Walker, depth: int) -> _Walk:
     from bs4 import NavigableString, Tag
 
     buffer: list[str] = []
@@ -222,7 +305,7 @@ def _walk_html(el: object, blocks: list[Block], depth: int) -> None:
     def flush() -> None:
         raw = "".join(buffer)
         buffer.clear()
-        blocks.extend(_text_blocks(raw))
+        w.blocks.extend(_text_blocks(raw))
 
     assert isinstance(el, Tag)
     for child in el.children:
@@ -233,9 +316,9 @@ def _walk_html(el: object, blocks: list[Block], depth: int) -> None:
             continue
         name = child.name
         if name not in _BLOCK_TAGS:
-            if child.find(_BLOCK_TAGS):
+            if w.has_block(child):
                 flush()
-                _walk_html(child, blocks, depth)
+                yield _walk_html(child, w, depth)
             else:
                 buffer.append(child.get_text(""))
             continue
@@ -243,48 +326,46 @@ def _walk_html(el: object, blocks: list[Block], depth: int) -> None:
         if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
             text = _clean.clean_inline(child.get_text(" "), markdown=False)
             if text:
-                blocks.append(Block("heading", text, level=int(name[1])))
+                w.blocks.append(Block("heading", text, level=int(name[1])))
         elif name in ("ul", "ol"):
-            _walk_list(child, blocks, depth + 1)
+            yield _walk_list(child, w, depth + 1)
         elif name == "li":
-            _walk_li(child, blocks, depth + 1)
+            yield _walk_li(child, w, depth + 1)
         elif name == "table":
-            _walk_table(child, blocks, depth)
+            yield _walk_table(child, w, depth)
         elif name == "hr":
             continue
-        elif name == "pre" or (
-            not child.find(_BLOCK_TAGS) and _clean.LINE_BREAK in child.get_text("")
-        ):
-            blocks.extend(_text_blocks(child.get_text(""), pre=name == "pre"))
-        elif not child.find(_BLOCK_TAGS):
+        elif name == "pre" or (not w.has_block(child) and _clean.LINE_BREAK in child.get_text("")):
+            w.blocks.extend(_text_blocks(child.get_text(""), pre=name == "pre"))
+        elif not w.has_block(child):
             text = _clean.clean_inline(child.get_text(""), markdown=False)
             lead = _bold_lead(child, text)
             if lead:
-                blocks.append(Block("para", lead, emph=True))
+                w.blocks.append(Block("para", lead, emph=True))
                 text = text[len(lead) :].strip()
             if text:
-                blocks.append(_para_or_item(text, _is_emph(child)))
+                w.blocks.append(_para_or_item(text, _is_emph(child)))
         else:
-            _walk_html(child, blocks, depth)
+            yield _walk_html(child, w, depth)
     flush()
 
 
-def _walk_list(lst: object, blocks: list[Block], depth: int) -> None:
+def _walk_list(lst: object, w: _Walker, depth: int) -> _Walk:
     from bs4 import NavigableString, Tag
 
     assert isinstance(lst, Tag)
     for child in lst.children:
         if isinstance(child, Tag) and child.name == "li":
-            _walk_li(child, blocks, depth)
+            yield _walk_li(child, w, depth)
         elif isinstance(child, Tag):
-            _walk_html(child, blocks, depth)
+            yield _walk_html(child, w, depth)
         elif isinstance(child, NavigableString) and child.strip():
             text = _clean.clean_inline(str(child), markdown=False)
             if text:
-                blocks.append(Block("item", text, depth=depth))
+                w.blocks.append(Block("item", text, depth=depth))
 
 
-def _walk_li(li: object, blocks: list[Block], depth: int) -> None:
+def _walk_li(li: object, w: _Walker, depth: int) -> _Walk:
     from bs4 import NavigableString, Tag
 
     assert isinstance(li, Tag)
@@ -294,44 +375,47 @@ def _walk_li(li: object, blocks: list[Block], depth: int) -> None:
         text = _inline_text(buffer)
         buffer.clear()
         if text:
-            blocks.append(Block("item", text, depth=depth))
+            w.blocks.append(Block("item", text, depth=depth))
 
     for child in li.children:
         if isinstance(child, NavigableString):
             buffer.append(str(child))
         elif isinstance(child, Tag) and child.name in ("ul", "ol"):
             flush()
-            _walk_list(child, blocks, depth + 1)
+            yield _walk_list(child, w, depth + 1)
         elif isinstance(child, Tag) and child.name == "table":
             flush()
-            _walk_table(child, blocks, depth)
-        elif isinstance(child, Tag) and child.find(["ul", "ol", "table"]):
+            yield _walk_table(child, w, depth)
+        elif isinstance(child, Tag) and id(child) in w.marks.list_or_table:
             flush()
-            _walk_html(child, blocks, depth)
+            yield _walk_html(child, w, depth)
         elif isinstance(child, Tag):
             buffer.append(" " + child.get_text("") + " ")
     flush()
 
 
-def _walk_table(table: object, blocks: list[Block], depth: int) -> None:
+def _walk_table(table: object, w: _Walker, depth: int) -> _Walk:
     from bs4 import Tag
 
     assert isinstance(table, Tag)
     rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
     cell_rows = [[c for c in tr.find_all(["td", "th"]) if c.find_parent("tr") is tr] for tr in rows]
+    if not rows:  # no rows at all (text directly in <table>): read it as any content
+        yield _walk_html(table, w, depth)
+        return
     multi = [r for r in cell_rows if len(r) >= 2]
     # A "table" of one column, or one holding tables, is page layout: read its cells as content.
-    if not multi or len(multi) < len(cell_rows) / 2 or table.find("table"):
+    if not multi or len(multi) < len(cell_rows) / 2 or id(table) in w.marks.table:
         for cells in cell_rows:
             for cell in cells:
-                _walk_html(cell, blocks, depth)
+                yield _walk_html(cell, w, depth)
         return
     for tr, cells in zip(rows, cell_rows, strict=True):
         texts = [_clean.clean_cell(c.get_text(" "), markdown=False) for c in cells]
         if not any(texts):
             continue
         if sum(1 for t in texts if t) == 1:  # a spanning caption or footer cell
-            blocks.append(Block("para", next(t for t in texts if t)))
+            w.blocks.append(Block("para", next(t for t in texts if t)))
             continue
         header = all(c.name == "th" for c in cells) or tr.find_parent("thead") is not None
-        blocks.append(Block("row", cells=texts, header=header, explicit=True))
+        w.blocks.append(Block("row", cells=texts, header=header, explicit=True))

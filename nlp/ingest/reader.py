@@ -27,6 +27,7 @@ from pathlib import Path
 from nlp.config import IngestSettings
 from nlp.errors import InputError
 from nlp.ingest.decode import check_size, decode_text, looks_like_html
+from nlp.ingest.files import read_policy_file
 from nlp.ingest.formats import SUPPORTED_FORMATS, normalise_format, policy_name, slugify
 from nlp.ingest.html import blocks_from_html
 from nlp.ingest.pdf import pdf_text
@@ -63,21 +64,8 @@ def load_policy(
             f"cannot read {p.name!r}: unsupported file type {p.suffix or '(none)'!r}; "
             f"save the policy as one of {known}"
         )
-    if not p.exists():
-        raise InputError(f"cannot read {str(p)!r}: no such file; check the path")
-    if not p.is_file():
-        raise InputError(
-            f"cannot read {str(p)!r}: it is not a file; give the path of a policy file"
-        )
-    size = p.stat().st_size
-    check_size(size, p.name, settings)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {str(p)!r}: {exc.strerror}; check its permissions") from exc
-    return parse_policy(
-        data, fmt=fmt, name=policy_name(p), source=str(p), settings=settings, policy_id=policy_id
-    )
+    data = read_policy_file(p, settings)
+    return _parse(data, fmt, policy_name(p), str(p), settings, policy_id, label=p.name)
 
 
 def parse_policy(
@@ -101,14 +89,27 @@ def parse_policy(
         ('tiny-co', 'We never sell your data.')
     """
     settings = settings or IngestSettings()
+    return _parse(data, fmt, name, source, settings, policy_id, label=name or source or "input")
+
+
+def _parse(
+    data: str | bytes,
+    fmt: str,
+    name: str,
+    source: str,
+    settings: IngestSettings,
+    policy_id: str | None,
+    *,
+    label: str,
+) -> Policy:
+    """Parse bytes or text; messages name the input ``label`` (the file name for a file)."""
     fmt = normalise_format(fmt)
-    label = name or source or "input"
     raw_size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "replace"))
     check_size(raw_size, label, settings)
     if fmt == "pdf":
         if isinstance(data, str):
             raise InputError(f"cannot read {label!r} as PDF: PDF content must be given as bytes")
-        text = pdf_text(data, label)
+        text = pdf_text(data, label, settings)
         blocks = blocks_from_lines(text, markdown=False)
     else:
         text = decode_text(data, label) if isinstance(data, bytes) else data
@@ -118,11 +119,20 @@ def parse_policy(
             blocks = blocks_from_html(text)
         else:
             blocks = blocks_from_lines(text, markdown=fmt == "md")
-    versions = build_versions(blocks)
+    versions, dropped = build_versions(blocks)
     if not versions:
         raise InputError(
             f"no policy text found in {label!r}: after removing menus, links and markup nothing "
             "was left; check that the file holds the policy itself and not a page around it"
         )
+    warnings: tuple[str, ...] = ()
+    if dropped > settings.warn_dropped_share:
+        warnings = (
+            f"{dropped:.0%} of the text of {label!r} was removed as page debris (menus, link "
+            "lists, tables of contents); if some of it was policy text, the rules misread this "
+            "file: please report it",
+        )
     pid = policy_id or slugify(name or Path(source).stem or "policy")
-    return Policy(id=pid, name=name or pid, source=source, versions=tuple(versions))
+    return Policy(
+        id=pid, name=name or pid, source=source, versions=tuple(versions), warnings=warnings
+    )

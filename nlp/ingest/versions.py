@@ -16,17 +16,15 @@ from nlp.types import PolicyVersion
 
 __all__ = ["build_versions"]
 
-_TITLE_WORDS = re.compile(
-    r"\b(privacy|policy|notice|statement|cookies?|terms|data protection)\b", re.I
-)
 
-
-def build_versions(blocks: list[Block]) -> list[PolicyVersion]:
+def build_versions(blocks: list[Block]) -> tuple[list[PolicyVersion], float]:
+    """The dated versions of a document, newest first, and the share of its text dropped."""
+    total = _chars(blocks)
     blocks = remove_debris(blocks)
     blocks = join_broken(blocks)
     assign_depths(blocks)
     if not blocks:
-        return []
+        return [], 1.0
     chunks = _split_versions(blocks)
     versions: list[tuple[date | None, str, list[Block]]] = []
     doc_title = ""
@@ -39,7 +37,8 @@ def build_versions(blocks: list[Block]) -> list[PolicyVersion]:
         when = header_date or _stated_date(body)
         versions.append((when, title, body))
     if not versions:
-        return []
+        return [], 1.0
+    kept = sum(_chars(body) + len(title) for _, title, body in versions)
     if len(versions) > 1:
         # Newest first; undated versions keep document order after the dated ones.
         order = sorted(
@@ -64,7 +63,11 @@ def build_versions(blocks: list[Block]) -> list[PolicyVersion]:
                 headings=headings,
             )
         )
-    return out
+    return out, max(0.0, 1 - kept / total) if total else 0.0
+
+
+def _chars(blocks: list[Block]) -> int:
+    return sum(len(b.text) + sum(len(c) for c in b.cells) for b in blocks)
 
 
 def _split_versions(blocks: list[Block]) -> list[tuple[date | None, list[Block]]]:
@@ -102,8 +105,8 @@ def _substance(blocks: list[Block]) -> int:
 def _is_title(b: Block) -> bool:
     return (
         b.kind in ("para", "heading")
-        and len(b.text.split()) <= 8
-        and bool(_TITLE_WORDS.search(b.text))
+        and _clean.word_count(b.text) <= 8
+        and bool(dates.TITLE_WORDS.search(b.text))
         and not _clean.ends_sentence(b.text)
         and not _clean.is_breadcrumb(b.text)
     )
@@ -131,7 +134,7 @@ def _strip_front_matter(chunk: list[Block]) -> tuple[str, list[Block]]:
     kept: list[Block] = []
     for k, b in enumerate(chunk[:first]):
         key = _clean.norm_key(b.text)
-        if b.kind != "row" and key in later_keys and len(b.text.split()) <= 15:
+        if b.kind != "row" and key in later_keys and _clean.word_count(b.text) <= 15:
             continue  # a table-of-contents entry; the heading itself comes later
         if b.kind in ("para", "heading") and dates.effective_date_in(b.text):
             b.date_line = dates.effective_date_in(b.text)
@@ -170,7 +173,9 @@ def _prose_like(text: str) -> bool:
     ws = _clean.words(text)
     if len(ws) < 4 or text.rstrip().endswith(("...", "…")) or _clean.is_breadcrumb(text):
         return False
-    return sum(w[0].islower() for w in ws[1:]) >= 0.6 * (len(ws) - 1)
+    if not any(w[0].lower() != w[0].upper() for w in ws) and _clean.word_count(text) < 4:
+        return False  # no case to read in this script: a name in a language menu, say
+    return _clean.lower_share(ws[1:]) >= 0.6
 
 
 def _remove_toc(blocks: list[Block]) -> list[Block]:
@@ -227,7 +232,7 @@ def _remove_toc(blocks: list[Block]) -> list[Block]:
 
 
 def _short_line(text: str) -> bool:
-    return 0 < len(text.split()) <= 12 and not _clean.is_sentence(text)
+    return 0 < _clean.word_count(text) <= 12 and not _clean.is_sentence(text)
 
 
 def _stated_date(blocks: list[Block]) -> date | None:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from nlp.config import SegmentSettings
 from nlp.ingest import clean as _clean
+from nlp.ingest.dates import starts_with_month
 from nlp.ingest.layout import read_layout
 from nlp.types import Clause, ClauseKind, Policy, PolicyVersion
 
@@ -93,10 +94,64 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def _split_docs(texts: list[str]) -> list[list[tuple[int, int]]]:
     nlp = _sentencizer()
+    pieces = [_pieces(text) for text in texts]
+    flat = [piece for ps in pieces for _, piece in ps]
+    docs = iter(nlp.pipe(flat, batch_size=256))
     out = []
-    for text, doc in zip(texts, nlp.pipe(texts, batch_size=256), strict=True):
-        spans = [(s.start_char, s.end_char) for s in doc.sents]
-        out.append(_repair(text, spans))
+    for ps in pieces:
+        spans: list[tuple[int, int]] = []
+        for offset, piece in ps:
+            doc = next(docs)
+            found = _repair(piece, [(s.start_char, s.end_char) for s in doc.sents])
+            if _CJK_STOP.search(piece):
+                found = _split_unspaced(piece, found)
+            spans.extend((offset + a, offset + b) for a, b in found)
+        out.append(spans)
+    return out
+
+
+# A full stop of Chinese or Japanese text, with closing quotes, followed by more text: spaCy's
+# English tokenizer keeps a run of text without spaces as one token and never splits it there.
+_CJK_STOP = re.compile(r"[。！？｡]+[」』”’）)]*(?=\S)")
+
+
+def _split_unspaced(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split sentence spans at the full stops of scripts written without spaces."""
+    out = []
+    for a, b in spans:
+        for m in _CJK_STOP.finditer(text, a, b):
+            if m.end() < b:
+                out.append((a, m.end()))
+                a = m.end()
+        out.append((a, b))
+    return out
+
+
+# spaCy refuses a text over ``max_length`` (1,000,000 characters) and needs memory in proportion:
+# a longer text (a policy on one line) is cut into pieces of at most this many characters, at a
+# sentence end where there is one in the second half of the piece, else at a space.
+_PIECE_CHARS = 20_000
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s)")
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """``text`` as ``(offset, piece)`` pairs, each piece at most ``_PIECE_CHARS`` long."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    while len(text) - pos > _PIECE_CHARS:
+        lo, hi = pos + _PIECE_CHARS // 2, pos + _PIECE_CHARS
+        cut = 0
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, lo, hi)]
+        for end in reversed(ends[-20:]):
+            if not _should_join(text[pos:end].rstrip(), text[end : end + 80].lstrip() or " ", " "):
+                cut = end
+                break
+        if not cut:
+            space = text.rfind(" ", lo, hi)
+            cut = space + 1 if space > 0 else hi
+        out.append((pos, text[pos:cut]))
+        pos = cut
+    out.append((pos, text[pos:]))
     return out
 
 
@@ -138,6 +193,8 @@ def _should_join(prev: str, nxt: str, gap: str) -> bool:
         return True
     if re.fullmatch(r"\(?(?:[ivxlc]{1,5}|[a-z]|\d{1,3})[.)]", prev):
         return True  # an enumerator ("ii.", "b)") opens the next sentence, it is not one
+    if re.search(r"(?<![\d.])[0-3]?\d\.$", prev) and starts_with_month(nxt):
+        return True  # a German or Dutch day ("Stand: 3." + "März 2024")
     return len(_clean.words(prev)) == 0  # a bare number or symbol is not a sentence
 
 
