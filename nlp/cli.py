@@ -1,7 +1,8 @@
 """The ``policylens`` command line. No logic here: parse options, call ``nlp``, print.
 
 Errors the library raises on purpose become one line on stderr and exit code 1 (2 for usage
-errors); set ``POLICYLENS_DEBUG=1`` to see the traceback instead.
+errors); a path that is missing, unreadable or a folder where a file is wanted is bad input too
+(:class:`PathArg`). Set ``POLICYLENS_DEBUG=1`` to see the traceback instead.
 """
 
 from __future__ import annotations
@@ -17,10 +18,41 @@ from typing import Any
 import click
 
 from nlp.config import Settings
-from nlp.errors import PolicylensError
+from nlp.errors import InputError, PolicylensError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class PathArg(click.ParamType):
+    """A path parameter whose problems are bad input (exit 1, one line), not usage errors (2).
+
+    ``kind`` is what must be there: ``"file"``, ``"dir"`` or ``"any"`` (either), readable; an
+    ``"output"`` may not exist yet but must not be a folder.
+    """
+
+    name = "path"
+
+    def __init__(self, kind: str = "file") -> None:
+        self.kind = kind
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        path = Path(value)
+        is_option = isinstance(param, click.Option)
+        name = f"{max(param.opts, key=len)}: " if is_option and param is not None else ""
+        if self.kind == "output":
+            if path.is_dir():
+                raise InputError(f"{name}{value} is a folder; give the name of a file to write")
+            return str(value)
+        if not path.exists():
+            raise InputError(f"{name}no such file or folder: {value}")
+        if self.kind == "file" and path.is_dir():
+            raise InputError(f"{name}{value} is a folder; give a policy file")
+        if self.kind == "dir" and not path.is_dir():
+            raise InputError(f"{name}{value} is not a folder")
+        if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+            raise InputError(f"{name}{value} cannot be read (permission denied)")
+        return str(value)
 
 
 def _lens(policy_path: str | None = None) -> Any:
@@ -64,7 +96,7 @@ def query_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
         "--policy",
         "policy_path",
-        type=click.Path(dir_okay=False),
+        type=PathArg("file"),
         default=None,
         help="Policy file (.txt, .md, .html, .pdf); default the bundled seed policy.",
     )(fn)
@@ -146,7 +178,7 @@ def search(
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=PathArg("file"))
 @click.option("--version", "version", default=None, help="Only this version (default: all).")
 @json_option
 def segment(path: str, version: str | None, as_json: bool) -> None:
@@ -173,8 +205,8 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("old", type=click.Path(dir_okay=False))
-@click.argument("new", type=click.Path(dir_okay=False), required=False)
+@click.argument("old", type=PathArg("file"))
+@click.argument("new", type=PathArg("file"), required=False)
 @click.option(
     "--old-version",
     default=None,
@@ -216,7 +248,7 @@ def compare(
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False),
+    type=PathArg("output"),
     default=None,
     help="SQLite file of stored policies (default: POLICYLENS_DB or policylens.sqlite3).",
 )
@@ -261,7 +293,7 @@ _SCHEMES = ("policylens", "opp115")
 def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--data-dir",
-        type=click.Path(file_okay=False),
+        type=PathArg("dir"),
         default=None,
         help="Folder holding opp115/ and appcorp/ (default ../shared/datasets).",
     )(fn)
@@ -329,14 +361,14 @@ def evaluate(scheme: str, data_dir: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PathArg("any"))
 @click.option("--stdin-lines", is_flag=True, help="Classify each line of stdin as one clause.")
 @click.option(
     "--scheme", type=click.Choice(_SCHEMES), default=None,
     help="Label scheme (default: POLICYLENS_CLASSIFY__SCHEME or policylens).",
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False), default=None,
+    "--output", "-o", type=PathArg("output"), default=None,
     help="Write rows to this .jsonl, .csv or .parquet file (batch mode: resumable).",
 )
 @click.option("--restart", is_flag=True, help="Batch mode: start afresh instead of resuming.")
@@ -449,4 +481,4 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     main()
 
-__all__ = ["cli", "json_option", "main", "query_options"]
+__all__ = ["PathArg", "cli", "json_option", "main", "query_options"]
