@@ -159,3 +159,67 @@ def test_files_given_one_by_one_with_the_same_name_keep_apart(tmp_path) -> None:
         files.append(f)
     ids = sorted(pid for _, pid in find_policy_files(files))
     assert ids == ["1-alpha-crawled", "2-beta-crawled"]
+
+
+# -- resuming after faults (issue 9, item 5) --------------------------------------------------
+
+
+def _manifest(out: Path) -> Path:
+    return out.with_name(out.name + ".manifest.jsonl")
+
+
+def test_a_torn_manifest_tail_is_repaired_before_appending(model, fake_encoder, folder, tmp_path):
+    out = tmp_path / "out.jsonl"
+    batch = BatchClassifier(model, fake_encoder)
+    batch.run([folder], out, progress=False)
+    full = sorted(out.read_text(encoding="utf-8").splitlines())
+    manifest = _manifest(out)
+    raw = manifest.read_bytes()
+    manifest.write_bytes(raw[: len(raw) - 40])  # a crash in the middle of the last record
+    again = batch.run([folder], out, progress=False)
+    assert again.done == 1 and len(again.skipped) == 2
+    records = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert len(records) == 3
+    third = batch.run([folder], out, progress=False)
+    assert third.done == 0 and len(third.skipped) == 3
+    assert sorted(out.read_text(encoding="utf-8").splitlines()) == full
+
+
+@pytest.mark.parametrize(
+    ("suffix", "fault"),
+    [(".jsonl", "deleted"), (".jsonl", "shortened"), (".csv", "deleted"), (".parquet", "deleted")],
+)
+def test_lost_output_is_classified_again(model, fake_encoder, folder, tmp_path, suffix, fault):
+    out = tmp_path / f"out{suffix}"
+    batch = BatchClassifier(model, fake_encoder)
+    first = batch.run([folder], out, progress=False)
+
+    def rows() -> list[str]:
+        if suffix == ".parquet":
+            df = pd.read_parquet(out)
+            return sorted(json.dumps(r, sort_keys=True, default=list) for r in df.to_dict("records"))
+        return sorted(out.read_text(encoding="utf-8").splitlines())
+
+    full = rows()
+    if suffix == ".parquet":
+        shutil.rmtree(out.with_name(out.name + ".parts"))  # the per-policy parts are the output
+    elif fault == "deleted":
+        out.unlink()
+    else:
+        with out.open("r+b") as fh:
+            fh.truncate(out.stat().st_size // 2)
+    again = batch.run([folder], out, progress=False)
+    assert again.redone >= 1 and again.done == again.redone
+    assert again.done + len(again.skipped) == first.done
+    assert rows() == full
+    assert "classified again" in format_summary(again)
+
+
+def test_every_policy_boundary_is_flushed_to_disk(model, fake_encoder, folder, tmp_path, monkeypatch):
+    import os
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    report = BatchClassifier(model, fake_encoder).run([folder], tmp_path / "o.jsonl", progress=False)
+    assert report.done == 3 and len(synced) >= 2 * report.done  # the rows, then the record
