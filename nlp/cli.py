@@ -1,8 +1,10 @@
 """The ``policylens`` command line. No logic here: parse options, call ``nlp``, print.
 
-Errors the library raises on purpose become one line on stderr and exit code 1 (2 for usage
-errors); a path that is missing, unreadable or a folder where a file is wanted is bad input too
-(:class:`PathArg`). Set ``POLICYLENS_DEBUG=1`` to see the traceback instead.
+Exit codes: 0 done; 1 bad input (a missing, unreadable or unparsable file, a folder where a file
+is wanted...): errors the library raises on purpose, one line on stderr; 2 bad usage (a missing
+argument, an unknown option); 3 ``classify`` finished but skipped some files (unreadable, or not
+a policy format), which its summary lists; 70 an internal error. Set ``POLICYLENS_DEBUG=1`` to see
+the traceback instead of the one line.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from nlp.errors import InputError, PolicylensError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+EXIT_SKIPPED = 3  # classify: finished, but some files were skipped
 
 
 class PathArg(click.ParamType):
@@ -387,13 +391,25 @@ def classify(
 
     Prints one JSON object per clause with --json, or writes them to --output with a progress
     bar and a per-policy summary (clauses per label, asked-for categories never addressed).
-    Interrupted batch runs resume where they stopped; unreadable files are reported and skipped.
+    Interrupted batch runs resume where they stopped. Unreadable files, and files in a folder
+    that are not a policy format, are reported and skipped; a summary line (on stderr without
+    --output) counts them.
+
+    \b
+    Exit status: 0 every file classified (or nothing to do); 1 bad input; 2 bad usage;
+    3 finished, but some files were skipped (listed in the summary).
 
     Example: policylens classify ../shared/datasets/opentermsarchive -o ota.parquet
     """
     from nlp.classify import load_classifier
     from nlp.embed import Encoder
-    from nlp.research.batch import BatchClassifier, clause_rows, format_summary, stdin_clauses
+    from nlp.research.batch import (
+        BatchClassifier,
+        BatchReport,
+        clause_rows,
+        format_summary,
+        stdin_clauses,
+    )
 
     settings = Settings()
     clf = load_classifier(settings.classify, scheme)
@@ -408,7 +424,7 @@ def classify(
 
     if stdin_lines:
         clauses = stdin_clauses(sys.stdin)
-        emb = encoder.encode([c.text for c in clauses])
+        emb = encoder.encode([c.contextual_text() for c in clauses])
         for row in clause_rows(clauses, clf, emb):
             show(row)
         return
@@ -420,25 +436,33 @@ def classify(
         click.echo(f"policylens: skipped {path}: {reason}", err=True)
 
     if output is None:
-        for row in batch.iter_rows(paths, on_error=report_error):
+        report = BatchReport()
+        for row in batch.iter_rows(paths, on_error=report_error, report=report):
             show(row)
-        return
-    report = batch.run(paths, output, resume=not restart, progress=not quiet,
-                       on_error=report_error)
-    if as_json:
-        for summary in report.summaries:
-            _emit_json(summary.to_dict())
-        _emit_json({"output": str(report.output), "policies": report.done,
-                    "clauses": report.clauses, "skipped": len(report.skipped),
-                    "failed": [{"path": p, "reason": r} for p, r in report.failed]})
+        # stdout holds the rows alone; the counts go to stderr.
+        click.echo(format_summary(report, per_policy=False).lstrip("\n"), nl=False, err=True)
     else:
-        click.echo(format_summary(report, per_policy=not quiet), nl=False)
-        click.echo(f"rows written to {report.output}")
+        report = batch.run(paths, output, resume=not restart, progress=not quiet,
+                           on_error=report_error)
+        if as_json:
+            for summary in report.summaries:
+                _emit_json(summary.to_dict())
+            _emit_json({"output": str(report.output), "policies": report.done,
+                        "clauses": report.clauses, "skipped": len(report.skipped),
+                        "failed": [{"path": p, "reason": r} for p, r in report.failed],
+                        "unsupported": [{"path": p, "reason": r} for p, r in report.unsupported],
+                        "redone": report.redone})
+        else:
+            click.echo(format_summary(report, per_policy=not quiet), nl=False)
+            click.echo(f"rows written to {report.output}")
+    if report.files_skipped:
+        click.get_current_context().exit(EXIT_SKIPPED)
 
 
 def _run(fn: Callable[[], Any]) -> int:
     try:
-        fn()
+        # Without standalone mode, click returns the code of ctx.exit(code) instead of raising.
+        code = fn()
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -467,7 +491,7 @@ def _run(fn: Callable[[], Any]) -> int:
             err=True,
         )
         return 70
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -481,4 +505,4 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     main()
 
-__all__ = ["PathArg", "cli", "json_option", "main", "query_options"]
+__all__ = ["EXIT_SKIPPED", "PathArg", "cli", "json_option", "main", "query_options"]

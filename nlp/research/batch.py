@@ -12,8 +12,10 @@ line. Run the same command again and finished policies are skipped. Before anyth
 the manifest is checked against the output: a torn last line (a crash mid-write) is cut off, and
 records whose rows the output no longer holds (a deleted or shortened output) are dropped, so
 those policies are classified again; the output is then cut back to the last recorded size, so a
-policy interrupted halfway is written again, never twice. A file that cannot be read is reported
-(one line) and skipped; the rest are still classified.
+policy interrupted halfway is written again, never twice.
+
+A file that cannot be read is reported (one line) and skipped, and so is a file in a folder that
+is not a policy format (``.docx``...); the rest are still classified, and the report lists both.
 
 Example
 -------
@@ -56,6 +58,7 @@ __all__ = [
     "BatchReport",
     "PolicySummary",
     "clause_rows",
+    "find_inputs",
     "find_policy_files",
     "format_summary",
     "stdin_clauses",
@@ -96,10 +99,17 @@ class BatchReport:
     summaries: list[PolicySummary] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # finished in an earlier run
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+    unsupported: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     clauses: int = 0
     seconds: float = 0.0
     output: Path | None = None
     redone: int = 0  # policies of the manifest whose rows the output had lost
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def files_skipped(self) -> list[tuple[str, str]]:
+        """Files not classified in this run nor an earlier one: unreadable, then unsupported."""
+        return self.failed + self.unsupported
 
     @property
     def done(self) -> int:
@@ -115,20 +125,38 @@ def find_policy_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     (``"TikTok/Privacy Policy.md"`` -> ``"tiktok"``), else after its path below the folder, so
     equal file names in different folders (``crawled.html``) stay apart.
     """
+    return find_inputs(paths)[0]
+
+
+def unsupported_reason(path: Path) -> str:
+    """Why a file found in a folder is not classified."""
+    from nlp.ingest import SUPPORTED_FORMATS
+
+    kind = path.suffix.lower() or "(none)"
+    return f"unsupported file type {kind}; policylens reads {', '.join(SUPPORTED_FORMATS)}"
+
+
+def find_inputs(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, str]], list[Path]]:
+    """:func:`find_policy_files`, and the other files found in the folders, which are skipped.
+
+    Files and folders whose name starts with a dot (``.DS_Store``, ``.git/``) are neither.
+    """
     from nlp.ingest import SUPPORTED_FORMATS, policy_ids
 
     out: dict[Path, str] = {}
+    others: dict[Path, None] = {}
     singles: list[Path] = []
     for raw in paths:
         root = Path(raw)
         if root.is_dir():
-            files = [
-                f
-                for f in sorted(root.rglob("*"))
-                if f.is_file()
-                and f.suffix.lower() in SUPPORTED_FORMATS
-                and not f.name.startswith(".")
-            ]
+            files = []
+            for f in sorted(root.rglob("*")):
+                if not f.is_file():
+                    continue
+                if f.suffix.lower() in SUPPORTED_FORMATS and not f.name.startswith("."):
+                    files.append(f)
+                elif not any(part.startswith(".") for part in f.relative_to(root).parts):
+                    others.setdefault(f.resolve())
             for f, pid in policy_ids(files, root=root, taken=set(out.values())).items():
                 out.setdefault(f.resolve(), pid)
         elif root.is_file():
@@ -140,7 +168,8 @@ def find_policy_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     singles = [f for f in singles if f.resolve() not in out]
     for f, pid in policy_ids(singles, taken=set(out.values())).items():
         out.setdefault(f.resolve(), pid)
-    return sorted(((p, pid) for p, pid in out.items()), key=lambda t: str(t[0]))
+    policies = sorted(((p, pid) for p, pid in out.items()), key=lambda t: str(t[0]))
+    return policies, sorted((p for p in others if p not in out), key=str)
 
 
 def _file_key(path: Path) -> str:
@@ -329,18 +358,42 @@ class BatchClassifier:
         return clause_rows(clauses, self.classifier, emb), n_versions
 
     def iter_rows(
-        self, paths: Iterable[str | Path], *, on_error: Callable[[str, str], None] | None = None
+        self,
+        paths: Iterable[str | Path],
+        *,
+        on_error: Callable[[str, str], None] | None = None,
+        report: BatchReport | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield rows of every clause of every file (no output file, no manifest)."""
-        for path, pid in find_policy_files(paths):
+        """Yield rows of every clause of every file (no output file, no manifest).
+
+        ``on_error`` is called with ``(path, reason)`` for every file skipped, unreadable or
+        unsupported (without it an unreadable file raises). ``report``, when given, is filled as
+        the rows go: policies, clauses and the files skipped.
+        """
+        report = BatchReport() if report is None else report
+        t0 = time.perf_counter()
+        paths = list(paths)
+        files, others = find_inputs(paths)
+        report.inputs = tuple(str(p) for p in paths)
+        for path in others:
+            _skip_unsupported(report, path, on_error)
+        for path, pid in files:
+            t1 = time.perf_counter()
             try:
-                rows, _ = self.classify_file(path, pid)
+                rows, n_versions = self.classify_file(path, pid)
             except (PolicylensError, OSError, ValueError) as exc:
                 if on_error is None:
                     raise
-                on_error(str(path), _one_line(exc))
+                reason = _one_line(exc)
+                report.failed.append((str(path), reason))
+                on_error(str(path), reason)
                 continue
+            seconds = time.perf_counter() - t1
+            report.summaries.append(_summarise(pid, str(path), n_versions, rows, seconds))
+            report.clauses += len(rows)
+            report.seconds = time.perf_counter() - t0
             yield from rows
+        report.seconds = time.perf_counter() - t0
 
     def run(
         self,
@@ -355,7 +408,8 @@ class BatchClassifier:
 
         With ``resume`` (default) policies recorded in the manifest by an earlier run, and still
         held by the output, are skipped; without it the output and manifest are started afresh.
-        ``on_error`` is called with ``(path, reason)`` for every file that fails; the run goes on.
+        ``on_error`` is called with ``(path, reason)`` for every file skipped (unreadable, or not
+        a policy format); the run goes on.
         """
         from tqdm import tqdm
 
@@ -371,7 +425,13 @@ class BatchClassifier:
                 stale.unlink(missing_ok=True)
             shutil.rmtree(sink.parts, ignore_errors=True)
             sink = _Sink(out)
-        files = find_policy_files(paths)
+        paths = list(paths)
+        files, others = find_inputs(paths)
+        report.inputs = tuple(str(p) for p in paths)
+        own = {out.resolve(), manifest.resolve()}
+        for path in others:
+            if path not in own and sink.parts.resolve() not in path.parents:
+                _skip_unsupported(report, path, on_error)
         t0 = time.perf_counter()
         keys: list[str] = []
         pending: list[_Pending] = []
@@ -435,6 +495,15 @@ def _sync(fh: IO[Any]) -> None:
     """Flush ``fh`` to the disk, so that a crash after this loses nothing written before."""
     fh.flush()
     os.fsync(fh.fileno())
+
+
+def _skip_unsupported(
+    report: BatchReport, path: Path, on_error: Callable[[str, str], None] | None
+) -> None:
+    reason = unsupported_reason(path)
+    report.unsupported.append((str(path), reason))
+    if on_error is not None:
+        on_error(str(path), reason)
 
 
 def _read_manifest(path: Path) -> tuple[list[dict[str, Any]], bool]:
@@ -511,9 +580,16 @@ def format_summary(report: BatchReport, *, per_policy: bool = True) -> str:
             miss = ", ".join(s.missing) if s.missing else "-"
             buf.write(f"{s.policy}: {s.clauses} clauses ({top}); never addresses: {miss}\n")
     n = report.done
+    if not (report.summaries or report.skipped or report.files_skipped):
+        where = ", ".join(report.inputs) or "the paths given"
+        from nlp.ingest import SUPPORTED_FORMATS
+
+        kinds = ", ".join(SUPPORTED_FORMATS)
+        buf.write(f"no policy files found in {where} (policylens reads {kinds})\n")
     buf.write(
         f"\n{n} policies classified, {report.clauses} clauses, "
-        f"{len(report.skipped)} skipped (already done), {len(report.failed)} failed, "
+        f"{len(report.skipped)} already done, {len(report.files_skipped)} files skipped "
+        f"({len(report.failed)} unreadable, {len(report.unsupported)} unsupported), "
         f"{report.seconds:.1f}s\n"
     )
     if report.redone:
@@ -527,4 +603,6 @@ def format_summary(report: BatchReport, *, per_policy: bool = True) -> str:
         buf.write("policies never addressing: " + ", ".join(parts) + "\n")
     for path, reason in report.failed:
         buf.write(f"failed: {path}: {reason}\n")
+    for path, reason in report.unsupported:
+        buf.write(f"skipped: {path}: {reason}\n")
     return buf.getvalue()
