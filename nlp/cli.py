@@ -1,7 +1,10 @@
 """The ``policylens`` command line. No logic here: parse options, call ``nlp``, print.
 
-Errors the library raises on purpose become one line on stderr and exit code 1 (2 for usage
-errors); set ``POLICYLENS_DEBUG=1`` to see the traceback instead.
+Exit codes: 0 done; 1 bad input (a missing, unreadable or unparsable file, a folder where a file
+is wanted...): errors the library raises on purpose, one line on stderr; 2 bad usage (a missing
+argument, an unknown option); 3 ``classify`` finished but skipped some files (unreadable, or not
+a policy format), which its summary lists; 70 an internal error. Set ``POLICYLENS_DEBUG=1`` to see
+the traceback instead of the one line.
 """
 
 from __future__ import annotations
@@ -17,10 +20,43 @@ from typing import Any
 import click
 
 from nlp.config import Settings
-from nlp.errors import PolicylensError
+from nlp.errors import InputError, PolicylensError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+EXIT_SKIPPED = 3  # classify: finished, but some files were skipped
+
+
+class PathArg(click.ParamType):
+    """A path parameter whose problems are bad input (exit 1, one line), not usage errors (2).
+
+    ``kind`` is what must be there: ``"file"``, ``"dir"`` or ``"any"`` (either), readable; an
+    ``"output"`` may not exist yet but must not be a folder.
+    """
+
+    name = "path"
+
+    def __init__(self, kind: str = "file") -> None:
+        self.kind = kind
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        path = Path(value)
+        is_option = isinstance(param, click.Option)
+        name = f"{max(param.opts, key=len)}: " if is_option and param is not None else ""
+        if self.kind == "output":
+            if path.is_dir():
+                raise InputError(f"{name}{value} is a folder; give the name of a file to write")
+            return str(value)
+        if not path.exists():
+            raise InputError(f"{name}no such file or folder: {value}")
+        if self.kind == "file" and path.is_dir():
+            raise InputError(f"{name}{value} is a folder; give a policy file")
+        if self.kind == "dir" and not path.is_dir():
+            raise InputError(f"{name}{value} is not a folder")
+        if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+            raise InputError(f"{name}{value} cannot be read (permission denied)")
+        return str(value)
 
 
 def _lens(policy_path: str | None = None) -> Any:
@@ -64,7 +100,7 @@ def query_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
         "--policy",
         "policy_path",
-        type=click.Path(dir_okay=False),
+        type=PathArg("file"),
         default=None,
         help="Policy file (.txt, .md, .html, .pdf); default the bundled seed policy.",
     )(fn)
@@ -146,7 +182,7 @@ def search(
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=PathArg("file"))
 @click.option("--version", "version", default=None, help="Only this version (default: all).")
 @json_option
 def segment(path: str, version: str | None, as_json: bool) -> None:
@@ -173,8 +209,8 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("old", type=click.Path(dir_okay=False))
-@click.argument("new", type=click.Path(dir_okay=False), required=False)
+@click.argument("old", type=PathArg("file"))
+@click.argument("new", type=PathArg("file"), required=False)
 @click.option(
     "--old-version",
     default=None,
@@ -216,7 +252,7 @@ def compare(
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False),
+    type=PathArg("output"),
     default=None,
     help="SQLite file of stored policies (default: POLICYLENS_DB or policylens.sqlite3).",
 )
@@ -261,7 +297,7 @@ _SCHEMES = ("policylens", "opp115")
 def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--data-dir",
-        type=click.Path(file_okay=False),
+        type=PathArg("dir"),
         default=None,
         help="Folder holding opp115/ and appcorp/ (default ../shared/datasets).",
     )(fn)
@@ -381,14 +417,14 @@ def evaluate(scheme: str, data_dir: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PathArg("any"))
 @click.option("--stdin-lines", is_flag=True, help="Classify each line of stdin as one clause.")
 @click.option(
     "--scheme", type=click.Choice(_SCHEMES), default=None,
     help="Label scheme (default: POLICYLENS_CLASSIFY__SCHEME or policylens).",
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False), default=None,
+    "--output", "-o", type=PathArg("output"), default=None,
     help="Write rows to this .jsonl, .csv or .parquet file (batch mode: resumable).",
 )
 @click.option("--restart", is_flag=True, help="Batch mode: start afresh instead of resuming.")
@@ -407,13 +443,25 @@ def classify(
 
     Prints one JSON object per clause with --json, or writes them to --output with a progress
     bar and a per-policy summary (clauses per label, asked-for categories never addressed).
-    Interrupted batch runs resume where they stopped; unreadable files are reported and skipped.
+    Interrupted batch runs resume where they stopped. Unreadable files, and files in a folder
+    that are not a policy format, are reported and skipped; a summary line (on stderr without
+    --output) counts them.
+
+    \b
+    Exit status: 0 every file classified (or nothing to do); 1 bad input; 2 bad usage;
+    3 finished, but some files were skipped (listed in the summary).
 
     Example: policylens classify ../shared/datasets/opentermsarchive -o ota.parquet
     """
     from nlp.classify import load_classifier
     from nlp.embed import Encoder
-    from nlp.research.batch import BatchClassifier, clause_rows, format_summary, stdin_clauses
+    from nlp.research.batch import (
+        BatchClassifier,
+        BatchReport,
+        clause_rows,
+        format_summary,
+        stdin_clauses,
+    )
 
     settings = Settings()
     clf = load_classifier(settings.classify, scheme)
@@ -428,7 +476,7 @@ def classify(
 
     if stdin_lines:
         clauses = stdin_clauses(sys.stdin)
-        emb = encoder.encode([c.text for c in clauses])
+        emb = encoder.encode([c.contextual_text() for c in clauses])
         for row in clause_rows(clauses, clf, emb):
             show(row)
         return
@@ -440,25 +488,33 @@ def classify(
         click.echo(f"policylens: skipped {path}: {reason}", err=True)
 
     if output is None:
-        for row in batch.iter_rows(paths, on_error=report_error):
+        report = BatchReport()
+        for row in batch.iter_rows(paths, on_error=report_error, report=report):
             show(row)
-        return
-    report = batch.run(paths, output, resume=not restart, progress=not quiet,
-                       on_error=report_error)
-    if as_json:
-        for summary in report.summaries:
-            _emit_json(summary.to_dict())
-        _emit_json({"output": str(report.output), "policies": report.done,
-                    "clauses": report.clauses, "skipped": len(report.skipped),
-                    "failed": [{"path": p, "reason": r} for p, r in report.failed]})
+        # stdout holds the rows alone; the counts go to stderr.
+        click.echo(format_summary(report, per_policy=False).lstrip("\n"), nl=False, err=True)
     else:
-        click.echo(format_summary(report, per_policy=not quiet), nl=False)
-        click.echo(f"rows written to {report.output}")
+        report = batch.run(paths, output, resume=not restart, progress=not quiet,
+                           on_error=report_error)
+        if as_json:
+            for summary in report.summaries:
+                _emit_json(summary.to_dict())
+            _emit_json({"output": str(report.output), "policies": report.done,
+                        "clauses": report.clauses, "skipped": len(report.skipped),
+                        "failed": [{"path": p, "reason": r} for p, r in report.failed],
+                        "unsupported": [{"path": p, "reason": r} for p, r in report.unsupported],
+                        "redone": report.redone})
+        else:
+            click.echo(format_summary(report, per_policy=not quiet), nl=False)
+            click.echo(f"rows written to {report.output}")
+    if report.files_skipped:
+        click.get_current_context().exit(EXIT_SKIPPED)
 
 
 def _run(fn: Callable[[], Any]) -> int:
     try:
-        fn()
+        # Without standalone mode, click returns the code of ctx.exit(code) instead of raising.
+        code = fn()
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -487,7 +543,7 @@ def _run(fn: Callable[[], Any]) -> int:
             err=True,
         )
         return 70
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -501,4 +557,4 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     main()
 
-__all__ = ["cli", "json_option", "main", "query_options"]
+__all__ = ["EXIT_SKIPPED", "PathArg", "cli", "json_option", "main", "query_options"]

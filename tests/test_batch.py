@@ -13,7 +13,13 @@ from click.testing import CliRunner
 
 from nlp.classify import ClauseClassifier
 from nlp.classify.taxonomy import LABELS
-from nlp.research.batch import BatchClassifier, find_policy_files, format_summary, stdin_clauses
+from nlp.research.batch import (
+    BatchClassifier,
+    BatchReport,
+    find_policy_files,
+    format_summary,
+    stdin_clauses,
+)
 
 HERE = Path(__file__).parent / "data" / "classify"
 KEYS = {"policy", "version", "clause_id", "section", "text", "labels", "scores"}
@@ -145,7 +151,7 @@ def test_cli_classify_stdin_and_folder(model, fake_encoder, folder, tmp_path, mo
 
     out = tmp_path / "o.jsonl"
     res = runner.invoke(cli, ["classify", str(folder), "-o", str(out), "-q"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 3, res.output  # broken.pdf was skipped
     assert "3 policies classified" in res.output and "broken.pdf" in res.output
     assert {r["policy"] for r in _rows(out)} == {"acme", "globex", "initech"}
 
@@ -159,3 +165,128 @@ def test_files_given_one_by_one_with_the_same_name_keep_apart(tmp_path) -> None:
         files.append(f)
     ids = sorted(pid for _, pid in find_policy_files(files))
     assert ids == ["1-alpha-crawled", "2-beta-crawled"]
+
+
+# -- resuming after faults (issue 9, item 5) --------------------------------------------------
+
+
+def _manifest(out: Path) -> Path:
+    return out.with_name(out.name + ".manifest.jsonl")
+
+
+def test_a_torn_manifest_tail_is_repaired_before_appending(model, fake_encoder, folder, tmp_path):
+    out = tmp_path / "out.jsonl"
+    batch = BatchClassifier(model, fake_encoder)
+    batch.run([folder], out, progress=False)
+    full = sorted(out.read_text(encoding="utf-8").splitlines())
+    manifest = _manifest(out)
+    raw = manifest.read_bytes()
+    manifest.write_bytes(raw[: len(raw) - 40])  # a crash in the middle of the last record
+    again = batch.run([folder], out, progress=False)
+    assert again.done == 1 and len(again.skipped) == 2
+    records = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert len(records) == 3
+    third = batch.run([folder], out, progress=False)
+    assert third.done == 0 and len(third.skipped) == 3
+    assert sorted(out.read_text(encoding="utf-8").splitlines()) == full
+
+
+@pytest.mark.parametrize(
+    ("suffix", "fault"),
+    [(".jsonl", "deleted"), (".jsonl", "shortened"), (".csv", "deleted"), (".parquet", "deleted")],
+)
+def test_lost_output_is_classified_again(model, fake_encoder, folder, tmp_path, suffix, fault):
+    out = tmp_path / f"out{suffix}"
+    batch = BatchClassifier(model, fake_encoder)
+    first = batch.run([folder], out, progress=False)
+
+    def rows() -> list[str]:
+        if suffix == ".parquet":
+            df = pd.read_parquet(out)
+            return sorted(json.dumps(r, sort_keys=True, default=list) for r in df.to_dict("records"))
+        return sorted(out.read_text(encoding="utf-8").splitlines())
+
+    full = rows()
+    if suffix == ".parquet":
+        shutil.rmtree(out.with_name(out.name + ".parts"))  # the per-policy parts are the output
+    elif fault == "deleted":
+        out.unlink()
+    else:
+        with out.open("r+b") as fh:
+            fh.truncate(out.stat().st_size // 2)
+    again = batch.run([folder], out, progress=False)
+    assert again.redone >= 1 and again.done == again.redone
+    assert again.done + len(again.skipped) == first.done
+    assert rows() == full
+    assert "classified again" in format_summary(again)
+
+
+def test_every_policy_boundary_is_flushed_to_disk(model, fake_encoder, folder, tmp_path, monkeypatch):
+    import os
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    report = BatchClassifier(model, fake_encoder).run([folder], tmp_path / "o.jsonl", progress=False)
+    assert report.done == 3 and len(synced) >= 2 * report.done  # the rows, then the record
+
+
+# -- what a run says about the files it skipped (issue 9, item 6) ------------------------------
+
+
+def test_unsupported_files_in_a_folder_are_listed_as_skipped(model, fake_encoder, folder, tmp_path):
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    (folder / ".DS_Store").write_bytes(b"\0")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "config").write_text("[core]")
+    out = folder / "out.jsonl"  # the output and its manifest inside the folder are not inputs
+    batch = BatchClassifier(model, fake_encoder)
+    batch.run([folder], out, progress=False)
+    seen: list[str] = []
+    report = batch.run([folder], out, progress=False, on_error=lambda p, r: seen.append(p))
+    assert [Path(p).name for p, _ in report.unsupported] == ["notes.docx"]
+    assert [Path(p).name for p, _ in report.files_skipped] == ["broken.pdf", "notes.docx"]
+    assert sorted(Path(p).name for p in seen) == ["broken.pdf", "notes.docx"]
+    text = format_summary(report)
+    assert "1 unreadable, 1 unsupported" in text
+    assert "notes.docx: unsupported file type .docx" in text
+    out.unlink()
+    _manifest(out).unlink()
+    streamed = BatchReport()
+    list(batch.iter_rows([folder], on_error=lambda p, r: None, report=streamed))
+    assert streamed.done == 3 and len(streamed.files_skipped) == 2
+
+
+def _cli(model, fake_encoder, monkeypatch) -> CliRunner:
+    import nlp.classify
+    import nlp.embed
+
+    monkeypatch.setattr(nlp.classify, "load_classifier", lambda settings, scheme=None: model)
+    monkeypatch.setattr(nlp.embed, "Encoder", lambda settings=None: fake_encoder)
+    return CliRunner()
+
+
+def test_cli_exit_status_says_whether_files_were_skipped(model, fake_encoder, folder, tmp_path,
+                                                        monkeypatch):
+    from nlp.cli import EXIT_SKIPPED, cli
+
+    runner = _cli(model, fake_encoder, monkeypatch)
+    res = runner.invoke(cli, ["classify", str(folder), "-q"])  # rows on stdout
+    assert res.exit_code == EXIT_SKIPPED == 3
+    assert "skipped" in res.stderr and "broken.pdf" in res.stderr
+    assert "3 policies classified" in res.stderr and "policies classified" not in res.stdout
+    (folder / "broken.pdf").unlink()
+    res = runner.invoke(cli, ["classify", str(folder), "-o", str(tmp_path / "o.jsonl"), "-q"])
+    assert res.exit_code == 0 and "3 policies classified" in res.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args in ([], ["-o", str(tmp_path / "e.jsonl")]):
+        res = runner.invoke(cli, ["classify", str(empty), *args])
+        assert res.exit_code == 0
+        assert f"no policy files found in {empty}" in res.output
+        assert "0 policies classified" in res.output
+    (empty / "policy.docx").write_bytes(b"PK")
+    res = runner.invoke(cli, ["classify", str(empty), "-o", str(tmp_path / "d.jsonl"), "--json"])
+    assert res.exit_code == 3
+    final = json.loads(res.stdout.splitlines()[-1])
+    assert final["policies"] == 0 and final["unsupported"][0]["path"].endswith("policy.docx")

@@ -74,6 +74,38 @@ def test_missing_file_is_a_clear_error(tmp_path):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["segment", "{dir}"],
+        ["compare", "{dir}", "{file}"],
+        ["ask", "Do you sell data?", "--policy", "{dir}"],
+        ["classify", "{file}", "--output", "{dir}"],
+        ["train", "--data-dir", "{file}"],
+        ["serve", "--db", "{dir}"],
+    ],
+    ids=["segment", "compare", "ask", "classify-output", "train-data-dir", "serve-db"],
+)
+def test_a_folder_where_a_file_is_wanted_is_bad_input(tmp_path, args):
+    (tmp_path / "p.txt").write_text("We collect your e-mail address.")
+    argv = [a.format(dir=tmp_path, file=tmp_path / "p.txt") for a in args]
+    code, out, err = run(argv)
+    assert code == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("policylens: error:"), err
+    assert "folder" in lines[0] and str(tmp_path) in lines[0]
+
+
+def test_an_unreadable_file_is_bad_input(tmp_path, monkeypatch):
+    path = tmp_path / "p.txt"
+    path.write_text("We collect your e-mail address.")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: str(p) != str(path) and real(p, mode))
+    code, _, err = run(["segment", str(path)])
+    assert code == 1
+    assert err.strip() == f"policylens: error: {path} cannot be read (permission denied)"
+
+
 def test_usage_error_exits_2():
     code, _, err = run(["ask"])
     assert code == 2

@@ -7,9 +7,15 @@ CSV or Parquet (or yields them, for stdout).
 
 Batch runs are resumable: next to the output a manifest (``<output>.manifest.jsonl``) records
 each finished policy (its file key, clause count, per-label counts and the output size after it).
-Run the same command again and finished policies are skipped; the output is first cut back to the
-last recorded size, so a policy interrupted halfway is written again, never twice. A file that
-cannot be read is reported (one line) and skipped; the rest are still classified.
+Both are flushed to disk (``fsync``) at every policy boundary, the output before its manifest
+line. Run the same command again and finished policies are skipped. Before anything is appended
+the manifest is checked against the output: a torn last line (a crash mid-write) is cut off, and
+records whose rows the output no longer holds (a deleted or shortened output) are dropped, so
+those policies are classified again; the output is then cut back to the last recorded size, so a
+policy interrupted halfway is written again, never twice.
+
+A file that cannot be read is reported (one line) and skipped, and so is a file in a folder that
+is not a policy format (``.docx``...); the rest are still classified, and the report lists both.
 
 Example
 -------
@@ -36,7 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -52,6 +58,7 @@ __all__ = [
     "BatchReport",
     "PolicySummary",
     "clause_rows",
+    "find_inputs",
     "find_policy_files",
     "format_summary",
     "stdin_clauses",
@@ -92,9 +99,17 @@ class BatchReport:
     summaries: list[PolicySummary] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # finished in an earlier run
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+    unsupported: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     clauses: int = 0
     seconds: float = 0.0
     output: Path | None = None
+    redone: int = 0  # policies of the manifest whose rows the output had lost
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def files_skipped(self) -> list[tuple[str, str]]:
+        """Files not classified in this run nor an earlier one: unreadable, then unsupported."""
+        return self.failed + self.unsupported
 
     @property
     def done(self) -> int:
@@ -110,20 +125,38 @@ def find_policy_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     (``"TikTok/Privacy Policy.md"`` -> ``"tiktok"``), else after its path below the folder, so
     equal file names in different folders (``crawled.html``) stay apart.
     """
+    return find_inputs(paths)[0]
+
+
+def unsupported_reason(path: Path) -> str:
+    """Why a file found in a folder is not classified."""
+    from nlp.ingest import SUPPORTED_FORMATS
+
+    kind = path.suffix.lower() or "(none)"
+    return f"unsupported file type {kind}; policylens reads {', '.join(SUPPORTED_FORMATS)}"
+
+
+def find_inputs(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, str]], list[Path]]:
+    """:func:`find_policy_files`, and the other files found in the folders, which are skipped.
+
+    Files and folders whose name starts with a dot (``.DS_Store``, ``.git/``) are neither.
+    """
     from nlp.ingest import SUPPORTED_FORMATS, policy_ids
 
     out: dict[Path, str] = {}
+    others: dict[Path, None] = {}
     singles: list[Path] = []
     for raw in paths:
         root = Path(raw)
         if root.is_dir():
-            files = [
-                f
-                for f in sorted(root.rglob("*"))
-                if f.is_file()
-                and f.suffix.lower() in SUPPORTED_FORMATS
-                and not f.name.startswith(".")
-            ]
+            files = []
+            for f in sorted(root.rglob("*")):
+                if not f.is_file():
+                    continue
+                if f.suffix.lower() in SUPPORTED_FORMATS and not f.name.startswith("."):
+                    files.append(f)
+                elif not any(part.startswith(".") for part in f.relative_to(root).parts):
+                    others.setdefault(f.resolve())
             for f, pid in policy_ids(files, root=root, taken=set(out.values())).items():
                 out.setdefault(f.resolve(), pid)
         elif root.is_file():
@@ -135,7 +168,8 @@ def find_policy_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     singles = [f for f in singles if f.resolve() not in out]
     for f, pid in policy_ids(singles, taken=set(out.values())).items():
         out.setdefault(f.resolve(), pid)
-    return sorted(((p, pid) for p, pid in out.items()), key=lambda t: str(t[0]))
+    policies = sorted(((p, pid) for p, pid in out.items()), key=lambda t: str(t[0]))
+    return policies, sorted((p for p in others if p not in out), key=str)
 
 
 def _file_key(path: Path) -> str:
@@ -197,12 +231,26 @@ class _Sink:
         if self.fmt != "parquet" and self.path.exists() and self.path.stat().st_size > size:
             with self.path.open("r+b") as fh:
                 fh.truncate(size)
+                _sync(fh)
+
+    def holds(self, record: dict[str, Any], size: int) -> bool:
+        """Whether the output (``size`` bytes now) still ends a policy where ``record`` says."""
+        if self.fmt == "parquet":
+            part = self.parts / f"{record['key']}.parquet"
+            return int(record.get("clauses", 0)) == 0 or part.exists()
+        offset = int(record["offset"])
+        if offset == 0 or offset > size:
+            return offset == 0
+        with self.path.open("rb") as fh:
+            fh.seek(offset - 1)
+            return fh.read(1) == b"\n"  # a row boundary, not the middle of a rewritten file
 
     def write(self, key: str, rows: list[dict[str, Any]]) -> int:
         if self.fmt == "jsonl":
             with self.path.open("a", encoding="utf-8") as fh:
                 for r in rows:
                     fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+                _sync(fh)
         elif self.fmt == "csv":
             new = not self.path.exists() or self.path.stat().st_size == 0
             with self.path.open("a", encoding="utf-8", newline="") as fh:
@@ -213,6 +261,7 @@ class _Sink:
                     w.writerow(
                         {**r, "labels": ";".join(r["labels"]), "scores": json.dumps(r["scores"])}
                     )
+                _sync(fh)
         else:
             import pandas as pd
 
@@ -220,6 +269,8 @@ class _Sink:
             df["scores"] = df["scores"].map(json.dumps)
             tmp = self.parts / f"{key}.parquet.tmp"
             df.to_parquet(tmp, index=False)
+            with tmp.open("rb") as fh:
+                os.fsync(fh.fileno())
             os.replace(tmp, self.parts / f"{key}.parquet")
         return self.size()
 
@@ -307,18 +358,42 @@ class BatchClassifier:
         return clause_rows(clauses, self.classifier, emb), n_versions
 
     def iter_rows(
-        self, paths: Iterable[str | Path], *, on_error: Callable[[str, str], None] | None = None
+        self,
+        paths: Iterable[str | Path],
+        *,
+        on_error: Callable[[str, str], None] | None = None,
+        report: BatchReport | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield rows of every clause of every file (no output file, no manifest)."""
-        for path, pid in find_policy_files(paths):
+        """Yield rows of every clause of every file (no output file, no manifest).
+
+        ``on_error`` is called with ``(path, reason)`` for every file skipped, unreadable or
+        unsupported (without it an unreadable file raises). ``report``, when given, is filled as
+        the rows go: policies, clauses and the files skipped.
+        """
+        report = BatchReport() if report is None else report
+        t0 = time.perf_counter()
+        paths = list(paths)
+        files, others = find_inputs(paths)
+        report.inputs = tuple(str(p) for p in paths)
+        for path in others:
+            _skip_unsupported(report, path, on_error)
+        for path, pid in files:
+            t1 = time.perf_counter()
             try:
-                rows, _ = self.classify_file(path, pid)
+                rows, n_versions = self.classify_file(path, pid)
             except (PolicylensError, OSError, ValueError) as exc:
                 if on_error is None:
                     raise
-                on_error(str(path), _one_line(exc))
+                reason = _one_line(exc)
+                report.failed.append((str(path), reason))
+                on_error(str(path), reason)
                 continue
+            seconds = time.perf_counter() - t1
+            report.summaries.append(_summarise(pid, str(path), n_versions, rows, seconds))
+            report.clauses += len(rows)
+            report.seconds = time.perf_counter() - t0
             yield from rows
+        report.seconds = time.perf_counter() - t0
 
     def run(
         self,
@@ -331,26 +406,32 @@ class BatchClassifier:
     ) -> BatchReport:
         """Classify every policy under ``paths`` into ``output`` (.jsonl, .csv or .parquet).
 
-        With ``resume`` (default) policies recorded in the manifest by an earlier run are
-        skipped; without it the output and manifest are started afresh. ``on_error`` is called
-        with ``(path, reason)`` for every file that fails; the run goes on.
+        With ``resume`` (default) policies recorded in the manifest by an earlier run, and still
+        held by the output, are skipped; without it the output and manifest are started afresh.
+        ``on_error`` is called with ``(path, reason)`` for every file skipped (unreadable, or not
+        a policy format); the run goes on.
         """
         from tqdm import tqdm
 
         out = Path(output)
         sink = _Sink(out)
         manifest = out.with_name(out.name + ".manifest.jsonl")
+        report = BatchReport(output=out)
         done: dict[str, dict[str, Any]] = {}
         if resume and manifest.exists():
-            done = _read_manifest(manifest)
-            sink.truncate(max((int(r.get("offset", 0)) for r in done.values()), default=0))
+            done, report.redone = _resume(manifest, sink)
         else:
             for stale in (manifest, out):
                 stale.unlink(missing_ok=True)
             shutil.rmtree(sink.parts, ignore_errors=True)
             sink = _Sink(out)
-        files = find_policy_files(paths)
-        report = BatchReport(output=out)
+        paths = list(paths)
+        files, others = find_inputs(paths)
+        report.inputs = tuple(str(p) for p in paths)
+        own = {out.resolve(), manifest.resolve()}
+        for path in others:
+            if path not in own and sink.parts.resolve() not in path.parents:
+                _skip_unsupported(report, path, on_error)
         t0 = time.perf_counter()
         keys: list[str] = []
         pending: list[_Pending] = []
@@ -374,9 +455,11 @@ class BatchClassifier:
                 start += n
                 offset = sink.write(p.key, rows) if rows else sink.size()
                 summary = _summarise(p.pid, str(p.path), p.versions, rows, p.seconds + share * n)
+                # After the rows are on disk: the manifest never points past what the output holds.
                 with manifest.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps({"key": p.key, "offset": offset, **summary.to_dict()}))
                     fh.write("\n")
+                    _sync(fh)
                 report.summaries.append(summary)
                 report.clauses += n
             pending.clear()
@@ -408,16 +491,65 @@ class BatchClassifier:
         return report
 
 
-def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
-    done: dict[str, dict[str, Any]] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue  # a line cut short by an interruption: that policy is redone
-            done[rec["key"]] = rec
-    return done
+def _sync(fh: IO[Any]) -> None:
+    """Flush ``fh`` to the disk, so that a crash after this loses nothing written before."""
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def _skip_unsupported(
+    report: BatchReport, path: Path, on_error: Callable[[str, str], None] | None
+) -> None:
+    reason = unsupported_reason(path)
+    report.unsupported.append((str(path), reason))
+    if on_error is not None:
+        on_error(str(path), reason)
+
+
+def _read_manifest(path: Path) -> tuple[list[dict[str, Any]], bool]:
+    """The manifest's records up to its first torn or unreadable line, and whether it had one.
+
+    Only the last line can be torn by a crash; after any bad line nothing is trusted.
+    """
+    raw = path.read_bytes()
+    records: list[dict[str, Any]] = []
+    for line in raw.splitlines(keepends=True):
+        try:
+            if not line.endswith(b"\n"):
+                raise ValueError("torn line")
+            rec = json.loads(line)
+            str(rec["key"]), int(rec["offset"])
+        except (ValueError, KeyError, TypeError):
+            return records, True
+        records.append(rec)
+    return records, False
+
+
+def _resume(manifest: Path, sink: _Sink) -> tuple[dict[str, dict[str, Any]], int]:
+    """The finished policies an earlier run recorded and the output still holds, by file key,
+    and how many recorded ones it had lost (they are classified again).
+
+    Records are kept in order while the output holds their rows; the manifest is rewritten
+    without the rest (and without a torn tail), then the output is cut back to the last kept
+    record, so nothing is appended onto a torn line or after rows of an unrecorded policy.
+    """
+    records, torn = _read_manifest(manifest)
+    size = sink.size()
+    kept: list[dict[str, Any]] = []
+    end = 0
+    for rec in records:
+        if int(rec["offset"]) < end or not sink.holds(rec, size):
+            break
+        kept.append(rec)
+        end = int(rec["offset"])
+    if torn or len(kept) < len(records):
+        tmp = manifest.with_name(manifest.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(rec) + "\n" for rec in kept)
+            _sync(fh)
+        os.replace(tmp, manifest)
+    sink.truncate(end)
+    return {rec["key"]: rec for rec in kept}, len(records) - len(kept)
 
 
 def _summarise(
@@ -448,15 +580,29 @@ def format_summary(report: BatchReport, *, per_policy: bool = True) -> str:
             miss = ", ".join(s.missing) if s.missing else "-"
             buf.write(f"{s.policy}: {s.clauses} clauses ({top}); never addresses: {miss}\n")
     n = report.done
+    if not (report.summaries or report.skipped or report.files_skipped):
+        where = ", ".join(report.inputs) or "the paths given"
+        from nlp.ingest import SUPPORTED_FORMATS
+
+        kinds = ", ".join(SUPPORTED_FORMATS)
+        buf.write(f"no policy files found in {where} (policylens reads {kinds})\n")
     buf.write(
         f"\n{n} policies classified, {report.clauses} clauses, "
-        f"{len(report.skipped)} skipped (already done), {len(report.failed)} failed, "
+        f"{len(report.skipped)} already done, {len(report.files_skipped)} files skipped "
+        f"({len(report.failed)} unreadable, {len(report.unsupported)} unsupported), "
         f"{report.seconds:.1f}s\n"
     )
+    if report.redone:
+        buf.write(
+            f"{report.redone} policies recorded as done were classified again: the output no "
+            "longer held their rows\n"
+        )
     if n:
         never = Counter(m for s in report.summaries for m in s.missing)
         parts = [f"{label} {never[label]}" for label in ASKED_FOR]
         buf.write("policies never addressing: " + ", ".join(parts) + "\n")
     for path, reason in report.failed:
         buf.write(f"failed: {path}: {reason}\n")
+    for path, reason in report.unsupported:
+        buf.write(f"skipped: {path}: {reason}\n")
     return buf.getvalue()
