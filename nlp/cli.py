@@ -64,8 +64,14 @@ def _lens(policy_path: str | None = None) -> Any:
 
     lens = PolicyLens(Settings())
     if policy_path:
-        lens.load(policy_path)
+        _warn(lens.load(policy_path))
     return lens
+
+
+def _warn(policy: Any) -> None:
+    """What ingest noticed without refusing the input (e.g. much text dropped), on stderr."""
+    for message in policy.warnings:
+        click.echo(f"policylens: warning: {policy.id}: {message}", err=True)
 
 
 def _emit_json(obj: Any) -> None:
@@ -192,6 +198,7 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
     """
     lens = _lens()
     policy = lens.load(path)
+    _warn(policy)
     labels = [policy.version(version).label] if version else [v.label for v in policy.versions]
     for label in labels:
         clauses = lens.clauses(policy.id, label)

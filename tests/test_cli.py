@@ -208,3 +208,15 @@ def test_help_imports_no_model_library():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "LOADED []" in proc.stderr, proc.stderr[-2000:]
     assert "--encoder" in proc.stdout
+
+
+def test_text_dropped_as_debris_is_said_on_stderr(tmp_path):
+    # A page that is mostly a navigation menu: what is dropped as debris is announced, not silent.
+    menu = "\n\n".join(["Home | Products | Careers | Press | Blog | Help"] * 40)
+    path = tmp_path / "mostly-menu.txt"
+    path.write_text(f"{menu}\n\nWe collect your e-mail address when you sign up.\n", "utf-8")
+    code, out, err = run(["segment", str(path)])
+    assert code == 0
+    assert "e-mail address" in out
+    assert err.startswith("policylens: warning: mostly-menu:")
+    assert "removed as page debris" in err
