@@ -518,10 +518,14 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary, indent=1, default=str))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    after, db, auth = report["after_http"], report["db"], report["auth_limit"]
     ok = (report["server_errors_5xx"] == 0 and report["connection_errors"] == 0
-          and not report["unexpected"] and report["db"]["integrity_check"] == ["ok"]
-          and not report["after_http"]["missing"] and not report["after_http"]["ask_failed"]
-          and not report["after_http"]["active_content_left"])
+          and not report["unexpected"] and report["server_exit_code"] == 0
+          and db["integrity_check"] == ["ok"] and not db["foreign_key_violations"]
+          and not db["uploads_missing_from_db"]
+          and not after["missing"] and not after["ask_failed"]
+          and not after["active_content_left"]
+          and auth["statuses"].get(429) and auth["retry_after"] is not None)
     return 0 if ok else 1
 
 
