@@ -497,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
                                 "errors": len(re.findall(r"(?m)^ERROR|internal error on", log))}
         report["db"] = check_db(tmp / "reliability.sqlite3", list(shared.stored))
 
-    all_status = Counter()
+    all_status: Counter[str] = Counter()
     for counts in shared.status.values():
         all_status.update(counts)
     report["requests"] = sum(all_status.values())
