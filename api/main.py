@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, body_limits
 from api.openapi import document_settings
-from api.routers import ask, classify, health, policies
+from api.routers import ask, classify, health, policies, search
 from api.security import (
     AuthFailures,
     QuerylessAccessLog,
@@ -135,7 +135,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=resolved.api.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["X-API-Key", "Content-Type"],
         )
     app.add_middleware(
@@ -145,7 +145,7 @@ def create_app(
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, QuerylessAccessLog) for f in access.filters):
         access.addFilter(QuerylessAccessLog())
-    for module in (health, ask, policies, classify):
+    for module in (health, ask, search, policies, classify):
         app.include_router(module.router)
     document_settings(app, resolved)
     return app

@@ -29,7 +29,9 @@ _WHY = {
 }
 _READS = {("get", "/v1/policies"), ("get", "/v1/policies/{policy_id}"),
           ("get", "/v1/policies/{policy_id}/clauses"), ("post", "/v1/ask"),
-          ("post", "/v1/classify")}  # fmt: skip
+          ("post", "/v1/classify"), ("post", "/v1/search"), ("post", "/v1/ask/batch"),
+          ("get", "/v1/policies/{policy_id}/text"), ("get", "/v1/policies/{policy_id}/versions"),
+          ("get", "/v1/policies/{policy_id}/compare")}  # fmt: skip
 
 
 def _error(code: str, description: str | None = None) -> dict[str, Any]:
@@ -50,11 +52,24 @@ def _integer_branch(schema: dict[str, Any]) -> dict[str, Any]:
 def _patch(doc: dict[str, Any], settings: Settings) -> None:
     api = settings.api
     schemas = doc.get("components", {}).get("schemas", {})
-    ask = schemas.get("AskRequest", {}).get("properties", {})
-    if ask:
-        ask["question"]["maxLength"] = api.max_question_chars
-        _integer_branch(ask["top_k"])["maximum"] = api.max_top_k
+    for model in ("AskRequest", "AskBatchRequest", "SearchRequest"):
+        props = schemas.get(model, {}).get("properties", {})
+        if not props:
+            continue
+        _integer_branch(props["top_k"])["maximum"] = api.max_top_k
+        if "question" in props:
+            props["question"]["maxLength"] = api.max_question_chars
+        if "query" in props:
+            props["query"]["maxLength"] = api.max_question_chars
+        if "questions" in props:
+            props["questions"]["maxItems"] = api.max_batch_questions
+            props["questions"]["items"]["maxLength"] = api.max_question_chars
+        if "policies" in props:
+            for branch in props["policies"].get("anyOf", ()):
+                if branch.get("type") == "array":
+                    branch["maxItems"] = api.max_ask_policies
     for model, limit in (("PolicyCreate", api.max_upload_bytes),
+                         ("VersionCreate", api.max_upload_bytes),
                          ("ClassifyRequest", api.max_classify_bytes)):  # fmt: skip
         text = schemas.get(model, {}).get("properties", {}).get("text")
         if text is not None:
