@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nlp.service.store import PolicyRecord
-from nlp.types import Clause
+from nlp.types import Clause, ClauseKind, Verdict
 
 
 class _Model(BaseModel):
@@ -68,6 +68,9 @@ class AskRequest(_Model):
     category: str | None = Field(
         None, min_length=1, description="Boost clauses labelled with this category."
     )
+    citation_labels: bool = Field(
+        False, description="Add each citation's category `labels` (not in `ask --json`)."
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> AskRequest:
@@ -95,6 +98,9 @@ class AskBatchRequest(_Model):
     version: str | None = Field(None, min_length=1, description="Version; default the latest.")
     top_k: int | None = Field(None, ge=1, description="How many clauses to cite at most.")
     category: str | None = Field(None, min_length=1, description="Boost this category.")
+    citation_labels: bool = Field(
+        False, description="Add each citation's category `labels` (not in `ask --json`)."
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -128,6 +134,9 @@ class CitationOut(BaseModel):
     score: float
     start: int = Field(description="Offset of the clause in its version's clean text.")
     end: int
+    labels: list[str] | None = Field(
+        None, description="The clause's category labels (with `citation_labels`)."
+    )
 
 
 class HitOut(BaseModel):
@@ -148,7 +157,7 @@ class AskResponse(BaseModel):
     question: str
     policy: str
     version: str
-    verdict: Literal["yes", "no", "not_stated", "info"]
+    verdict: Verdict
     answer: str
     citations: list[CitationOut]
 
@@ -171,6 +180,7 @@ class AskResponse(BaseModel):
                             "score": 0.61,
                             "start": 25321,
                             "end": 25580,
+                            "labels": ["international"],
                         }
                     ],
                 }
@@ -372,7 +382,7 @@ class ClauseOut(BaseModel):
     start: int
     end: int
     text: str
-    kind: str
+    kind: ClauseKind
     context: str
     labels: list[str]
 
@@ -403,11 +413,41 @@ class ClassifyRequest(_Model):
     )
 
 
+class ClassifiedClauseOut(ClauseOut):
+    scores: dict[str, float] | None = Field(
+        None, description="The classifier's probability of every label (None: no classifier)."
+    )
+
+
 class ClassifyResponse(BaseModel):
-    clauses: list[ClauseOut]
+    clauses: list[ClassifiedClauseOut]
     labelled: bool = Field(
         description="False when no clause classifier is installed: clauses carry no labels."
     )
+
+
+# --- tools ----------------------------------------------------------------------------------
+
+
+class ToolFunction(BaseModel):
+    name: str
+    description: str
+    parameters: dict[str, Any] = Field(description="JSON Schema of the arguments.")
+
+
+class ToolEndpoint(BaseModel):
+    method: Literal["GET", "POST"]
+    path: str
+
+
+class ToolOut(BaseModel):
+    type: Literal["function"] = "function"
+    function: ToolFunction
+    endpoint: ToolEndpoint = Field(description="The route a call goes to, arguments as its body.")
+
+
+class ToolList(BaseModel):
+    tools: list[ToolOut]
 
 
 # --- health -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[ReadKey])
 @router.post(
     "/ask",
     response_model=AskResponse | AskManyResponse,
+    response_model_exclude_unset=True,
     operation_id="ask",
     summary="Answer a question about a policy (or several)",
     responses={
@@ -44,7 +45,7 @@ def ask(body: AskRequest, service: ServiceDep) -> dict[str, Any]:
             category=body.category,
         )
         return {
-            "answers": [a.to_dict() for a in answers],
+            "answers": [a.to_dict(labels=body.citation_labels) for a in answers],
             "yes": [a.policy for a in answers if a.verdict == "yes"],
             "no": [a.policy for a in answers if a.verdict == "no"],
         }
@@ -55,12 +56,13 @@ def ask(body: AskRequest, service: ServiceDep) -> dict[str, Any]:
         top_k=body.top_k,
         category=body.category,
     )
-    return answer.to_dict()
+    return answer.to_dict(labels=body.citation_labels)
 
 
 @router.post(
     "/ask/batch",
     response_model=AskBatchResponse,
+    response_model_exclude_unset=True,
     operation_id="askBatch",
     summary="Answer several questions about one policy",
     responses={
@@ -77,4 +79,4 @@ def ask_batch(body: AskBatchRequest, service: ServiceDep) -> dict[str, Any]:
         top_k=body.top_k,
         category=body.category,
     )
-    return {"answers": [a.to_dict() for a in answers]}
+    return {"answers": [a.to_dict(labels=body.citation_labels) for a in answers]}

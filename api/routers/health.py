@@ -10,7 +10,7 @@ from api.schemas import Health, Readiness
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health, summary="The process is up")
+@router.get("/healthz", response_model=Health, operation_id="health", summary="The process is up")
 def healthz() -> Health:
     """Answers as soon as the process runs, even while models are loading."""
     return Health()
@@ -18,6 +18,7 @@ def healthz() -> Health:
 
 @router.get(
     "/readyz",
+    operation_id="ready",
     response_model=Readiness,
     summary="Models loaded and store reachable",
     responses={503: {"model": Readiness, "description": "Still starting, or the store is down."}},

@@ -58,6 +58,7 @@ _UPLOAD_BODY = {
 
 @router.post(
     "",
+    operation_id="uploadPolicy",
     response_model=PolicyOut,
     status_code=201,
     dependencies=[WriteKey],
@@ -85,7 +86,13 @@ def create_policy(upload: UploadDep, service: ServiceDep, response: Response) ->
     return PolicyOut.from_record(result.record, service.seed_id)
 
 
-@router.get("", response_model=PolicyPage, dependencies=[ReadKey], summary="List policies")
+@router.get(
+    "",
+    response_model=PolicyPage,
+    dependencies=[ReadKey],
+    operation_id="listPolicies",
+    summary="List policies",
+)
 def list_policies(
     service: ServiceDep,
     offset: Offset = 0,
@@ -103,6 +110,7 @@ def list_policies(
 
 @router.get(
     "/{policy_id}",
+    operation_id="getPolicy",
     response_model=PolicyOut,
     dependencies=[ReadKey],
     responses=_NOT_FOUND,
@@ -115,6 +123,7 @@ def get_policy(policy_id: str, service: ServiceDep) -> PolicyOut:
 
 @router.delete(
     "/{policy_id}",
+    operation_id="deletePolicy",
     status_code=204,
     dependencies=[WriteKey],
     summary="Delete a policy",
@@ -132,6 +141,7 @@ def delete_policy(policy_id: str, service: ServiceDep) -> Response:
 
 @router.get(
     "/{policy_id}/clauses",
+    operation_id="listClauses",
     response_model=ClausePage,
     dependencies=[ReadKey],
     responses=_NOT_FOUND,

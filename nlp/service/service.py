@@ -64,7 +64,6 @@ from nlp.types import (
     Policy,
     PolicyVersion,
     Prepared,
-    categories_of,
     resolve_version,
 )
 
@@ -418,6 +417,23 @@ class PolicyService:
         return ready
 
     @property
+    def categories(self) -> tuple[str, ...]:
+        """The category labels of the configured scheme: what ``category`` may name."""
+        from nlp.classify import scheme_labels
+
+        return scheme_labels(self.settings.classify.scheme)
+
+    def _categories(self, category: str | None) -> tuple[str, ...] | None:
+        """``category`` as a filter, or ``InputError`` when it names no known category."""
+        if not category:
+            return None
+        if category not in self.categories:
+            raise InputError(
+                f"unknown category {category[:100]!r}; use one of: {', '.join(self.categories)}"
+            )
+        return (category,)
+
+    @property
     def labels_clauses(self) -> bool:
         """True when uploaded and classified clauses get category labels."""
         return self.classifier is not None or self.lens.classifier is not None
@@ -463,7 +479,7 @@ class PolicyService:
         query = ClauseQuery(
             policy=policy_id,
             version=version,
-            categories=categories_of(category or None),
+            categories=self._categories(category),
             contains=q or None,
             offset=offset,
             limit=limit,
@@ -496,7 +512,7 @@ class PolicyService:
             policy=policy or self.seed_id,
             version=version,
             top_k=top_k,
-            categories=categories_of(category or None),
+            categories=self._categories(category),
         )
         api = self.settings.api
         if len(question) > api.max_question_chars:
@@ -572,13 +588,14 @@ class PolicyService:
             )
         if top_k is not None and not 1 <= top_k <= api.max_top_k:
             raise InputError(f"top_k must be between 1 and {api.max_top_k}, got {top_k}")
+        cats = self._categories(category)
         if policy is not None and policy not in self.lens:
             raise NotFoundError(f"no policy {policy!r}; list them with GET /v1/policies")
         if not self.lens.policies:
             return []
         try:
             return self.lens.search(
-                query, policy=policy, version=version, top_k=top_k, category=category
+                query, policy=policy, version=version, top_k=top_k, category=cats
             )
         except KeyError as exc:
             raise NotFoundError(f"no policy {policy!r}; it was just deleted") from exc
@@ -699,6 +716,13 @@ class PolicyService:
 
         Nothing is stored. Returns the clauses and whether they were labelled.
         """
+        clauses, labelled, _ = self.classify_scored(text, fmt=fmt)
+        return clauses, labelled
+
+    def classify_scored(
+        self, text: str, *, fmt: str = "txt"
+    ) -> tuple[list[Clause], bool, list[dict[str, float]] | None]:
+        """As :meth:`classify`, with every label's score per clause (``None``: no scores)."""
         limit = self.settings.api.max_classify_bytes
         size = len(text.encode("utf-8"))
         if size > limit:
@@ -711,10 +735,16 @@ class PolicyService:
         clean = strip_active_content(text)
         assert isinstance(clean, str)
         policy = plain_policy(self.lens.parse_data(clean, fmt=fmt, name="text", policy_id="text"))
+        clf = self.classifier if self.classifier is not None else self.lens.classifier
+        scored = hasattr(clf, "predictions")
         ready = self.lens.prepare(
-            policy, vectors=False, labels=self.labels_clauses, classifier=self.classifier
+            policy, vectors=scored, labels=self.labels_clauses, classifier=self.classifier
         )
-        return list(ready.clauses), ready.labelled
+        clauses = list(ready.clauses)
+        if not scored or ready.vectors is None or not clauses:
+            return clauses, ready.labelled, None
+        predictions = clf.predictions(clauses, ready.vectors)  # type: ignore[union-attr]
+        return clauses, ready.labelled, [p.scores for p in predictions]
 
 
 def _shape(clause: Clause) -> tuple[object, ...]:
