@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, body_limits
-from api.observability import RequestIdFilter, RequestIdMiddleware
+from api.observability import Metrics, MetricsMiddleware, RequestIdFilter, RequestIdMiddleware
 from api.openapi import document_settings
 from api.routers import ask, classify, health, policies, search, tools
 from api.security import (
@@ -143,6 +143,11 @@ def create_app(
     app.add_middleware(
         TrustedHostMiddleware,  # type: ignore[arg-type]
         allowed=resolved.api.allowed_hosts,
+    )
+    app.state.metrics = Metrics()
+    app.add_middleware(
+        MetricsMiddleware,  # type: ignore[arg-type]
+        metrics=app.state.metrics,
     )
     # Outermost, so that even a refused Host or a 500 answers with its request id.
     app.add_middleware(RequestIdMiddleware)  # type: ignore[arg-type]

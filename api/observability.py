@@ -1,9 +1,14 @@
-"""Request ids: every response carries ``X-Request-ID`` and every log line of a request names it.
+"""Request ids and metrics: every response carries ``X-Request-ID``, every request is counted.
 
 :class:`RequestIdMiddleware` takes the client's ``X-Request-ID`` when it is a short token
 (letters, digits, ``.``, ``_``, ``-``, ``:``; at most 128), else makes one (32 hex digits). It keeps
 it in a context variable for the duration of the request, where :class:`RequestIdFilter` puts it
 on log records (``record.request_id``), and logs one line per request on ``api.requests``.
+
+:class:`Metrics` holds the Prometheus counters and histograms of one app (its own registry, so
+several apps in one process never clash); :class:`MetricsMiddleware` counts every request by
+method, route template (never the raw path: ids would make the label set unbounded) and status,
+and times it. ``GET /metrics`` serves them in the Prometheus text format.
 """
 
 from __future__ import annotations
@@ -16,7 +21,17 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["REQUEST_ID_HEADER", "RequestIdFilter", "RequestIdMiddleware", "current_request_id"]
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "Metrics",
+    "MetricsMiddleware",
+    "RequestIdFilter",
+    "RequestIdMiddleware",
+    "current_request_id",
+]
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -90,3 +105,65 @@ class RequestIdMiddleware:
                 extra={"request_id": rid},
             )
             _request_id.reset(token)
+
+
+class Metrics:
+    """The Prometheus metrics of one app, in their own registry."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "policylens_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            ("method", "route", "status"),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "policylens_http_request_duration_seconds",
+            "Time to answer an HTTP request, by method and route template.",
+            ("method", "route"),
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+        )
+
+    def render(self) -> bytes:
+        """The metrics in the Prometheus text exposition format."""
+        return generate_latest(self.registry)
+
+
+def _route_of(scope: Scope) -> str:
+    """The template of the route that answered (routing leaves it in the scope), or
+    ``"unmatched"`` (an unknown path, or refused before routing)."""
+    route = scope.get("route")
+    return str(getattr(route, "path", None) or "unmatched")
+
+
+class MetricsMiddleware:
+    """Count and time every HTTP request in ``metrics``."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def counting(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting)
+        finally:
+            route = _route_of(scope)
+            method = str(scope.get("method", ""))
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)

@@ -1,10 +1,11 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes, and the Prometheus metrics."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
+from api.deps import ReadKey
 from api.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -30,3 +31,16 @@ def readyz(request: Request) -> JSONResponse:
     ok = all(checks.values())
     body = Readiness(status="ready" if ok else "starting", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+
+@router.get(
+    "/metrics",
+    operation_id="metrics",
+    dependencies=[ReadKey],
+    include_in_schema=False,
+    summary="Prometheus metrics",
+)
+def metrics(request: Request) -> Response:
+    """Request counts and latencies per route, in the Prometheus text format."""
+    m = request.app.state.metrics
+    return Response(m.render(), media_type=m.content_type)
