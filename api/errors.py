@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.observability import current_request_id
 from nlp.errors import (
     ConflictError,
     InputError,
@@ -148,7 +149,12 @@ class UnexpectedErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
+            log.exception(
+                "internal error on %s %s (request_id=%s)",
+                scope.get("method"),
+                scope.get("path"),
+                current_request_id(),
+            )
             if started:
                 raise  # half a response is out: only closing the connection ends it cleanly
             response = error_response(

@@ -23,8 +23,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, body_limits
+from api.observability import Metrics, MetricsMiddleware, RequestIdFilter, RequestIdMiddleware
 from api.openapi import document_settings
-from api.routers import ask, classify, health, policies
+from api.routers import ask, classify, health, policies, search, tools
 from api.security import (
     AuthFailures,
     QuerylessAccessLog,
@@ -135,17 +136,29 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=resolved.api.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["X-API-Key", "Content-Type"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["X-API-Key", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
         )
     app.add_middleware(
         TrustedHostMiddleware,  # type: ignore[arg-type]
         allowed=resolved.api.allowed_hosts,
     )
+    app.state.metrics = Metrics()
+    app.add_middleware(
+        MetricsMiddleware,  # type: ignore[arg-type]
+        metrics=app.state.metrics,
+    )
+    # Outermost, so that even a refused Host or a 500 answers with its request id.
+    app.add_middleware(RequestIdMiddleware)  # type: ignore[arg-type]
+    for name in ("api", "api.requests"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RequestIdFilter) for f in logger.filters):
+            logger.addFilter(RequestIdFilter())
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, QuerylessAccessLog) for f in access.filters):
         access.addFilter(QuerylessAccessLog())
-    for module in (health, ask, policies, classify):
+    for module in (health, ask, search, policies, classify, tools):
         app.include_router(module.router)
     document_settings(app, resolved)
     return app

@@ -29,7 +29,9 @@ _WHY = {
 }
 _READS = {("get", "/v1/policies"), ("get", "/v1/policies/{policy_id}"),
           ("get", "/v1/policies/{policy_id}/clauses"), ("post", "/v1/ask"),
-          ("post", "/v1/classify")}  # fmt: skip
+          ("post", "/v1/classify"), ("post", "/v1/search"), ("post", "/v1/ask/batch"),
+          ("get", "/v1/policies/{policy_id}/text"), ("get", "/v1/policies/{policy_id}/versions"),
+          ("get", "/v1/policies/{policy_id}/compare"), ("get", "/v1/tools")}  # fmt: skip
 
 
 def _error(code: str, description: str | None = None) -> dict[str, Any]:
@@ -47,14 +49,54 @@ def _integer_branch(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _string_branch(schema: dict[str, Any]) -> dict[str, Any]:
+    """The string part of ``str | None`` (``anyOf``), or the schema itself."""
+    for branch in schema.get("anyOf", ()):
+        if branch.get("type") == "string":
+            return branch  # type: ignore[no-any-return]
+    return schema
+
+
+def _enumerate_categories(doc: dict[str, Any], categories: list[str]) -> None:
+    """Every ``category`` field and parameter, and every ``labels`` item, is one of the labels."""
+    for model in doc.get("components", {}).get("schemas", {}).values():
+        props = model.get("properties", {})
+        if "category" in props and model.get("title", "").endswith("Request"):
+            _string_branch(props["category"])["enum"] = categories
+        labels = props.get("labels")
+        if labels is not None and labels.get("type") == "array":
+            labels["items"]["enum"] = categories
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            for param in op.get("parameters", ()):
+                if param.get("name") == "category":
+                    _string_branch(param["schema"])["enum"] = categories
+
+
 def _patch(doc: dict[str, Any], settings: Settings) -> None:
+    from nlp.classify import scheme_labels
+
     api = settings.api
     schemas = doc.get("components", {}).get("schemas", {})
-    ask = schemas.get("AskRequest", {}).get("properties", {})
-    if ask:
-        ask["question"]["maxLength"] = api.max_question_chars
-        _integer_branch(ask["top_k"])["maximum"] = api.max_top_k
+    _enumerate_categories(doc, list(scheme_labels(settings.classify.scheme)))
+    for model in ("AskRequest", "AskBatchRequest", "SearchRequest"):
+        props = schemas.get(model, {}).get("properties", {})
+        if not props:
+            continue
+        _integer_branch(props["top_k"])["maximum"] = api.max_top_k
+        if "question" in props:
+            props["question"]["maxLength"] = api.max_question_chars
+        if "query" in props:
+            props["query"]["maxLength"] = api.max_question_chars
+        if "questions" in props:
+            props["questions"]["maxItems"] = api.max_batch_questions
+            props["questions"]["items"]["maxLength"] = api.max_question_chars
+        if "policies" in props:
+            for branch in props["policies"].get("anyOf", ()):
+                if branch.get("type") == "array":
+                    branch["maxItems"] = api.max_ask_policies
     for model, limit in (("PolicyCreate", api.max_upload_bytes),
+                         ("VersionCreate", api.max_upload_bytes),
                          ("ClassifyRequest", api.max_classify_bytes)):  # fmt: skip
         text = schemas.get(model, {}).get("properties", {}).get("text")
         if text is not None:

@@ -8,12 +8,12 @@ size) are checked by ``nlp.service`` and answered with the same JSON error shape
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nlp.service.store import PolicyRecord
-from nlp.types import Clause
+from nlp.types import Clause, ClauseKind, Verdict
 
 
 class _Model(BaseModel):
@@ -59,17 +59,71 @@ class AskRequest(_Model):
         min_length=1,
         description="Version label, year, `latest` or `oldest`; default the latest.",
     )
+    policies: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None,
+        min_length=1,
+        description="Several policy ids: one answer per policy (instead of `policy`).",
+    )
     top_k: int | None = Field(None, ge=1, description="How many clauses to cite at most.")
     category: str | None = Field(
         None, min_length=1, description="Boost clauses labelled with this category."
     )
+    citation_labels: bool = Field(
+        False, description="Add each citation's category `labels` (not in `ask --json`)."
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> AskRequest:
+        if self.policy is not None and self.policies is not None:
+            raise ValueError("give `policy` or `policies`, not both")
+        return self
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
             "examples": [{"question": "Is my data sent to China?"},
-                         {"question": "Do you sell my data?", "policy": "acme", "top_k": 3}]
+                         {"question": "Do you sell my data?", "policy": "acme", "top_k": 3},
+                         {"question": "Do you sell my data?", "policies": ["acme", "zeta"]}]
         },
+    )
+
+
+class AskBatchRequest(_Model):
+    questions: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description="Questions about one policy, answered in order."
+    )
+    policy: str | None = Field(
+        None, min_length=1, description="Policy id; default the bundled seed policy."
+    )
+    version: str | None = Field(None, min_length=1, description="Version; default the latest.")
+    top_k: int | None = Field(None, ge=1, description="How many clauses to cite at most.")
+    category: str | None = Field(None, min_length=1, description="Boost this category.")
+    citation_labels: bool = Field(
+        False, description="Add each citation's category `labels` (not in `ask --json`)."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"questions": ["Do you sell my data?", "How long do you keep it?"]}]
+        },
+    )
+
+
+class SearchRequest(_Model):
+    query: str = Field(min_length=1, description="Words or a question to find clauses for.")
+    policy: str | None = Field(
+        None, min_length=1, description="Policy id; default every stored policy."
+    )
+    version: str | None = Field(
+        None, min_length=1, description="Version (with `policy`); default the latest."
+    )
+    top_k: int | None = Field(None, ge=1, description="How many clauses at most.")
+    category: str | None = Field(None, min_length=1, description="Boost this category.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"query": "sell personal data", "top_k": 3}]},
     )
 
 
@@ -80,6 +134,21 @@ class CitationOut(BaseModel):
     score: float
     start: int = Field(description="Offset of the clause in its version's clean text.")
     end: int
+    labels: list[str] | None = Field(
+        None, description="The clause's category labels (with `citation_labels`)."
+    )
+
+
+class HitOut(BaseModel):
+    clause: ClauseOut
+    score: float = Field(description="The fused retrieval score (higher is better).")
+    dense: float
+    sparse: float
+
+
+class SearchResponse(BaseModel):
+    query: str
+    hits: list[HitOut]
 
 
 class AskResponse(BaseModel):
@@ -88,7 +157,7 @@ class AskResponse(BaseModel):
     question: str
     policy: str
     version: str
-    verdict: Literal["yes", "no", "not_stated", "info"]
+    verdict: Verdict
     answer: str
     citations: list[CitationOut]
 
@@ -111,12 +180,25 @@ class AskResponse(BaseModel):
                             "score": 0.61,
                             "start": 25321,
                             "end": 25580,
+                            "labels": ["international"],
                         }
                     ],
                 }
             ]
         }
     )
+
+
+class AskManyResponse(BaseModel):
+    """Answers to one question over several policies (`policies` in the request)."""
+
+    answers: list[AskResponse]
+    yes: list[str] = Field(description="The policies whose verdict is `yes`.")
+    no: list[str] = Field(description="The policies whose verdict is `no`.")
+
+
+class AskBatchResponse(BaseModel):
+    answers: list[AskResponse] = Field(description="One answer per question, in order.")
 
 
 # --- policies ---------------------------------------------------------------------------------
@@ -145,6 +227,29 @@ class PolicyCreate(_Model):
             ]
         },
     )
+
+
+class VersionCreate(_Model):
+    """A new text of a stored policy."""
+
+    text: str = Field(min_length=1, description="The policy text (plain, Markdown or HTML).")
+    format: Literal["txt", "md", "html"] = "txt"
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"text": "Acme Privacy Policy\n\nLast updated: May 1, 2025\n\n"
+                          "We sell your e-mail address to data brokers."}]
+        },
+    )
+
+
+class VersionText(BaseModel):
+    policy: str
+    version: str
+    effective_date: date | None
+    title: str
+    text: str = Field(description="The clean text; clause `start`/`end` offsets point into it.")
 
 
 class VersionOut(BaseModel):
@@ -216,6 +321,52 @@ class PolicyOut(BaseModel):
     )
 
 
+class VersionList(BaseModel):
+    policy: str
+    items: list[VersionOut] = Field(description="Newest first.")
+
+
+class ClauseRef(BaseModel):
+    clause_id: str
+    version: str
+    section: str
+    start: int
+    end: int
+    text: str
+
+
+class ChangeOut(BaseModel):
+    kind: str
+    category: str
+    labels: list[str]
+    similarity: float
+    text_similarity: float
+    embedding_similarity: float
+    moved: bool
+    old: ClauseRef | None
+    new: ClauseRef | None
+    old_extra: list[ClauseRef]
+    new_extra: list[ClauseRef]
+    old_marked: str | None
+    new_marked: str | None
+    diff: list[list[str]]
+
+
+class CompareSide(BaseModel):
+    policy: str
+    version: str
+
+
+class CompareResponse(BaseModel):
+    """The JSON of `policylens compare --json`: what was added, removed and changed."""
+
+    old: CompareSide
+    new: CompareSide
+    summary: dict[str, int]
+    by_category: dict[str, dict[str, int]]
+    changes: list[ChangeOut]
+
+
 class PolicyPage(BaseModel):
     items: list[PolicyOut]
     total: int
@@ -231,7 +382,7 @@ class ClauseOut(BaseModel):
     start: int
     end: int
     text: str
-    kind: str
+    kind: ClauseKind
     context: str
     labels: list[str]
 
@@ -262,11 +413,41 @@ class ClassifyRequest(_Model):
     )
 
 
+class ClassifiedClauseOut(ClauseOut):
+    scores: dict[str, float] | None = Field(
+        None, description="The classifier's probability of every label (None: no classifier)."
+    )
+
+
 class ClassifyResponse(BaseModel):
-    clauses: list[ClauseOut]
+    clauses: list[ClassifiedClauseOut]
     labelled: bool = Field(
         description="False when no clause classifier is installed: clauses carry no labels."
     )
+
+
+# --- tools ----------------------------------------------------------------------------------
+
+
+class ToolFunction(BaseModel):
+    name: str
+    description: str
+    parameters: dict[str, Any] = Field(description="JSON Schema of the arguments.")
+
+
+class ToolEndpoint(BaseModel):
+    method: Literal["GET", "POST"]
+    path: str
+
+
+class ToolOut(BaseModel):
+    type: Literal["function"] = "function"
+    function: ToolFunction
+    endpoint: ToolEndpoint = Field(description="The route a call goes to, arguments as its body.")
+
+
+class ToolList(BaseModel):
+    tools: list[ToolOut]
 
 
 # --- health -----------------------------------------------------------------------------------

@@ -298,6 +298,31 @@ def serve(host: str, port: int, db: str | None, log_level: str) -> None:
                 **uvicorn_options(settings))
 
 
+@cli.command()
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="SQLite file of stored policies (default: POLICYLENS_DB or policylens.sqlite3).",
+)
+def mcp(db: str | None) -> None:
+    """Serve the ask and search tools over the Model Context Protocol (stdio).
+
+    Example: policylens mcp --db policies.sqlite3   (register it as a stdio MCP server)
+    """
+    import logging
+
+    from api.mcp_server import serve_stdio
+
+    logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the protocol
+    settings = Settings()
+    if db:
+        settings = settings.model_copy(
+            update={"api": settings.api.model_copy(update={"db": Path(db)})}
+        )
+    serve_stdio(settings)
+
+
 _SCHEMES = ("policylens", "opp115")
 
 

@@ -166,6 +166,12 @@ class ApiSettings(_Section):
     max_question_chars: int = 1_000
     max_top_k: int = 50
     max_page_size: int = 200
+    max_batch_questions: int = Field(
+        20, description="Questions POST /v1/ask/batch takes at once."
+    )
+    max_ask_policies: int = Field(
+        20, description="Policies one POST /v1/ask may name in `policies`."
+    )
     allowed_hosts: list[str] = Field(
         ["localhost", "127.0.0.1", "::1"],
         description="Host header values served (DNS-rebinding guard); '*' for any, '*.x.org'.",

@@ -426,6 +426,44 @@ class PolicyLens:
             settings=self.settings.compare,
         )
 
+    def compare_stored(
+        self,
+        policy_id: str,
+        *,
+        old_version: str | None = None,
+        new_version: str | None = None,
+    ) -> Comparison:
+        """Compare two versions of a loaded policy (default: its two newest).
+
+        >>> lens.compare_stored("000-ce4448d9c54926ad").old_version  # doctest: +SKIP
+        '2019-01-17'
+        """
+        from nlp.compare import compare_policies
+
+        policy = self.policy(policy_id)
+        if old_version is not None or new_version is not None:
+            # One side named: the other defaults to the newest (new) or the one before (old).
+            labels = [v.label for v in policy.versions]
+            if new_version is None:
+                new_version = labels[0]
+            if old_version is None:
+                newer = self._version_label(policy, new_version)
+                rest = labels[labels.index(newer) + 1 :]
+                if not rest:
+                    raise InputError(
+                        f"version {newer!r} of {policy_id!r} is its oldest; name `from` as well"
+                    )
+                old_version = rest[0]
+            old_version = self._version_label(policy, old_version)
+            new_version = self._version_label(policy, new_version)
+        return compare_policies(
+            self,
+            policy_id,
+            old_version=old_version,
+            new_version=new_version,
+            settings=self.settings.compare,
+        )
+
     # -- lookups ----------------------------------------------------------------------------
 
     def __contains__(self, policy_id: object) -> bool:

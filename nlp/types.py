@@ -235,9 +235,11 @@ class Citation:
     score: float
     start: int
     end: int
+    labels: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, labels: bool = False) -> dict[str, Any]:
+        """The documented ``ask --json`` citation; ``labels=True`` adds the clause's labels."""
+        d: dict[str, Any] = {
             "clause_id": self.clause_id,
             "section": self.section,
             "text": self.text,
@@ -245,6 +247,9 @@ class Citation:
             "start": self.start,
             "end": self.end,
         }
+        if labels:
+            d["labels"] = list(self.labels)
+        return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,13 +263,13 @@ class Answer:
     answer: str
     citations: tuple[Citation, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON shape documented in the README."""
+    def to_dict(self, *, labels: bool = False) -> dict[str, Any]:
+        """The stable JSON shape documented in the README (the API adds citation labels)."""
         return {
             "question": self.question,
             "policy": self.policy,
             "version": self.version,
             "verdict": self.verdict,
             "answer": self.answer,
-            "citations": [c.to_dict() for c in self.citations],
+            "citations": [c.to_dict(labels=labels) for c in self.citations],
         }

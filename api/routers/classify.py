@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ReadKey, ServiceDep
-from api.schemas import ClassifyRequest, ClassifyResponse, ClauseOut, ErrorResponse
+from api.schemas import ClassifiedClauseOut, ClassifyRequest, ClassifyResponse, ErrorResponse
 
 router = APIRouter(prefix="/v1", tags=["classify"], dependencies=[ReadKey])
 
 
 @router.post(
     "/classify",
+    operation_id="classify",
     response_model=ClassifyResponse,
     summary="Clauses of a text with their category labels",
     responses={
@@ -22,7 +23,14 @@ router = APIRouter(prefix="/v1", tags=["classify"], dependencies=[ReadKey])
 def classify(body: ClassifyRequest, service: ServiceDep) -> ClassifyResponse:
     """Segment `text` into clauses (with offsets and section paths) and label each one.
 
-    `labelled` is false when the server has no clause classifier installed.
+    `labelled` is false when the server has no clause classifier installed; `scores` holds the
+    classifier's probability of every label.
     """
-    clauses, labelled = service.classify(body.text, fmt=body.format)
-    return ClassifyResponse(clauses=[ClauseOut.from_clause(c) for c in clauses], labelled=labelled)
+    clauses, labelled, scores = service.classify_scored(body.text, fmt=body.format)
+    return ClassifyResponse(
+        clauses=[
+            ClassifiedClauseOut(**c.to_dict(), scores=scores[i] if scores else None)
+            for i, c in enumerate(clauses)
+        ],
+        labelled=labelled,
+    )

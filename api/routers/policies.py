@@ -7,7 +7,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadKey, ServiceDep, UploadDep, WriteKey
-from api.schemas import ClauseOut, ClausePage, ErrorResponse, PolicyCreate, PolicyOut, PolicyPage
+from api.schemas import (
+    ClauseOut,
+    ClausePage,
+    CompareResponse,
+    ErrorResponse,
+    PolicyCreate,
+    PolicyOut,
+    PolicyPage,
+    VersionCreate,
+    VersionList,
+    VersionText,
+)
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
@@ -47,6 +58,7 @@ _UPLOAD_BODY = {
 
 @router.post(
     "",
+    operation_id="uploadPolicy",
     response_model=PolicyOut,
     status_code=201,
     dependencies=[WriteKey],
@@ -74,7 +86,13 @@ def create_policy(upload: UploadDep, service: ServiceDep, response: Response) ->
     return PolicyOut.from_record(result.record, service.seed_id)
 
 
-@router.get("", response_model=PolicyPage, dependencies=[ReadKey], summary="List policies")
+@router.get(
+    "",
+    response_model=PolicyPage,
+    dependencies=[ReadKey],
+    operation_id="listPolicies",
+    summary="List policies",
+)
 def list_policies(
     service: ServiceDep,
     offset: Offset = 0,
@@ -92,6 +110,7 @@ def list_policies(
 
 @router.get(
     "/{policy_id}",
+    operation_id="getPolicy",
     response_model=PolicyOut,
     dependencies=[ReadKey],
     responses=_NOT_FOUND,
@@ -104,6 +123,7 @@ def get_policy(policy_id: str, service: ServiceDep) -> PolicyOut:
 
 @router.delete(
     "/{policy_id}",
+    operation_id="deletePolicy",
     status_code=204,
     dependencies=[WriteKey],
     summary="Delete a policy",
@@ -121,6 +141,7 @@ def delete_policy(policy_id: str, service: ServiceDep) -> Response:
 
 @router.get(
     "/{policy_id}/clauses",
+    operation_id="listClauses",
     response_model=ClausePage,
     dependencies=[ReadKey],
     responses=_NOT_FOUND,
@@ -149,3 +170,134 @@ def list_clauses(
         offset=page.offset,
         limit=page.limit,
     )
+
+
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing or wrong X-API-Key."},
+    403: {"model": ErrorResponse, "description": "The server has no API key: no writes."},
+    404: {"model": ErrorResponse, "description": "No policy with this id."},
+    409: {"model": ErrorResponse, "description": "The seed policy, or the text is stored "
+          "under another id."},
+    413: {"model": ErrorResponse, "description": "Over the upload size limit."},
+    415: {"model": ErrorResponse, "description": "Not JSON, multipart, txt, md, html or pdf."},
+    422: {"model": ErrorResponse, "description": "Unreadable, binary or empty policy."},
+}
+
+
+@router.put(
+    "/{policy_id}",
+    response_model=PolicyOut,
+    status_code=201,
+    dependencies=[WriteKey],
+    operation_id="putPolicy",
+    summary="Store a policy under an id of your choice (or add a version to it)",
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+    responses={
+        200: {"model": PolicyOut, "description": "The policy existed: the text is a new "
+              "version of it, or was stored already."},
+        **_WRITE_ERRORS,
+    },
+)
+def put_policy(
+    policy_id: str, upload: UploadDep, service: ServiceDep, response: Response
+) -> PolicyOut:
+    """Create the policy `policy_id` (201); if it exists, a new text becomes its newest version
+    (200), and a text it already holds changes nothing (200)."""
+    existed = service.store.exists(policy_id)
+    result = service.upload(
+        upload.data,
+        fmt=upload.fmt,
+        name=upload.name,
+        source_url=upload.source_url,
+        policy_id=policy_id,
+    )
+    response.status_code = 201 if result.created and not existed else 200
+    return PolicyOut.from_record(result.record, service.seed_id)
+
+
+@router.get(
+    "/{policy_id}/versions",
+    response_model=VersionList,
+    dependencies=[ReadKey],
+    operation_id="listVersions",
+    responses=_NOT_FOUND,
+    summary="Versions of a policy, newest first",
+)
+def list_versions(policy_id: str, service: ServiceDep) -> VersionList:
+    """Each version's label, effective date, title, size and clause count."""
+    record = service.get(policy_id)
+    out = PolicyOut.from_record(record, service.seed_id)
+    return VersionList(policy=record.id, items=list(out.versions))
+
+
+@router.post(
+    "/{policy_id}/versions",
+    response_model=PolicyOut,
+    status_code=201,
+    dependencies=[WriteKey],
+    operation_id="addVersion",
+    summary="Add a new text of a policy as its newest version",
+    responses={
+        200: {"model": PolicyOut, "description": "The policy holds this text already."},
+        **_WRITE_ERRORS,
+    },
+)
+def add_version(
+    policy_id: str, body: VersionCreate, service: ServiceDep, response: Response
+) -> PolicyOut:
+    """Store `text` as the newest version of `policy_id` (201), labelled by its effective date.
+
+    A text equal to a stored version's is not stored again: the policy comes back with 200.
+    """
+    result = service.add_version(policy_id, body.text, fmt=body.format)
+    response.status_code = 201 if result.created else 200
+    return PolicyOut.from_record(result.record, service.seed_id)
+
+
+@router.get(
+    "/{policy_id}/text",
+    response_model=VersionText,
+    dependencies=[ReadKey],
+    operation_id="getPolicyText",
+    responses={404: {"model": ErrorResponse, "description": "No such policy or version."}},
+    summary="The clean text of a version (what clause offsets point into)",
+)
+def get_text(
+    policy_id: str,
+    service: ServiceDep,
+    version: Annotated[
+        str | None, Query(description="Label, year, `latest` or `oldest`; default latest.")
+    ] = None,
+) -> VersionText:
+    """`text[start:end]` of this version is the text of each clause and citation."""
+    v = service.version_text(policy_id, version)
+    return VersionText(
+        policy=policy_id,
+        version=v.label,
+        effective_date=v.effective_date,
+        title=v.title,
+        text=v.text,
+    )
+
+
+@router.get(
+    "/{policy_id}/compare",
+    response_model=CompareResponse,
+    dependencies=[ReadKey],
+    operation_id="comparePolicyVersions",
+    responses={
+        404: {"model": ErrorResponse, "description": "No such policy or version."},
+        422: {"model": ErrorResponse, "description": "The policy has a single version."},
+    },
+    summary="What changed between two versions of a policy",
+)
+def compare_versions(
+    policy_id: str,
+    service: ServiceDep,
+    from_: Annotated[
+        str | None, Query(alias="from", description="The old version; default the one before.")
+    ] = None,
+    to: Annotated[str | None, Query(description="The new version; default the latest.")] = None,
+) -> dict[str, Any]:
+    """The report of `policylens compare --json`: clauses added, removed and changed."""
+    return service.compare(policy_id, old_version=from_, new_version=to).to_dict()

@@ -242,6 +242,7 @@ def _cite(hit: Hit, policy: str) -> Citation:
         score=float(hit.dense),
         start=c.start,
         end=c.end,
+        labels=c.labels,
     )
 
 

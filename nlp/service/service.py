@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from nlp.config import Settings
 from nlp.errors import (
@@ -53,9 +56,19 @@ from nlp.service.plaintext import (
     strip_active_content,
 )
 from nlp.service.store import Page, PolicyRecord, PolicyStore
-from nlp.types import Answer, Clause, ClauseQuery, Policy, Prepared, categories_of, resolve_version
+from nlp.types import (
+    Answer,
+    Clause,
+    ClauseQuery,
+    Hit,
+    Policy,
+    PolicyVersion,
+    Prepared,
+    resolve_version,
+)
 
 if TYPE_CHECKING:
+    from nlp.compare import Comparison
     from nlp.pipeline import PolicyLens  # handed in by the caller: the service builds none
 
 __all__ = [
@@ -69,6 +82,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# A client-chosen policy id: what slugify makes, so ids stay URL- and clause-id-safe.
+_POLICY_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,8 +262,12 @@ class PolicyService:
         fmt: str,
         name: str,
         source_url: str | None = None,
+        policy_id: str | None = None,
     ) -> UploadResult:
         """Store a policy from uploaded text or file bytes, unless the same text is stored.
+
+        ``policy_id`` is a client-chosen id (``PUT /v1/policies/{id}``): when that policy is
+        stored already, the text becomes a new version of it (see :meth:`add_version`).
 
         Raises ``PayloadTooLargeError`` over ``settings.api.max_upload_bytes``,
         ``UnsupportedFormatError`` for an unknown ``fmt`` and ``InputError`` for anything
@@ -267,9 +286,17 @@ class PolicyService:
         if not name:
             raise InputError("the policy needs a name (e.g. the company or product)")
         source_url = check_source_url(source_url)
+        if policy_id is not None:
+            policy_id = check_policy_id(policy_id)
+            if self.store.exists(policy_id):
+                return self.add_version(policy_id, data, fmt=fmt)
         raw_hash = _sha256(fmt, raw)
         existing = self.store.find_by_hash(raw_hash)
         if existing is not None:
+            if policy_id is not None and existing.id != policy_id:
+                raise ConflictError(
+                    f"the same text is stored as policy {existing.id!r}; use that id"
+                )
             return UploadResult(existing, created=False)
         with self._inflight_lock:
             first = self._inflight.get(raw_hash)
@@ -280,7 +307,9 @@ class PolicyService:
             # The same bytes are being prepared right now: their result is this one's too.
             return UploadResult(first.result().record, created=False)
         try:
-            result = self._upload(data, fmt=fmt, name=name, source_url=source_url, raw=raw_hash)
+            result = self._upload(
+                data, fmt=fmt, name=name, source_url=source_url, raw=raw_hash, policy_id=policy_id
+            )
         except BaseException as exc:
             mine.set_exception(exc)
             raise
@@ -292,7 +321,14 @@ class PolicyService:
                 del self._inflight[raw_hash]
 
     def _upload(
-        self, data: str | bytes, *, fmt: str, name: str, source_url: str | None, raw: str
+        self,
+        data: str | bytes,
+        *,
+        fmt: str,
+        name: str,
+        source_url: str | None,
+        raw: str,
+        policy_id: str | None = None,
     ) -> UploadResult:
         raw_hash = raw
         if fmt != "pdf":
@@ -307,10 +343,11 @@ class PolicyService:
 
         return self._add(
             prepare,
-            preferred_id=slugify(name)[:80].strip("-") or "policy",
+            preferred_id=policy_id or slugify(name)[:80].strip("-") or "policy",
             fmt=fmt,
             raw_hash=raw_hash,
             source_url=source_url,
+            exact=policy_id is not None,
         )
 
     def _add(
@@ -321,14 +358,21 @@ class PolicyService:
         fmt: str,
         raw_hash: str,
         source_url: str | None,
+        exact: bool = False,
     ) -> UploadResult:
-        pid = self._free_id(preferred_id, raw_hash)
+        pid = preferred_id if exact else self._free_id(preferred_id, raw_hash)
         ready = prepare(pid)
         chash = content_hash(ready.policy)
         with self._write_lock:
             existing = self.store.find_by_hash(chash)
             if existing is not None:
+                if exact and existing.id != pid:
+                    raise ConflictError(
+                        f"the same text is stored as policy {existing.id!r}; use that id"
+                    )
                 return UploadResult(existing, created=False)
+            if exact and self.store.exists(pid):
+                raise ConflictError(f"policy {pid!r} was just created by another request; retry")
             if self.store.exists(pid):
                 # Another upload took the id meanwhile; clause ids embed it, so prepare again.
                 pid = self._free_id(preferred_id, raw_hash)
@@ -371,6 +415,23 @@ class PolicyService:
         if not ready.clauses:
             raise InputError("no clauses found in the policy; check that it holds policy text")
         return ready
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The category labels of the configured scheme: what ``category`` may name."""
+        from nlp.classify import scheme_labels
+
+        return scheme_labels(self.settings.classify.scheme)
+
+    def _categories(self, category: str | None) -> tuple[str, ...] | None:
+        """``category`` as a filter, or ``InputError`` when it names no known category."""
+        if not category:
+            return None
+        if category not in self.categories:
+            raise InputError(
+                f"unknown category {category[:100]!r}; use one of: {', '.join(self.categories)}"
+            )
+        return (category,)
 
     @property
     def labels_clauses(self) -> bool:
@@ -418,7 +479,7 @@ class PolicyService:
         query = ClauseQuery(
             policy=policy_id,
             version=version,
-            categories=categories_of(category or None),
+            categories=self._categories(category),
             contains=q or None,
             offset=offset,
             limit=limit,
@@ -451,7 +512,7 @@ class PolicyService:
             policy=policy or self.seed_id,
             version=version,
             top_k=top_k,
-            categories=categories_of(category or None),
+            categories=self._categories(category),
         )
         api = self.settings.api
         if len(question) > api.max_question_chars:
@@ -474,11 +535,194 @@ class PolicyService:
             # The policy was deleted between looking it up and reading its clauses.
             raise NotFoundError(f"no policy {pid!r}; it was just deleted") from exc
 
+    def ask_many(
+        self,
+        question: str,
+        *,
+        policies: Sequence[str],
+        version: str | None = None,
+        top_k: int | None = None,
+        category: str | None = None,
+    ) -> list[Answer]:
+        """One answer per policy in ``policies`` (at most ``settings.api.max_ask_policies``)."""
+        top = self.settings.api.max_ask_policies
+        if not 1 <= len(policies) <= top:
+            raise InputError(f"name between 1 and {top} policies, got {len(policies)}")
+        return [
+            self.ask(question, policy=p, version=version, top_k=top_k, category=category)
+            for p in dict.fromkeys(policies)
+        ]
+
+    def ask_batch(
+        self,
+        questions: Sequence[str],
+        *,
+        policy: str | None = None,
+        version: str | None = None,
+        top_k: int | None = None,
+        category: str | None = None,
+    ) -> list[Answer]:
+        """Answers to several questions about one policy, in order (bounded by settings)."""
+        top = self.settings.api.max_batch_questions
+        if not 1 <= len(questions) <= top:
+            raise InputError(f"send between 1 and {top} questions, got {len(questions)}")
+        return [
+            self.ask(q, policy=policy, version=version, top_k=top_k, category=category)
+            for q in questions
+        ]
+
+    def search(
+        self,
+        query: str,
+        *,
+        policy: str | None = None,
+        version: str | None = None,
+        top_k: int | None = None,
+        category: str | None = None,
+    ) -> list[Hit]:
+        """Clauses matching ``query`` in one policy, or in the latest version of every policy."""
+        api = self.settings.api
+        if len(query) > api.max_question_chars:
+            raise InputError(
+                f"the query is {len(query)} characters long; the limit is {api.max_question_chars}"
+            )
+        if top_k is not None and not 1 <= top_k <= api.max_top_k:
+            raise InputError(f"top_k must be between 1 and {api.max_top_k}, got {top_k}")
+        cats = self._categories(category)
+        if policy is not None and policy not in self.lens:
+            raise NotFoundError(f"no policy {policy!r}; list them with GET /v1/policies")
+        if not self.lens.policies:
+            return []
+        try:
+            return self.lens.search(
+                query, policy=policy, version=version, top_k=top_k, category=cats
+            )
+        except KeyError as exc:
+            raise NotFoundError(f"no policy {policy!r}; it was just deleted") from exc
+
+    # -- versions ------------------------------------------------------------------------------
+
+    def version_text(self, policy_id: str, version: str | None = None) -> PolicyVersion:
+        """The clean text of one version: the text every clause's offsets point into."""
+        self.store.get_policy(policy_id)  # NotFoundError for an unknown id
+        if policy_id not in self.lens:
+            raise NotFoundError(f"no policy {policy_id!r}; it was just deleted")
+        try:
+            return self.lens.policy(policy_id).version(version)
+        except KeyError as exc:
+            raise NotFoundError(str(exc.args[0])) from None
+
+    def compare(
+        self, policy_id: str, *, old_version: str | None = None, new_version: str | None = None
+    ) -> Comparison:
+        """Compare two stored versions of a policy (default: the two newest)."""
+        self.store.get_policy(policy_id)
+        if policy_id not in self.lens:
+            raise NotFoundError(f"no policy {policy_id!r}; it was just deleted")
+        return self.lens.compare_stored(
+            policy_id, old_version=old_version, new_version=new_version
+        )
+
+    def add_version(self, policy_id: str, data: str | bytes, *, fmt: str) -> UploadResult:
+        """Add a new text of a stored policy as its newest version (``created=False``: known).
+
+        A text equal to a stored version's is not stored again. The policy keeps its id; the new
+        version is labelled by its effective date (or ``v<n>``), made unique among the others.
+        """
+        limit = self.settings.api.max_upload_bytes
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        if len(raw) > limit:
+            raise PayloadTooLargeError(
+                f"the upload is {len(raw):,} bytes, more than the limit of {limit:,}"
+            )
+        if fmt not in FORMATS:
+            raise UnsupportedFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        if policy_id == self.seed_id:
+            raise ConflictError(f"{policy_id!r} is the bundled seed policy; it takes no versions")
+        record = self.store.get_policy(policy_id)
+        if fmt != "pdf":
+            data = strip_active_content(data)
+        parsed = plain_policy(
+            self.lens.parse_data(
+                data, fmt=fmt, name=record.name, source=record.source, policy_id=policy_id
+            )
+        )
+        with self._write_lock:
+            stored = self.store.load_policy(policy_id, self.lens.model_id)
+            old = stored.policy
+            known = {v.text for v in old.versions}
+            fresh = [v for v in parsed.versions if v.text not in known]
+            if not fresh:
+                return UploadResult(self.store.get_policy(policy_id), created=False)
+            labels = {v.label for v in old.versions}
+            renamed: list[PolicyVersion] = []
+            for v in fresh:
+                label = _unique_label(v.label, labels, len(old.versions) + len(renamed) + 1)
+                labels.add(label)
+                renamed.append(replace(v, label=label))
+            ready = self._prepare(
+                Policy(id=policy_id, name=old.name, source=old.source, versions=tuple(renamed)),
+                plain=False,
+            )
+            assert ready.vectors is not None
+            emb = stored.embeddings
+            if emb is None:
+                emb = self.lens.embed(stored.clauses)
+            merged = Policy(
+                id=policy_id,
+                name=old.name,
+                source=old.source,
+                versions=(*ready.policy.versions, *old.versions),
+            )
+            clauses = (*ready.clauses, *stored.clauses)
+            vectors = np.vstack([ready.vectors, emb]) if len(emb) else ready.vectors
+            self.store.delete_policy(policy_id)
+            try:
+                new_record = self.store.add_policy(
+                    merged,
+                    clauses,
+                    vectors,
+                    model_id=self.lens.model_id,
+                    fmt=fmt,
+                    content_hash=content_hash(merged),
+                    raw_hash=_sha256(fmt, raw),
+                    source_url=record.source_url,
+                )
+            except BaseException:
+                # Put the stored policy back as it was: a failed version must not lose it.
+                self.store.add_policy(
+                    old,
+                    stored.clauses,
+                    emb,
+                    model_id=self.lens.model_id,
+                    fmt=record.fmt,
+                    content_hash=record.content_hash,
+                    raw_hash=record.content_hash,
+                    source_url=record.source_url,
+                )
+                raise
+            with suppress(NotFoundError):
+                self.lens.remove(policy_id)
+            self.lens.add(
+                merged,
+                list(clauses),
+                embeddings=vectors,
+                labelled=ready.labelled or any(c.labels for c in stored.clauses),
+            )
+        return UploadResult(new_record, created=True)
+
     def classify(self, text: str, *, fmt: str = "txt") -> tuple[list[Clause], bool]:
         """Segment ``text`` into clauses and label them when a classifier is loaded.
 
         Nothing is stored. Returns the clauses and whether they were labelled.
         """
+        clauses, labelled, _ = self.classify_scored(text, fmt=fmt)
+        return clauses, labelled
+
+    def classify_scored(
+        self, text: str, *, fmt: str = "txt"
+    ) -> tuple[list[Clause], bool, list[dict[str, float]] | None]:
+        """As :meth:`classify`, with every label's score per clause (``None``: no scores)."""
         limit = self.settings.api.max_classify_bytes
         size = len(text.encode("utf-8"))
         if size > limit:
@@ -491,16 +735,44 @@ class PolicyService:
         clean = strip_active_content(text)
         assert isinstance(clean, str)
         policy = plain_policy(self.lens.parse_data(clean, fmt=fmt, name="text", policy_id="text"))
+        clf = self.classifier if self.classifier is not None else self.lens.classifier
+        scored = hasattr(clf, "predictions")
         ready = self.lens.prepare(
-            policy, vectors=False, labels=self.labels_clauses, classifier=self.classifier
+            policy, vectors=scored, labels=self.labels_clauses, classifier=self.classifier
         )
-        return list(ready.clauses), ready.labelled
+        clauses = list(ready.clauses)
+        if not scored or ready.vectors is None or not clauses:
+            return clauses, ready.labelled, None
+        predictions = clf.predictions(clauses, ready.vectors)  # type: ignore[union-attr]
+        return clauses, ready.labelled, [p.scores for p in predictions]
 
 
 def _shape(clause: Clause) -> tuple[object, ...]:
     """A clause without its labels: what segmentation decides."""
     c = clause
     return (c.id, c.policy_id, c.version, c.section, c.start, c.end, c.text, c.kind, c.context)
+
+
+def check_policy_id(policy_id: str) -> str:
+    """``policy_id`` if it is a valid client-chosen id, else ``InputError``."""
+    if not _POLICY_ID.fullmatch(policy_id):
+        raise InputError(
+            f"policy id {policy_id[:100]!r} is not valid: use 1 to 80 lowercase letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
+        )
+    return policy_id
+
+
+def _unique_label(label: str, taken: set[str], n: int) -> str:
+    """``label``, or ``v<n>`` (or ``label-2``...) when another version holds it already."""
+    if label not in taken:
+        return label
+    candidate = f"v{n}"
+    i = 2
+    while candidate in taken:
+        candidate = f"{label}-{i}"
+        i += 1
+    return candidate
 
 
 def _renamed(policy: Policy, policy_id: str) -> Policy:

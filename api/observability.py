@@ -1,0 +1,169 @@
+"""Request ids and metrics: every response carries ``X-Request-ID``, every request is counted.
+
+:class:`RequestIdMiddleware` takes the client's ``X-Request-ID`` when it is a short token
+(letters, digits, ``.``, ``_``, ``-``, ``:``; at most 128), else makes one (32 hex digits). It keeps
+it in a context variable for the duration of the request, where :class:`RequestIdFilter` puts it
+on log records (``record.request_id``), and logs one line per request on ``api.requests``.
+
+:class:`Metrics` holds the Prometheus counters and histograms of one app (its own registry, so
+several apps in one process never clash); :class:`MetricsMiddleware` counts every request by
+method, route template (never the raw path: ids would make the label set unbounded) and status,
+and times it. ``GET /metrics`` serves them in the Prometheus text format.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "Metrics",
+    "MetricsMiddleware",
+    "RequestIdFilter",
+    "RequestIdMiddleware",
+    "current_request_id",
+]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# A client's id is echoed into headers and logs: only a short, plain token is taken as it is.
+_VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+requests_log = logging.getLogger("api.requests")
+
+
+def current_request_id() -> str:
+    """The id of the request being served (``"-"`` outside one)."""
+    return _request_id.get()
+
+
+class RequestIdFilter(logging.Filter):
+    """Set ``record.request_id`` on every record (``"-"`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = _request_id.get()
+        return True
+
+
+class RequestIdMiddleware:
+    """Give every HTTP request an id, answer it in ``X-Request-ID`` and log the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":
+                given = value.decode("latin-1")
+                break
+        rid = given if _VALID_ID.fullmatch(given) else uuid.uuid4().hex
+        token = _request_id.set(rid)
+        status = 500
+        started = time.perf_counter()
+
+        async def with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [
+                    (k, v) for k, v in message.get("headers", ()) if k.lower() != b"x-request-id"
+                ]
+                headers.append((b"x-request-id", rid.encode("latin-1")))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_id)
+        finally:
+            requests_log.info(
+                "request_id=%s %s %s %d %.1f ms",
+                rid,
+                scope.get("method"),
+                scope.get("path"),
+                status,
+                (time.perf_counter() - started) * 1000,
+                extra={"request_id": rid},
+            )
+            _request_id.reset(token)
+
+
+class Metrics:
+    """The Prometheus metrics of one app, in their own registry."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "policylens_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            ("method", "route", "status"),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "policylens_http_request_duration_seconds",
+            "Time to answer an HTTP request, by method and route template.",
+            ("method", "route"),
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+        )
+
+    def render(self) -> bytes:
+        """The metrics in the Prometheus text exposition format."""
+        return generate_latest(self.registry)
+
+
+def _route_of(scope: Scope) -> str:
+    """The template of the route that answered (routing leaves it in the scope), or
+    ``"unmatched"`` (an unknown path, or refused before routing)."""
+    route = scope.get("route")
+    return str(getattr(route, "path", None) or "unmatched")
+
+
+class MetricsMiddleware:
+    """Count and time every HTTP request in ``metrics``."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def counting(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting)
+        finally:
+            route = _route_of(scope)
+            method = str(scope.get("method", ""))
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
