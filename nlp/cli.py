@@ -216,6 +216,38 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("path", type=PathArg("file"))
+@click.option("--version", "version", default=None, help="Only this version (default: all).")
+@json_option
+def practices(path: str, version: str | None, as_json: bool) -> None:
+    """List the practice statements of every clause: who does what with which data.
+
+    One statement per line: practice, polarity (affirmed, denied, conditional) and condition,
+    data types, recipients, purposes, places, retention and audience, each named by the ontology.
+
+    Example: policylens practices corpora/000_ce4448d9c54926ad.txt --json
+    """
+    from nlp.embed import Encoder
+    from nlp.ingest import load_policy
+    from nlp.practices import format_statement, load_extractor, statement_row
+    from nlp.segment import segment_version
+
+    settings = Settings()
+    policy = load_policy(path, settings.ingest)
+    labels = [policy.version(version).label] if version else [v.label for v in policy.versions]
+    extractor = load_extractor(settings.practices, encode=Encoder(settings.embed).encode)
+    for label in labels:
+        clauses = {c.id: c for c in segment_version(policy.id, policy.version(label),
+                                                      settings.segment)}
+        for st in extractor.extract(list(clauses.values())):
+            clause = clauses[st.clause_id]
+            if as_json:
+                _emit_json(statement_row(clause, st))
+            else:
+                click.echo(format_statement(clause, st))
+
+
+@cli.command()
 @click.argument("old", type=PathArg("file"))
 @click.argument("new", type=PathArg("file"), required=False)
 @click.option(
@@ -343,6 +375,10 @@ def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     show_default=True,
     help="Label scheme to train: ours, the native OPP-115 one, or both.",
 )
+@click.option(
+    "--practices", "practices_model", is_flag=True,
+    help="Train the practices stage's data-type tagger (models/practices) instead.",
+)
 @data_dir_option
 @click.option(
     "--encoder",
@@ -372,6 +408,7 @@ def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 )
 def train(
     scheme: str,
+    practices_model: bool,
     data_dir: str | None,
     encoder: bool,
     source: str | None,
@@ -384,6 +421,8 @@ def train(
     OPP-115 validation + APPCorp fold 7. Deterministic: re-running rebuilds the same model.
     With --encoder, exports a sentence-transformers model to the ONNX encoder policylens runs
     (the only step that needs torch: pip install -e ".[train]").
+    With --practices: the data-type tagger on PI-Extract train, the nearest-node threshold on
+    the OPP-115 train policies (5 to 15 minutes on two cores).
 
     Example: policylens train --scheme policylens
 
@@ -404,6 +443,17 @@ def train(
             f"{report.min_cosine:.6f}, mean {report.mean_cosine:.6f}"
         )
         return
+    if practices_model:
+        from nlp.practices.training import run_practices_training
+
+        result = run_practices_training(
+            Settings(), data_dir=Path(data_dir) if data_dir else None,
+            progress=lambda m: click.echo(m, err=True),
+        )
+        pi = result.params["metrics"]["piextract_validation_tagger"]
+        click.echo(f"practices: saved to {result.path}; PI-Extract validation span F1 "
+                   + ", ".join(f"{t} {m['f1']:.3f}" for t, m in pi.items()))
+        return
     from nlp.classify.training import run_training
 
     schemes = list(_SCHEMES) if scheme == "all" else [scheme]
@@ -423,16 +473,36 @@ def train(
     "--scheme", type=click.Choice([*_SCHEMES, "all"]), default="all", show_default=True,
     help="Which saved model to evaluate.",
 )
+@click.option(
+    "--task", type=click.Choice(["classify", "practices"]), default="classify",
+    show_default=True, help="What to evaluate: the clause classifiers or the practices stage.",
+)
 @data_dir_option
 @json_option
-def evaluate(scheme: str, data_dir: str | None, as_json: bool) -> None:
+def evaluate(scheme: str, task: str, data_dir: str | None, as_json: bool) -> None:
     """Print per-label precision/recall/F1 and macro/micro F1 on the validation data.
 
     opp115: OPP-115 validation (native labels). policylens: OPP-115 validation and APPCorp
     fold 7 (mapped), and the seed gold set cross-validated by section. Validation figures only.
+    --task practices: PI-Extract validation span F1, OPP-115 held-out policies, seed gold.
 
     Example: policylens evaluate --scheme opp115
     """
+    if task == "practices":
+        from nlp.embed import Encoder
+        from nlp.practices.report import format_practices_report, run_practices_evaluation
+
+        settings = Settings()
+        report = run_practices_evaluation(
+            settings, Encoder(settings.embed).encode,
+            data_dir=Path(data_dir) if data_dir else None,
+            progress=lambda m: click.echo(m, err=True),
+        )
+        if as_json:
+            _emit_json(report)
+        else:
+            click.echo(format_practices_report(report))
+        return
     from nlp.classify.training import format_report, run_evaluation
 
     schemes = list(_SCHEMES) if scheme == "all" else [scheme]

@@ -137,6 +137,26 @@ class ClassifySettings(_Section):
     )
 
 
+class PracticesSettings(_Section):
+    model_dir: Path = Field(DEFAULT_MODELS / "practices", description="Tagger and params folder.")
+    use_tagger: bool = Field(True, description="Read data types with the learned tagger too.")
+    use_nearest: bool = Field(
+        True, description="Name unknown phrases by their nearest ontology node (needs the encoder)."
+    )
+    nearest_threshold: float | None = Field(
+        None, description="Cosine for the nearest-node fallback; None: the measured one in params."
+    )
+    train_c: float = Field(4.0, description="Inverse L2 strength of the tagger's regression.")
+    train_seed: int = Field(13, description="Seed of the tagger and of the OPP-115 policy split.")
+    validation_share: float = Field(
+        0.2, description="Share of OPP-115 policies held out for validation."
+    )
+    o_bias_grid: tuple[float, ...] = Field(
+        (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0),
+        description="Biases against the O tag tried on held-out train sentences.",
+    )
+
+
 class CompareSettings(_Section):
     embedding_weight: float = Field(
         0.5, description="Weight of embedding cosine vs word-level text similarity in alignment."
@@ -222,6 +242,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     classify: ClassifySettings = ClassifySettings()
     compare: CompareSettings = CompareSettings()
+    practices: PracticesSettings = PracticesSettings()
     api: ApiSettings = ApiSettings()
 
     @classmethod

@@ -273,3 +273,84 @@ class Answer:
             "answer": self.answer,
             "citations": [c.to_dict(labels=labels) for c in self.citations],
         }
+
+
+Polarity = Literal["affirmed", "denied", "conditional"]
+RetentionKind = Literal[
+    "duration", "as_long_as_needed", "indefinitely", "until_deleted", "legal_requirement"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A slot value: a phrase of a clause (``clause.text[start:end] == text``) and its ontology id.
+
+    ``id`` is ``None`` when no ontology node matched: the phrase is kept as free text, never
+    dropped. A value a list item takes from its lead-in has ``start == end == -1``.
+    """
+
+    text: str
+    start: int
+    end: int
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "id": self.id, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long data is kept: the phrase, its kind and, for a stated duration, the days."""
+
+    text: str
+    kind: RetentionKind
+    days: int | None = None
+    start: int = -1
+    end: int = -1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "kind": self.kind, "days": self.days}
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One practice a clause states: who does what with which data, to whom, why, where, how long.
+
+    A clause may hold several (``"we do not sell X, but we share Y with Z"`` is one denied and one
+    affirmed statement). ``polarity`` is ``conditional`` when the practice depends on ``condition``
+    ("unless you opt out", "with your consent", "if required by law"); ``negated`` tells its two
+    kinds apart: "we do not share X without your consent" (negated: no, unless) from "we may sell
+    X unless you opt out" (yes, unless). Every slot value is a ``Span`` of the clause's text with
+    its ontology id.
+    """
+
+    clause_id: str
+    actor: str
+    practice: str
+    polarity: Polarity
+    condition: str = ""
+    data_types: tuple[Span, ...] = ()
+    recipients: tuple[Span, ...] = ()
+    purposes: tuple[Span, ...] = ()
+    places: tuple[Span, ...] = ()
+    retention: Retention | None = None
+    audience: tuple[Span, ...] = ()
+    evidence: Span | None = None
+    negated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The slots as JSON-ready values (the clause fields are added by the caller)."""
+        return {
+            "clause_id": self.clause_id,
+            "actor": self.actor,
+            "practice": self.practice,
+            "polarity": self.polarity,
+            "condition": self.condition,
+            "negated": self.negated,
+            "data_types": [s.to_dict() for s in self.data_types],
+            "recipients": [s.to_dict() for s in self.recipients],
+            "purposes": [s.to_dict() for s in self.purposes],
+            "places": [s.to_dict() for s in self.places],
+            "retention": self.retention.to_dict() if self.retention else None,
+            "audience": [s.to_dict() for s in self.audience],
+        }

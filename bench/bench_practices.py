@@ -1,0 +1,97 @@
+"""Cost of statement extraction against embedding alone, on the same clauses in the same run.
+
+Reads policies of a folder (default: Open Terms Archive), cuts them into clauses (not timed),
+then, group by group, times ``Encoder.encode`` of the clauses' embedding texts (cache off: the
+model really runs) and ``PracticeExtractor.extract`` of the same clauses (the shipped tagger and
+the nearest-node fallback, whose encoder also has its cache off). Reports clauses/s of both and
+the extra cost of statements relative to embedding (target: at most 25%). ``--sample N`` takes N
+policies spread over the folder (all ~330 are ~76k clauses: an hour of encoding on two cores).
+
+    .venv/bin/python bench/bench_practices.py --data ../shared/datasets/opentermsarchive --sample 30
+
+Quality figures (PI-Extract validation, OPP-115 held-out policies, the seed gold) come from
+``policylens evaluate --task practices --data-dir ../shared/datasets``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nlp.config import Settings  # noqa: E402
+from nlp.embed import Encoder, clause_text_for_embedding  # noqa: E402
+from nlp.ingest import load_policy  # noqa: E402
+from nlp.practices import load_extractor  # noqa: E402
+from nlp.segment import segment_policy  # noqa: E402
+
+
+def policy_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in {".md", ".txt", ".html"}
+                  and p.is_file() and p.stat().st_size > 0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/datasets/opentermsarchive")
+    ap.add_argument("--sample", type=int, default=30, help="N policies spread over the folder "
+                    "(0: all)")
+    ap.add_argument("--group", type=int, default=5, help="policies per interleaved step")
+    args = ap.parse_args()
+
+    settings = Settings()
+    embed = settings.embed.model_copy(update={"use_cache": False})
+    encoder = Encoder(embed)
+    files = policy_files(args.data)
+    if args.sample and args.sample < len(files):
+        step = len(files) / args.sample
+        files = [files[int(i * step)] for i in range(args.sample)]
+    encoder.encode(["warm up the model", "and its threads"])
+    extractor = load_extractor(settings.practices, encode=encoder.encode)
+    extractor.extract(segment_policy(load_policy(settings.corpus, settings.ingest))[:20])
+
+    t_embed = t_stmt = 0.0
+    n_clauses = 0
+    practices: Counter[str] = Counter()
+    polarity: Counter[str] = Counter()
+    skipped = 0
+    for g in range(0, len(files), args.group):
+        clauses = []
+        for path in files[g : g + args.group]:
+            try:
+                clauses += segment_policy(load_policy(path, settings.ingest), settings.segment)
+            except Exception:  # noqa: BLE001 - unreadable files are counted, not fatal
+                skipped += 1
+        if not clauses:
+            continue
+        t0 = time.perf_counter()
+        encoder.encode([clause_text_for_embedding(c) for c in clauses])
+        t_embed += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        statements = extractor.extract(clauses)
+        t_stmt += time.perf_counter() - t0
+        n_clauses += len(clauses)
+        practices.update(s.practice for s in statements)
+        polarity.update(s.polarity for s in statements)
+    print(f"policies: {len(files) - skipped} ({skipped} unreadable), clauses: {n_clauses}")
+    print("\n| step | seconds | clauses/s |\n|---|---|---|")
+    print(f"| embedding alone | {t_embed:.1f} | {n_clauses / t_embed:.1f} |")
+    print(f"| statements | {t_stmt:.1f} | {n_clauses / t_stmt:.1f} |")
+    print(f"\nstatements add {t_stmt / t_embed:.0%} to embedding (target <= 25%)")
+    print(f"statements: {sum(practices.values())}; by practice: {dict(practices.most_common())}")
+    print(f"by polarity: {dict(polarity)}")
+    print(f"\ncommand: .venv/bin/python bench/bench_practices.py --data {args.data} "
+          f"--sample {args.sample} --group {args.group}")
+
+
+if __name__ == "__main__":
+    main()

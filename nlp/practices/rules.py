@@ -1,0 +1,218 @@
+"""The cue tables of the practices stage (``nlp/data/practice_patterns.json``) and the exact rules.
+
+Rules only where they are exact: practice verbs and their inflections, negation cues inside one
+predication, condition phrases, durations ("30 days", "two years"), and which slot a list lead-in
+hands to its items. Everything here reads tokens; nothing is learned.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nlp.config import PACKAGE_DIR
+from nlp.practices.tokens import Token, tokenize
+from nlp.types import Retention
+
+__all__ = [
+    "DEFAULT_PATTERNS", "Patterns", "VerbHit", "find_retention", "inflections", "load_patterns",
+]
+
+DEFAULT_PATTERNS = PACKAGE_DIR / "data" / "practice_patterns.json"
+
+_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "eighteen": 18, "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
+    "a": 1, "an": 1,
+}
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_DURATION_RE = re.compile(
+    r"\b(\d{1,4}|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r")"
+    r"(?:\s*\(\d{1,4}\))?[\s-]+(day|week|month|year)s?\b",
+    re.IGNORECASE,
+)
+_KIND_RES: list[tuple[str, re.Pattern[str]]] = [
+    ("until_deleted", re.compile(
+        r"until (?:you|your account|the account|such time as you)[^.;,]{0,40}"
+        r"(?:delet|clos|terminat|cancel|remov|request)\w*", re.I)),
+    ("indefinitely", re.compile(
+        r"\b(?:indefinitely|permanently|forever|for an unlimited)\b", re.I)),
+    ("as_long_as_needed", re.compile(
+        r"\b(?:as long as|for as long as|so long as|only for as long as|for the period|no longer "
+        r"than)\b[^.;]{0,60}?\b(?:necessary|needed|need|required|reasonabl\w*|active|"
+        r"purpose\w*)\b", re.I)),
+    ("legal_requirement", re.compile(
+        r"\b(?:required|permitted|mandated) (?:or permitted |or required )?by (?:applicable )?"
+        r"(?:law|laws|legislation|regulation)\b|\blegal (?:retention|obligation)\w*", re.I)),
+]
+
+
+def inflections(word: str) -> set[str]:
+    """Regular inflections of an English verb (and its "-s" noun plural).
+
+    >>> {"shares", "shared", "sharing"} <= inflections("share")
+    True
+    """
+    forms = {word, word + "s", word + "es", word + "ed", word + "ing", word + "d"}
+    if word.endswith("e"):
+        forms |= {word[:-1] + "ing", word + "d"}
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
+    if re.search(r"[^aeiou][aeiou][bdgklmnprt]$", word):
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+    irregular = {"sell": {"sold"}, "keep": {"kept"}, "hold": {"held"}, "give": {"given", "gave"},
+                 "send": {"sent"}, "tell": {"told"}, "make": {"made", "making"},
+                 "let": {"letting"}}
+    return forms | irregular.get(word, set())
+
+
+@dataclass(frozen=True, slots=True)
+class VerbHit:
+    """A practice cue in a token list: its practice, the tokens it covers, what it needs."""
+
+    practice: str
+    start: int
+    end: int
+    needs: str | None
+    noun: bool
+
+
+class Patterns:
+    """The cue tables, compiled for token matching."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.version = str(data.get("version", ""))
+        self.verbs: list[tuple[tuple[frozenset[str], ...], str, str | None, bool]] = []
+        for entry in data["practices"]:
+            for verb in entry["verbs"]:
+                words = [t.text.lower() for t in tokenize(verb)]
+                noun = words[-1].endswith(("ion", "ity", "al")) or words[0] == "sale"
+                first = frozenset({words[0]}) if noun else frozenset(inflections(words[0]))
+                key = (first, *(frozenset({w}) for w in words[1:]))
+                self.verbs.append((key, entry["id"], entry.get("needs"), noun))
+        self.verbs.sort(key=lambda v: -len(v[0]))
+        # First word -> the entries it can open, longest first: a token is checked only against
+        # the cues that start with it.
+        self._by_first: dict[str, list[tuple[tuple[frozenset[str], ...], str, str | None, bool]]]
+        self._by_first = {}
+        for entry in self.verbs:
+            for form in entry[0][0]:
+                self._by_first.setdefault(form, []).append(entry)
+        self.negation = frozenset(data["negation"])
+        self.negation_exceptions = [tuple(p.split()) for p in data["negation_exceptions"]]
+        self.conditions = sorted(
+            (tuple(t.text.lower() for t in tokenize(c)) for c in data["conditions"]),
+            key=len, reverse=True,
+        )
+        self.breaks = list(data["clause_breaks"])
+        self.lead_in_slots = [(e["slot"], tuple(e["cues"])) for e in data["lead_in_slots"]]
+        self.noun_before = frozenset(data["noun_before"])
+        self.modified_nouns = frozenset(data["modified_nouns"])
+        self.skip_forms = frozenset(data.get("skip_forms", ()))
+        self.non_data_objects = frozenset(data.get("non_data_objects", ()))
+        self.bare_conditions = frozenset(
+            tuple(t.text.lower() for t in tokenize(c)) for c in data.get("bare_conditions", ()))
+        self.user_right_cues = tuple(data["user_right_cues"])
+        self.first_party = frozenset(data["first_party_subjects"])
+
+    def verb_hits(self, tokens: list[Token]) -> list[VerbHit]:
+        """Practice cues in ``tokens``, longest first, never overlapping; nouns after a determiner
+        ("your use of", "the collection of") are not statements and are skipped."""
+        lowered = [t.text.lower().replace("’", "'") for t in tokens]
+        hits: list[VerbHit] = []
+        taken: set[int] = set()
+        for i in range(len(tokens)):
+            if i in taken or lowered[i] in self.skip_forms:
+                continue
+            for key, practice, needs, noun in self._by_first.get(lowered[i], ()):
+                n = len(key)
+                if i + n > len(tokens) or any(lowered[i + k] not in key[k] for k in range(n)):
+                    continue
+                prev = lowered[i - 1] if i else ""
+                if n == 1 and not noun and prev in self.noun_before:
+                    continue
+                nxt = lowered[i + n] if i + n < len(tokens) else ""
+                if lowered[i].endswith(("ing", "ed")) and nxt in self.modified_nouns:
+                    continue  # "tracking information", "anonymized data": a modifier
+                if noun and not (practice in {"sell", "share"} or needs == "user_right"):
+                    continue
+                hits.append(VerbHit(practice, i, i + n, needs, noun))
+                taken.update(range(i, i + n))
+                break
+        return hits
+
+    def negated(self, tokens: list[Token], before: int, since: int = 0) -> bool:
+        """Whether a negation cue stands in ``tokens[since:before]`` (outside the exceptions)."""
+        lowered = [t.text.lower().replace("’", "'") for t in tokens]
+        for i in range(since, before):
+            if lowered[i] in self.negation or lowered[i].endswith("n't") or lowered[i] == "cannot":
+                if any(tuple(lowered[i : i + len(e)]) == e for e in self.negation_exceptions):
+                    continue
+                if any(tuple(lowered[max(0, i - 1) : i + len(e) - 1]) == e
+                       for e in self.negation_exceptions):
+                    continue
+                return True
+        return False
+
+    def condition(self, tokens: list[Token], text: str, offset: int = 0) -> tuple[int, int] | None:
+        """Span in ``text`` of the first condition phrase: its cue to the next comma or the end."""
+        lowered = [t.text.lower() for t in tokens]
+        for i in range(len(tokens)):
+            for cue in self.conditions:
+                if tuple(lowered[i : i + len(cue)]) == cue:
+                    start = tokens[i].start - offset
+                    stop = tokens[-1].end - offset
+                    if cue in self.bare_conditions:
+                        return start, tokens[i + len(cue) - 1].end - offset
+                    for j in range(i + len(cue), len(tokens)):
+                        if tokens[j].text in {",", ";", ":", "."} or (
+                            j > i + len(cue) + 1 and (lowered[j] == "we" or (
+                                lowered[j] == "you" and tokens[j - 1].text == ","))):
+                            stop = tokens[j].start - offset
+                            break
+                    return start, stop
+        return None
+
+    def lead_in_slot(self, lead_in: str) -> str:
+        """Which slot a list lead-in hands to its items (``data_types`` when no cue says)."""
+        low = lead_in.lower()
+        for slot, cues in self.lead_in_slots:
+            if any(c in low for c in cues):
+                return slot
+        return "data_types"
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> Patterns:
+    return Patterns(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def load_patterns(path: Path | None = None) -> Patterns:
+    """The cue tables in ``path`` (default: the bundled ``nlp/data/practice_patterns.json``)."""
+    return _load(str(path or DEFAULT_PATTERNS))
+
+
+def find_retention(text: str) -> Retention | None:
+    """The retention period ``text`` states, as a duration in days or one of the kinds.
+
+    >>> find_retention("Logs are deleted after two years.")
+    Retention(text='two years', kind='duration', days=730, start=23, end=32)
+    >>> find_retention("We keep it as long as necessary to provide the service.").kind
+    'as_long_as_needed'
+    """
+    m = _DURATION_RE.search(text)
+    if m:
+        raw = m.group(1).lower()
+        number = int(raw) if raw.isdigit() else _NUMBERS[raw]
+        days = number * _UNIT_DAYS[m.group(2).lower()]
+        return Retention(m.group(0), "duration", days, m.start(), m.end())
+    for kind, pattern in _KIND_RES:
+        m = pattern.search(text)
+        if m:
+            return Retention(m.group(0), kind, None, m.start(), m.end())  # type: ignore[arg-type]
+    return None
