@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from nlp.config import CORPORA_DIR, Settings
 from nlp.practices.api import load_extractor
 from nlp.practices.evaluation import (
     evaluate_gold,
@@ -25,11 +26,11 @@ from nlp.practices.training import (
 
 __all__ = ["run_practices_evaluation", "format_practices_report", "seed_gold_report"]
 
-DEFAULT_GOLD = Path(__file__).resolve().parents[2] / "corpora" / "labels" / "seed_statements.jsonl"
+DEFAULT_GOLD = CORPORA_DIR / "labels" / "seed_statements.jsonl"
 
 
 def seed_gold_report(
-    settings: Any, encode: Encode | None, gold_path: Path = DEFAULT_GOLD
+    settings: Settings, encode: Encode | None, gold_path: Path = DEFAULT_GOLD
 ) -> dict[str, Any] | None:
     """P/R per slot and collection-relation P/R on the seed's hand-checked statements."""
     if not gold_path.exists():
@@ -50,7 +51,7 @@ def seed_gold_report(
 
 
 def run_practices_evaluation(
-    settings: Any, encode: Encode | None, data_dir: Path | None = None,
+    settings: Settings, encode: Encode | None, data_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Validation figures of the shipped models (PI-Extract, OPP-115 held-out) and the seed gold."""

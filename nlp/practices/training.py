@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlp.config import PROJECT_DIR
+from nlp.config import PROJECT_DIR, Settings
 from nlp.practices.tagger import PracticeTagger, bio_spans
 from nlp.practices.tokens import Token, lemma
 from nlp.types import Clause
@@ -196,7 +196,7 @@ def tune_o_bias(
 
 
 def run_practices_training(
-    settings: Any, data_dir: Path | None = None, out_dir: Path | None = None,
+    settings: Settings, data_dir: Path | None = None, out_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> PracticesTrainingResult:
     """Rebuild ``models/practices`` (tagger, params, model card) with fixed seeds.
