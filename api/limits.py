@@ -8,19 +8,14 @@ bound, before the 413 is sent: clients that send their whole body before reading
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nlp.config import Settings
 
 __all__ = ["BodyLimit", "BodyLimitMiddleware", "body_limits"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # JSON escaping and multipart framing make a body larger than the text it carries.
 _BODY_OVERHEAD = 64 * 1024

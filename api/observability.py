@@ -18,11 +18,10 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "REQUEST_ID_HEADER",
@@ -35,11 +34,6 @@ __all__ = [
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # A client's id is echoed into headers and logs: only a short, plain token is taken as it is.
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
