@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 from pathlib import Path
 
 from nlp.config import IngestSettings, SegmentSettings
+from nlp.errors import InputError
 from nlp.segment import PARSE_VERSION
 from nlp.serialize import clause_from_record, policy_from_record, to_record
 from nlp.types import Clause, Policy
@@ -52,15 +52,15 @@ class ParseCache:
     def key(self, path: str | Path, policy_id: str | None = None) -> str | None:
         """The entry name of a file, or ``None`` when it cannot be read (ingest says why).
 
-        Only a regular file within ``IngestSettings.max_bytes`` (by ``stat``) is read: a FIFO,
-        a device or a huge sparse file is left to ingest's checks, never read here.
+        The bytes are read by ingest's one safe reader (``read_policy_file``: regular files
+        within ``IngestSettings.max_bytes`` only), so a FIFO, a device or a huge sparse file is
+        never read here either; ingest then raises its own error for it.
         """
+        from nlp.ingest import read_policy_file
+
         try:
-            st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > self.ingest.max_bytes:
-                return None
-            data = Path(path).read_bytes()
-        except OSError:
+            data = read_policy_file(path, self.ingest)
+        except InputError:
             return None
         h = hashlib.sha256(data)
         stamp = (
