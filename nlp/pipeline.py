@@ -27,12 +27,22 @@ from nlp.answer import answer_question
 from nlp.cache import ParseCache
 from nlp.config import Settings
 from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
-from nlp.types import Answer, Clause, ClauseQuery, Hit, Policy, Prepared, categories_of
+from nlp.types import (
+    Answer,
+    Clause,
+    ClauseQuery,
+    Hit,
+    Policy,
+    Prepared,
+    Statement,
+    categories_of,
+)
 
 if TYPE_CHECKING:
     from nlp.classify.model import ClauseClassifier
     from nlp.compare import Comparison
     from nlp.embed.encoder import Encoder
+    from nlp.practices import PracticeExtractor
     from nlp.research.corpus import Corpus
     from nlp.retrieval.index import ClauseIndex
 
@@ -78,6 +88,10 @@ class PolicyLens:
         self._vectors: dict[str, np.ndarray] = {}
         # Policies whose clauses the classifier has not seen yet: labelled when labels are needed.
         self._unlabelled: set[str] = set()
+        # Statements of clauses by clause id: given with a prepared policy (parse cache, store) or
+        # extracted once when first asked for.
+        self._statements: dict[str, tuple[Statement, ...]] = {}
+        self._extractor: PracticeExtractor | None = None
         embed = self.settings.embed
         self._parser = ParseCache(
             embed.cache_dir / "policies" if embed.use_cache else None,
@@ -109,6 +123,33 @@ class PolicyLens:
 
             self._classifier = load_classifier(self.settings.classify)
         return self._classifier  # type: ignore[no-any-return]
+
+    @property
+    def extractor(self) -> PracticeExtractor:
+        """The practices stage's statement extractor, loaded when first needed."""
+        if self._extractor is None:
+            from nlp.practices import load_extractor
+
+            self._extractor = load_extractor(self.settings.practices, encode=self.encoder.encode)
+        return self._extractor
+
+    def statements_for(self, clauses: Sequence[Clause]) -> dict[str, tuple[Statement, ...]]:
+        """The statements of each clause by clause id, extracting only those not known yet."""
+        missing = [c for c in clauses if c.id not in self._statements]
+        if missing:
+            found: dict[str, list[Statement]] = {c.id: [] for c in missing}
+            for st in self.extractor.extract(missing):
+                found[st.clause_id].append(st)
+            self._statements.update((cid, tuple(sts)) for cid, sts in found.items())
+        return {c.id: self._statements[c.id] for c in clauses}
+
+    def statements(
+        self, policy_id: str | None = None, version: str | None = None
+    ) -> list[Statement]:
+        """Every statement of one version of a policy (the latest by default), in clause order."""
+        clauses = self.clauses(policy_id, version)
+        by_clause = self.statements_for(clauses)
+        return [st for c in clauses for st in by_clause[c.id]]
 
     @property
     def index(self) -> ClauseIndex:
@@ -392,7 +433,8 @@ class PolicyLens:
         """Forget a policy."""
         self.policy(policy_id)
         del self._policies[policy_id]
-        del self._clauses[policy_id]
+        for clause in self._clauses.pop(policy_id):
+            self._statements.pop(clause.id, None)
         self._vectors.pop(policy_id, None)
         self._unlabelled.discard(policy_id)
         if self._index is not None:

@@ -303,3 +303,24 @@ def test_seed_gold_file_is_well_formed():
                     assert c.text[v["start"] : v["end"]] == v["text"]
     practices = {r["practice"] for r in rows}
     assert {"collect", "share", "transfer_abroad", "retain", "user_access"} <= practices
+
+
+def test_facade_extracts_statements_once_and_forgets_them_with_the_policy(tmp_path):
+    from nlp import PolicyLens
+    from nlp.config import Settings
+    from tests.fakes import FakeEncoder
+
+    settings = Settings(embed={"use_cache": False})
+    lens = PolicyLens(settings, encoder=FakeEncoder(), classifier=None)
+    path = tmp_path / "p.txt"
+    path.write_text("We do not sell your data, but we share your email address with advertisers.")
+    lens.load(path, policy_id="p")
+    statements = lens.statements("p")
+    assert {(s.practice, s.polarity) for s in statements} >= {
+        ("sell", "denied"), ("share", "affirmed")
+    }
+    calls = []
+    lens._extractor.extract = lambda clauses, **kw: calls.append(clauses) or []  # type: ignore
+    assert lens.statements("p") == statements and not calls
+    lens.remove("p")
+    assert not lens._statements
