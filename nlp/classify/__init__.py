@@ -16,8 +16,9 @@ index holds serve classification too.
 * ``training``: the datasets, training, evaluation and model card behind ``policylens train`` and
   ``policylens evaluate``.
 
-Training imports scikit-learn, so the model's names load on first use. ``classification_text`` is the
-old name of ``Clause.contextual_text`` and still resolves, with a ``DeprecationWarning``.
+The estimators import scikit-learn, so every model name loads on first use.
+``classification_text`` is the old name of ``Clause.contextual_text`` and still resolves, with a
+``DeprecationWarning``.
 """
 
 import warnings

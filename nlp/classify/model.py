@@ -45,6 +45,7 @@ from nlp.classify.taxonomy import scheme_labels
 from nlp.config import ClassifySettings
 from nlp.embed.protocol import TextEncoder
 from nlp.errors import InputError, ModelError
+from nlp.extras import require
 from nlp.types import Clause, Prediction
 
 FORMAT = "policylens-clause-classifier"
@@ -191,6 +192,7 @@ class ClauseClassifier:
         embedding_model: str = "",
     ) -> ClauseClassifier:
         """Fit on texts, their embeddings and a 0/1/-1 label matrix in the scheme's label order."""
+        require("train", "sklearn", purpose="training a classifier")
         import scipy.sparse as sp
 
         from nlp.classify.estimators import MultiLabelLogit, TfidfFeatures
@@ -329,7 +331,7 @@ class ClauseClassifier:
             coef, intercept, dim=dim, dense_weight=self.embedding_weight, tfidf=rows
         )
         self.thresholds_ = thresh
-        self._saved = {
+        self._saved: dict[str, Any] = {
             "tfidf": None if tfidf_state is None else dict(tfidf_state),
             "estimator": dict(est_state),
             "arrays": {
