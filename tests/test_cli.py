@@ -171,7 +171,8 @@ def test_segment_loads_no_model(tmp_path, data_dir):
         "try:\n"
         "    main(sys.argv[1:])\n"
         "finally:\n"
-        "    heavy = ('torch', 'sentence_transformers', 'sklearn', 'onnxruntime', 'tokenizers')\n"
+        "    heavy = ('torch', 'sentence_transformers', 'sklearn', 'onnxruntime', 'tokenizers',\n"
+        "             'spacy')\n"
         "    sys.stderr.write('LOADED %s\\n' % sorted(m for m in heavy if m in sys.modules))\n"
     )
     env = {**os.environ, "POLICYLENS_EMBED__CACHE_DIR": str(tmp_path / "cold-cache")}
