@@ -14,9 +14,9 @@ Offsets always map back: ``version.text[c.start:c.end] == c.text``. Ids are cont
 (``{policy_id}:{version}:{sha1(section|text|occurrence)[:12]}``), so the same input gives the same
 ids run after run.
 
-Sentences come from spaCy's rule-based ``sentencizer`` on a blank English pipeline (no model,
-loaded once per process), with repairs so that "e.g.", "i.e.", "Inc.", "No.", "Reg.", URLs and
-e-mail addresses do not end a sentence.
+Sentences come from the rules of :mod:`nlp.segment.sentences` (or, with
+``SegmentSettings.sentencizer = "spacy"``, spaCy's rule-based sentencizer), with repairs so that
+"e.g.", "i.e.", "Inc.", "No.", "Reg.", URLs and e-mail addresses do not end a sentence.
 
 Example
 -------
@@ -126,8 +126,9 @@ def _split_docs(
     return out
 
 
-# A full stop of Chinese or Japanese text, with closing quotes, followed by more text: spaCy's
-# English tokenizer keeps a run of text without spaces as one token and never splits it there.
+# A full stop of Chinese or Japanese text, with closing quotes, followed by more text: neither
+# sentencizer splits where no whitespace follows (spaCy's English tokenizer keeps such a run as one
+# token).
 _CJK_STOP = re.compile(r"[。！？｡]+[」』”’）)]*(?=\S)")
 
 
@@ -250,7 +251,7 @@ def segment_version(
     lines = read_layout(text, version.headings)
     max_bullet = settings.max_bullet_chars
 
-    # Sentence-split every paragraph and every long bullet in one spaCy pass.
+    # Sentence-split every paragraph and every long bullet in one pass.
     to_split: list[tuple[int, int]] = []
     for ln in lines:
         if ln.kind == "para":
