@@ -65,8 +65,17 @@ class IngestSettings(_Section):
     )
 
 
+Sentencizer = Literal["rules", "spacy"]
+
+
 class SegmentSettings(_Section):
     min_clause_chars: int = Field(3, description="Clauses shorter than this are dropped.")
+    sentencizer: Sentencizer = Field(
+        "rules",
+        description="rules: sentence ends by rule (nlp/data/sentences.json), no model to load; "
+        "spacy: spaCy's rule-based sentencizer (needs the [spacy] extra). The same repairs "
+        "follow either.",
+    )
     max_bullet_chars: int = Field(
         600, description="List items longer than this are cited sentence by sentence."
     )

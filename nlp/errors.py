@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "ConflictError",
     "InputError",
+    "MissingExtraError",
     "ModelError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -51,3 +52,7 @@ class ModelError(PolicylensError, RuntimeError):
 
 class StoreError(PolicylensError, RuntimeError):
     """The policy database cannot be opened or is of a schema this policylens does not know."""
+
+
+class MissingExtraError(PolicylensError, ImportError):
+    """A feature needs an optional dependency that is not installed; the message names the extra."""

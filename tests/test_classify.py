@@ -144,7 +144,7 @@ def test_logit_state_round_trip_is_exact(y) -> None:
 def test_tfidf_features_score_like_scikit_learns_vectorizer() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from nlp.classify.model import TfidfFeatures
+    from nlp.classify.estimators import TfidfFeatures
 
     texts, _ = _train_set()
     ours = TfidfFeatures(max_features=500).fit(texts)
@@ -464,3 +464,47 @@ def test_train_then_evaluate_writes_the_model_and_its_card(tmp_path, fake_encode
     ((title, report),) = reports["opp115"]
     assert title.startswith("opp115-validation") and 0.0 <= report["macro_f1"] <= 1.0
     assert f"**{title}**" in (tmp_path / "models" / "MODEL_CARD.md").read_text()
+
+
+def test_numpy_scoring_matches_the_scikit_learn_estimators_on_the_shipped_model(fake_encoder):
+    """Scoring runs on numpy alone; it must give what the saved scikit-learn estimators give."""
+    import scipy.sparse as sp
+
+    from nlp.classify.estimators import TfidfFeatures
+    from nlp.config import ClassifySettings
+
+    clf = ClauseClassifier.load(ClassifySettings().model_dir)
+    state, arrays = clf.to_state()
+    tfidf = TfidfFeatures.from_state(state["tfidf"], arrays)
+    est = MultiLabelLogit.from_state({**state["estimator"], "thresholds": state["thresholds"]}, arrays)
+    texts = [
+        "We share your e-mail address with advertising partners.",
+        "Cookies help us remember you. Cookies, cookies!",
+        "",
+        "Ünïcödé wörds and CAPITALS, numbers 12 345 and under_scores",
+        "We keep your data for 30 days after you close your account.",
+    ]
+    emb = np.asarray(fake_encoder.encode(texts), dtype=np.float64)
+    X = sp.hstack(
+        [sp.csr_matrix(emb * clf.embedding_weight), tfidf.transform(texts)], format="csr"
+    )
+    np.testing.assert_allclose(
+        clf.predict_scores(texts, embeddings=emb), est.predict_proba(X), rtol=0, atol=1e-12
+    )
+
+
+def test_scoring_a_saved_classifier_imports_no_scikit_learn(tmp_path):
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, numpy as np\n"
+        "from nlp.classify import load_classifier\n"
+        "from nlp.config import ClassifySettings\n"
+        "clf = load_classifier(ClassifySettings())\n"
+        "print(clf.predict(['We sell your data.'], embeddings=np.ones((1, clf.embedding_dim_))))\n"
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -171,7 +171,8 @@ def test_segment_loads_no_model(tmp_path, data_dir):
         "try:\n"
         "    main(sys.argv[1:])\n"
         "finally:\n"
-        "    heavy = ('torch', 'sentence_transformers', 'sklearn', 'onnxruntime', 'tokenizers')\n"
+        "    heavy = ('torch', 'sentence_transformers', 'sklearn', 'onnxruntime', 'tokenizers',\n"
+        "             'spacy')\n"
         "    sys.stderr.write('LOADED %s\\n' % sorted(m for m in heavy if m in sys.modules))\n"
     )
     env = {**os.environ, "POLICYLENS_EMBED__CACHE_DIR": str(tmp_path / "cold-cache")}
@@ -220,3 +221,31 @@ def test_text_dropped_as_debris_is_said_on_stderr(tmp_path):
     assert "e-mail address" in out
     assert err.startswith("policylens: warning: mostly-menu:")
     assert "removed as page debris" in err
+
+
+def test_the_base_install_answers_without_training_or_research_libraries(tmp_path, data_dir):
+    """`ask` runs with torch, scikit-learn, pandas, pyarrow and datasets unimportable (the base
+    install has none of them); a Parquet output says which extra brings it."""
+    blocked = ("torch", "sentence_transformers", "sklearn", "pandas", "pyarrow", "datasets")
+    probe = (
+        "import sys\n"
+        f"for name in {blocked!r}:\n"
+        "    sys.modules[name] = None\n"
+        "from nlp.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "POLICYLENS_EMBED__CACHE_DIR": str(tmp_path / "cache")}
+    ask = subprocess.run(
+        [sys.executable, "-c", probe, "ask", "Is my data sent to China?", "--json"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+    )
+    assert ask.returncode == 0, ask.stderr[-2000:]
+    assert json.loads(ask.stdout)["verdict"] == "yes"
+    out = tmp_path / "rows.parquet"
+    parquet = subprocess.run(
+        [sys.executable, "-c", probe, "classify", str(data_dir / "quillnote.md"), "-o", str(out)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+    )
+    assert parquet.returncode != 0
+    assert 'pip install "policylens[research]"' in parquet.stderr, parquet.stderr[-2000:]
+    assert "Traceback" not in parquet.stderr

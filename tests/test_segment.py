@@ -391,3 +391,64 @@ def test_parse_version_is_bumped_when_the_output_changes() -> None:
 if __name__ == "__main__" and sys.argv[1:] == ["--update-golden"]:
     _write_golden()
     print(f"wrote {GOLDEN} for PARSE_VERSION {PARSE_VERSION}")
+
+
+def _clause_spans(settings: SegmentSettings) -> set[tuple[str, str, int, int]]:
+    files = [SEED, DATA / "brightleaf.html", DATA / "quillnote.md", DATA / "parcelpath.txt"]
+    files += sorted(
+        f for f in (DATA / "corpus").glob("*.*") if f.suffix in {".md", ".txt", ".html"}
+    )
+    return {
+        (p.id, c.version, c.start, c.end)
+        for p in (load_policy(f) for f in files)
+        for c in segment_policy(p, settings)
+    }
+
+
+def test_rule_sentences_agree_with_spacys_sentencizer_on_the_bundled_policies():
+    pytest.importorskip("spacy")
+    rules = _clause_spans(SegmentSettings(sentencizer="rules"))
+    spacy = _clause_spans(SegmentSettings(sentencizer="spacy"))
+    assert len(rules & spacy) / len(rules | spacy) >= 0.99
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Write to privacy@example.com. We answer in 30 days.",
+            ["Write to privacy@example.com.", "We answer in 30 days."],
+        ),
+        (
+            "See https://example.com/privacy/. It changed.",
+            ["See https://example.com/privacy/.", "It changed."],
+        ),
+        (
+            "Contact DataProtection.AE@example.com to ask.",
+            ["Contact DataProtection.AE@example.com to ask."],
+        ),
+        ("We keep it... Then we delete it.", ["We keep it... Then we delete it."]),
+        (
+            "Mail J. Smith in the U.S. office. Thanks!",
+            ["Mail J. Smith in the U.S. office.", "Thanks!"],
+        ),
+        ("We sell data.We never rent it.", ["We sell data.", "We never rent it."]),
+        ('He said "stop." Then it ended.', ['He said "stop."', "Then it ended."]),
+        (
+            "Voir la section 2.1. Nous gardez-vous ? Oui !",
+            ["Voir la section 2.1.", "Nous gardez-vous ?", "Oui !"],
+        ),
+        ("我们收集数据。 我们不出售。", ["我们收集数据。", "我们不出售。"]),
+        ("Smith v. Jones is cited. Next.", ["Smith v. Jones is cited.", "Next."]),
+    ],
+)
+def test_rule_sentences(text, sentences):
+    assert [text[a:b] for a, b in split_sentences(text)] == sentences
+
+
+def test_the_spacy_sentencizer_without_spacy_names_its_extra(monkeypatch):
+    from nlp.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "spacy", None)
+    with pytest.raises(MissingExtraError, match=r"policylens\[spacy\]"):
+        split_sentences("One. Two.", sentencizer="spacy")

@@ -7,16 +7,18 @@ index holds serve classification too.
 * ``taxonomy``: the policylens categories, their keyword cues and how the OPP-115 and APPCorp
   schemes map onto them (data in ``nlp/data/taxonomy.json``): :data:`LABELS`,
   :func:`keywords`, :func:`map_source_labels`, :func:`scheme_labels`.
-* ``model``: :class:`MultiLabelLogit` (one logistic regression per label, on numbers),
-  :class:`TfidfFeatures` (texts -> TF-IDF vectors) and
-  :class:`ClauseClassifier` (texts + vectors -> labels; saved as JSON + ``.npz`` through each
-  part's ``to_state``/``from_state``), with :func:`load_classifier`, :func:`model_dir_for`,
-  :func:`label_clauses` and :func:`tune_thresholds`.
+* ``model``: :class:`ClauseClassifier` (texts + vectors -> labels; saved as JSON + ``.npz``
+  through ``to_state``/``from_state``), with :func:`load_classifier`, :func:`model_dir_for`,
+  :func:`label_clauses` and :func:`tune_thresholds`. It scores with numpy alone
+  (``features``: TF-IDF rows and the linear scorer).
+* ``estimators``: the scikit-learn estimators ``fit`` trains with: :class:`MultiLabelLogit` (one
+  logistic regression per label, on numbers) and :class:`TfidfFeatures` (texts -> TF-IDF).
 * ``training``: the datasets, training, evaluation and model card behind ``policylens train`` and
   ``policylens evaluate``.
 
-The model imports scikit-learn, so its names load on first use. ``classification_text`` is the
-old name of ``Clause.contextual_text`` and still resolves, with a ``DeprecationWarning``.
+The estimators import scikit-learn, so every model name loads on first use.
+``classification_text`` is the old name of ``Clause.contextual_text`` and still resolves, with a
+``DeprecationWarning``.
 """
 
 import warnings
@@ -27,8 +29,8 @@ from nlp.classify.taxonomy import LABELS, keywords, map_source_labels, scheme_la
 
 _LAZY = {
     "ClauseClassifier": "nlp.classify.model",
-    "MultiLabelLogit": "nlp.classify.model",
-    "TfidfFeatures": "nlp.classify.model",
+    "MultiLabelLogit": "nlp.classify.estimators",
+    "TfidfFeatures": "nlp.classify.estimators",
     "label_clauses": "nlp.classify.model",
     "load_classifier": "nlp.classify.model",
     "model_dir_for": "nlp.classify.model",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from nlp.compare.normalize import norm_words
+from nlp.extras import require
 from nlp.types import Clause
 
 if TYPE_CHECKING:
@@ -241,6 +242,7 @@ class Comparison:
         Rows are sorted by the number of substantive changes (most first); ``total`` is the sum of
         added, removed and changed.
         """
+        require("research", "pandas", purpose="a comparison table")
         import pandas as pd
 
         kinds = (
@@ -268,6 +270,7 @@ class Comparison:
         spans: 0, 1, or more for a split or merge). Unchanged clauses are left out unless
         ``include_unchanged``.
         """
+        require("research", "pandas", purpose="a comparison table")
         import pandas as pd
 
         rows = []

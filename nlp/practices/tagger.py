@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from nlp.extras import require
 from nlp.practices.ontology import Ontology, load_ontology
 from nlp.practices.rules import Patterns, load_patterns
 from nlp.practices.tokens import Token, tokenize
@@ -172,6 +173,7 @@ class PracticeTagger:
         Each token also sees the tag before it (gold while training, decoded by Viterbi when
         tagging), which keeps spans whole instead of breaking them at every uncertain word.
         """
+        require("train", "sklearn", purpose="training the practices tagger")
         from sklearn.linear_model import LogisticRegression
 
         feats = self._features(sentences)

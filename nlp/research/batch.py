@@ -51,6 +51,7 @@ from nlp.classify.taxonomy import ASKED_FOR
 from nlp.config import IngestSettings, SegmentSettings
 from nlp.embed import TextEncoder
 from nlp.errors import InputError, PolicylensError
+from nlp.extras import require
 from nlp.types import Clause
 
 __all__ = [
@@ -219,6 +220,8 @@ class _Sink:
             ) from exc
         self.parts = path.with_name(path.name + ".parts")
         if self.fmt == "parquet":
+            # Said before any policy is processed, not after the first one.
+            require("research", "pandas", "pyarrow", purpose="Parquet output")
             self.parts.mkdir(parents=True, exist_ok=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from nlp.answer.lexicon import ACTIONS, DATA_TYPES, PLACES, RECIPIENTS, compile_terms
 from nlp.errors import InputError, NotFoundError
+from nlp.extras import require
 from nlp.ingest.formats import SUPPORTED_FORMATS, policy_ids, policy_names
 from nlp.types import Clause, Policy
 
@@ -211,6 +212,7 @@ class Corpus:
         >>> df.groupby("name").size().to_dict()
         {'kitemail': 13, 'lumenchat': 13, 'orbitfit': 9}
         """
+        require("research", "pandas", purpose="a corpus table")
         import pandas as pd
 
         frame = pd.DataFrame(self.records(version=version), columns=list(CLAUSE_COLUMNS))
@@ -218,6 +220,7 @@ class Corpus:
 
     def to_dataset(self, *, version: str | None = None) -> datasets.Dataset:
         """The clause table as a Hugging Face ``datasets.Dataset`` (``labels``: list of strings)."""
+        require("research", "datasets", purpose="a Hugging Face dataset")
         import datasets
 
         features = datasets.Features(
@@ -331,6 +334,7 @@ def coverage_matrix(
     >>> coverage_matrix(corpus).loc["lumenchat", "retention"]     # doctest: +SKIP
     1
     """
+    require("research", "pandas", purpose="a coverage matrix")
     import pandas as pd
 
     from nlp.classify.taxonomy import LABELS
@@ -396,6 +400,7 @@ def find_mentions(
     >>> found[["policy", "matched"]].values.tolist()
     [['lumenchat', 'China;servers in;transferred']]
     """
+    require("research", "pandas", purpose="a table of mentions")
     import pandas as pd
 
     tests: list[tuple[str, re.Pattern[str]]] = []

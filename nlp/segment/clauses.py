@@ -14,9 +14,9 @@ Offsets always map back: ``version.text[c.start:c.end] == c.text``. Ids are cont
 (``{policy_id}:{version}:{sha1(section|text|occurrence)[:12]}``), so the same input gives the same
 ids run after run.
 
-Sentences come from spaCy's rule-based ``sentencizer`` on a blank English pipeline (no model,
-loaded once per process), with repairs so that "e.g.", "i.e.", "Inc.", "No.", "Reg.", URLs and
-e-mail addresses do not end a sentence.
+Sentences come from the rules of :mod:`nlp.segment.sentences` (or, with
+``SegmentSettings.sentencizer = "spacy"``, spaCy's rule-based sentencizer), with repairs so that
+"e.g.", "i.e.", "Inc.", "No.", "Reg.", URLs and e-mail addresses do not end a sentence.
 
 Example
 -------
@@ -37,10 +37,13 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from nlp.config import SegmentSettings
+from nlp.config import SegmentSettings, Sentencizer
+from nlp.errors import InputError
+from nlp.extras import require
 from nlp.ingest import clean as _clean
 from nlp.ingest.dates import starts_with_month
 from nlp.ingest.layout import read_layout
+from nlp.segment.sentences import raw_sentence_spans
 from nlp.types import Clause, ClauseKind, Policy, PolicyVersion
 
 if TYPE_CHECKING:
@@ -52,7 +55,7 @@ _CONTEXT_CHARS = 300
 
 # Abbreviations after which a period never ends a sentence.
 _HARD_ABBREV = re.compile(
-    r"(?:\b(?:e\.g|i\.e|cf|vs|viz|approx|incl|esp|No|Nos|no|Reg|Art|Arts|Sec|Sect|para|Para|Fig|"
+    r"(?:\b(?:e\.g|i\.e|cf|vs|v|viz|approx|incl|esp|No|Nos|no|Reg|Art|Arts|Sec|Sect|para|Para|Fig|"
     r"Mr|Mrs|Ms|Dr|Prof|St|Ave|Blvd|Rd|Ste|Dept|Tel|tel|Ph|ext|Ext|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"
     r"Sep|Sept|Oct|Nov|Dec|p|pp|op|cit|ibid|al|Cal|Civ|Stat|Ann|Gen|Bus|Prof|Regs?)\.)$"
 )
@@ -63,8 +66,8 @@ _SOFT_ABBREV = re.compile(
 
 
 @functools.lru_cache(maxsize=1)
-def _sentencizer() -> Language:
-    """A blank English spaCy pipeline with the rule-based sentencizer, built once."""
+def _spacy_sentencizer() -> Language:
+    """A blank English spaCy pipeline with its rule-based sentencizer, built once."""
     # spaCy's thinc imports torch when it is installed (seconds), though a rule-based
     # sentencizer never uses it: hide it while spaCy loads, unless something loaded it already.
     hide_torch = "torch" not in sys.modules
@@ -81,28 +84,41 @@ def _sentencizer() -> Language:
     return nlp
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
+def split_sentences(text: str, sentencizer: Sentencizer = "rules") -> list[tuple[int, int]]:
     """Character spans of the sentences of ``text`` (whitespace trimmed).
+
+    ``sentencizer``: ``rules`` (:mod:`nlp.segment.sentences`, the default) or ``spacy`` (spaCy's
+    rule-based sentencizer, which needs spaCy installed); the same repairs follow either.
 
     Example:
         >>> t = "We use data (e.g. your country). It is Google, Inc. (\\"Google\\"). Fine."
         >>> [t[a:b] for a, b in split_sentences(t)]
         ['We use data (e.g. your country).', 'It is Google, Inc. ("Google").', 'Fine.']
     """
-    return _split_docs([text])[0]
+    return _split_docs([text], sentencizer)[0]
 
 
-def _split_docs(texts: list[str]) -> list[list[tuple[int, int]]]:
-    nlp = _sentencizer()
+def _raw_spans(pieces: list[str], sentencizer: Sentencizer) -> list[list[tuple[int, int]]]:
+    """Unrepaired sentence spans of every piece, by the chosen sentencizer."""
+    if sentencizer == "rules":
+        return [raw_sentence_spans(piece) for piece in pieces]
+    if sentencizer != "spacy":
+        raise InputError(f"unknown sentencizer {sentencizer!r}: use 'rules' or 'spacy'")
+    require("spacy", "spacy", purpose="the spaCy sentencizer")
+    docs = _spacy_sentencizer().pipe(pieces, batch_size=256)
+    return [[(s.start_char, s.end_char) for s in doc.sents] for doc in docs]
+
+
+def _split_docs(
+    texts: list[str], sentencizer: Sentencizer = "rules"
+) -> list[list[tuple[int, int]]]:
     pieces = [_pieces(text) for text in texts]
-    flat = [piece for ps in pieces for _, piece in ps]
-    docs = iter(nlp.pipe(flat, batch_size=256))
+    raw = iter(_raw_spans([piece for ps in pieces for _, piece in ps], sentencizer))
     out = []
     for ps in pieces:
         spans: list[tuple[int, int]] = []
         for offset, piece in ps:
-            doc = next(docs)
-            found = _repair(piece, [(s.start_char, s.end_char) for s in doc.sents])
+            found = _repair(piece, next(raw))
             if _CJK_STOP.search(piece):
                 found = _split_unspaced(piece, found)
             spans.extend((offset + a, offset + b) for a, b in found)
@@ -110,8 +126,9 @@ def _split_docs(texts: list[str]) -> list[list[tuple[int, int]]]:
     return out
 
 
-# A full stop of Chinese or Japanese text, with closing quotes, followed by more text: spaCy's
-# English tokenizer keeps a run of text without spaces as one token and never splits it there.
+# A full stop of Chinese or Japanese text, with closing quotes, followed by more text: neither
+# sentencizer splits where no whitespace follows (spaCy's English tokenizer keeps such a run as one
+# token).
 _CJK_STOP = re.compile(r"[。！？｡]+[」』”’）)]*(?=\S)")
 
 
@@ -127,9 +144,10 @@ def _split_unspaced(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
     return out
 
 
-# spaCy refuses a text over ``max_length`` (1,000,000 characters) and needs memory in proportion:
-# a longer text (a policy on one line) is cut into pieces of at most this many characters, at a
-# sentence end where there is one in the second half of the piece, else at a space.
+# A text longer than this (a policy on one line) is split in pieces of at most this many
+# characters, at a sentence end where there is one in the second half of the piece, else at a
+# space: spaCy refuses a text over ``max_length`` and needs memory in proportion, and the repair
+# step works a piece at a time.
 _PIECE_CHARS = 20_000
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s)")
 
@@ -233,14 +251,20 @@ def segment_version(
     lines = read_layout(text, version.headings)
     max_bullet = settings.max_bullet_chars
 
-    # Sentence-split every paragraph and every long bullet in one spaCy pass.
+    # Sentence-split every paragraph and every long bullet in one pass.
     to_split: list[tuple[int, int]] = []
     for ln in lines:
         if ln.kind == "para":
             to_split.append((ln.start, ln.end))
         elif ln.kind == "item" and ln.end - ln.body_start > max_bullet:
             to_split.append((ln.body_start, ln.end))
-    split = dict(zip(to_split, _split_docs([text[a:b] for a, b in to_split]), strict=True))
+    split = dict(
+        zip(
+            to_split,
+            _split_docs([text[a:b] for a, b in to_split], settings.sentencizer),
+            strict=True,
+        )
+    )
 
     drafts: list[tuple[tuple[str, ...], int, int, ClauseKind, str]] = []
     section: list[tuple[int, str]] = []

@@ -39,6 +39,7 @@ from nlp.classify.training.metrics import crossfit_report, label_report, rule_sp
 from nlp.classify.training.model_card import library_versions, write_model_card
 from nlp.config import ClassifySettings, Settings
 from nlp.embed.protocol import TextEncoder, model_id_of
+from nlp.extras import require
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -103,6 +104,7 @@ def train_model(
     """
     from nlp.classify.model import ClauseClassifier, tune_thresholds
 
+    require("train", "sklearn", purpose="`policylens train`")
     settings = settings or ClassifySettings()
     say = progress or (lambda _msg: None)
     names = scheme_labels(scheme)
