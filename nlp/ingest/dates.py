@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "META_DATE_NAMES",
     "TITLE_WORDS",
     "effective_date_in",
     "find_date",
     "is_split_header",
+    "parse_iso",
     "starts_with_month",
     "version_header_date",
 ]
@@ -83,7 +85,8 @@ _VERSION_WORDS = re.compile(
 _EFFECTIVE_WORDS = re.compile(
     r"\b(effective|last\s+updated?|updated\s+on|last\s+modified|last\s+revised|revised\s+on"
     r"|last\s+changed|version|as\s+of|date\s+of\s+last)\b"
-    rf"|{_OTHER_EFFECTIVE}",
+    rf"|{_OTHER_EFFECTIVE}"
+    rf"|{'|'.join(f'(?:{p})' for p in _data()['effective_patterns'])}",
     re.I,
 )
 TITLE_WORDS = re.compile(
@@ -92,6 +95,22 @@ TITLE_WORDS = re.compile(
     re.I,
 )
 """Words that make a short line the title of a policy, in the languages of ``dates.json``."""
+
+
+META_DATE_NAMES: tuple[str, ...] = tuple(n.lower() for n in _data()["meta"])
+"""HTML ``<meta>`` names/properties carrying a page's date, best first (``dates.json``)."""
+
+
+def parse_iso(value: str) -> date | None:
+    """The date of an ISO 8601 value ("2024-11-14", "2024-11-14T09:00:00Z"), or ``None``."""
+    m = re.match(r"\s*((?:19|20)\d\d)-([01]\d)-([0-3]\d)", value)
+    if not m:
+        found = find_date(value) if len(value) < 60 else None
+        return found[0] if found else None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
 
 
 _MONTH_START = re.compile(rf"{_MONTH}(?!\w)", re.I)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from nlp.ingest import clean as _clean
-from nlp.ingest import dates
+from nlp.ingest import dates, structure
 from nlp.ingest.blocks import Block
 from nlp.ingest.text import blocks_from_lines
 
-__all__ = ["blocks_from_html"]
+__all__ = ["blocks_from_html", "read_html"]
 
 _DROP_TAGS = (
     "script", "style", "nav", "header", "footer", "form", "noscript", "svg", "iframe", "button",
@@ -24,7 +25,9 @@ _BLOCK_TAGS = frozenset(
     "figcaption figure h1 h2 h3 h4 h5 h6 hr li main ol p pre section summary table tbody thead "
     "tfoot tr td th ul html caption".split()
 )
-_DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar", "dialog"}
+_DROP_ROLES = {
+    "navigation", "banner", "contentinfo", "search", "menu", "menubar", "dialog", "alertdialog",
+}  # fmt: skip
 # Real pages nest elements 30 deep at most; below this depth a page's text is kept as plain text,
 # so that the passes that look at an element's whole text stay linear in the size of the page.
 _MAX_DEPTH = 256
@@ -32,13 +35,26 @@ _MAX_DEPTH = 256
 
 def blocks_from_html(text: str) -> list[Block]:
     """Parse HTML into blocks: headings, paragraphs, nested list items, table rows."""
+    return read_html(text)[0]
+
+
+def read_html(text: str) -> tuple[list[Block], tuple[date, str] | None]:
+    """The blocks of an HTML page, and the date it carries outside its text (with its source).
+
+    Headings come from the page's structure first: ``h1``-``h6``, ARIA headings, definition
+    terms, summaries, accordion and tab labels (:func:`nlp.ingest.structure.mark_titles`);
+    navigation, cookie banners, footers and addresses never become headings.
+    """
     from bs4 import BeautifulSoup, Comment
 
     soup = BeautifulSoup(text, "lxml")
     _flatten_below(soup, _MAX_DEPTH)
+    meta_date = structure.page_date(soup, soup.head) if soup.head else None
     for tag in soup.find_all(_DROP_TAGS):
         if tag.attrs is None:  # already removed with an ancestor
             continue
+        if tag.name == "button" and (tag.has_attr("aria-expanded") or tag.has_attr("aria-controls")):
+            continue  # an accordion toggle: its label titles the panel it opens
         # The <header>/<footer> of an article holds its title and "Last updated" line.
         if (
             tag.name in ("header", "footer")
@@ -69,6 +85,7 @@ def blocks_from_html(text: str) -> list[Block]:
         br.replace_with(_clean.LINE_BREAK)
     root = soup.body or soup
     _drop_chrome_containers(root)
+    structure.mark_titles(root)
     # Prefer the main content when the page marks it and it holds most of the policy text. A page
     # with several documents (policy and terms in tabs) gets the one that talks most of privacy.
     total = _privacy_weight(root)
@@ -80,8 +97,10 @@ def blocks_from_html(text: str) -> list[Block]:
                 root = best
                 break
     blocks: list[Block] = []
+    found = structure.page_date(soup, root) if meta_date is None else None
+    when = (found if found and found[1] == "time" else None) or meta_date or found
     _run(_walk_html(root, _Walker(blocks, _Marks.of(root)), 0))
-    return _drop_repeated_widgets(blocks)
+    return _drop_repeated_widgets(blocks), when
 
 
 # A walker is a generator: it appends blocks and yields the walkers of the elements it descends
@@ -203,11 +222,7 @@ def _privacy_weight(tag: object) -> float:
 
 
 # Class-name tokens of page furniture (menus, sidebars, footers, pop-ups, share bars).
-_CHROME_CLASSES = frozenset(
-    "nav navbar navigation menu menubar submenu breadcrumb breadcrumbs sidebar footer topbar "
-    "toolbar newsletter subscribe modal popup banner cookiebanner consent skip skiplink "
-    "sharebar social-share".split()
-)
+_CHROME_CLASSES = structure.CHROME_CLASSES
 
 
 def _drop_chrome_containers(root: object) -> None:
@@ -226,6 +241,8 @@ def _drop_chrome_containers(root: object) -> None:
         tokens = {t for c in classes for t in re.split(r"[-_\s]+", str(c).lower()) if t}
         tokens |= {str(c).lower() for c in classes}
         if tokens & _CHROME_CLASSES and len(tag.get_text(" ", strip=True)) < 0.3 * total:
+            tag.decompose()
+        elif structure.is_consent_container(tag, total):
             tag.decompose()
 
 
@@ -325,8 +342,19 @@ def _walk_html(el: object, w: _Walker, depth: int) -> _Walk:
         flush()
         if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
             text = _clean.clean_inline(child.get_text(" "), markdown=False)
-            if text:
+            if text and structure.looks_like_address(text):
+                w.blocks.append(Block("para", text, address=True))
+            elif text:
                 w.blocks.append(Block("heading", text, level=int(name[1])))
+        elif name == structure.TITLE_TAG and not w.has_block(child):
+            text = _clean.clean_inline(child.get_text(" "), markdown=False)
+            if text:
+                address = structure.looks_like_address(text)
+                w.blocks.append(Block("para", text, title=not address, address=address))
+        elif name == "address":
+            for b in _text_blocks(child.get_text("")):
+                b.address = True
+                w.blocks.append(b)
         elif name in ("ul", "ol"):
             yield _walk_list(child, w, depth + 1)
         elif name == "li":
