@@ -402,7 +402,10 @@ def test_chinese_policy_keeps_every_section_and_sentence() -> None:
     assert [c.text for c in clauses if c.section == ("二、信息共享",)] == [
         "我们不会出售您的个人信息。", "我们仅与为我们提供服务的合作伙伴共享信息。",
     ]  # fmt: skip
-    assert policy.warnings == ()
+    # Nothing dropped as debris; the one warning says the models were not trained on Chinese.
+    assert policy.latest.language == "zh" and {c.language for c in clauses} == {"zh"}
+    assert not policy.language_supported
+    assert len(policy.warnings) == 1 and "Chinese (zh)" in policy.warnings[0]
 
 
 def test_text_dropped_as_debris_beyond_a_share_is_reported() -> None:

@@ -71,6 +71,8 @@ _DATE_PATTERNS = [
     re.compile(rf"\b{_DAY}\.?\s*(?:of\s+|de\s+|del\s+)?{_MONTH}\s*,?\s*(?:de\s+)?{_YEAR}\b", re.I),
     # 02/27/2020; with dots (03.12.2024) day first, as in Europe
     re.compile(r"\b(?P<a>[0-3]?\d)(?P<sep>[/.])(?P<b>[0-3]?\d)(?P=sep)(?P<year>(?:19|20)\d\d)\b"),
+    # "06 16, 2022": a month and a day as numbers, written as a spelled-out date is
+    re.compile(r"\b(?P<num>[01]?\d)\s+(?P<day>[0-3]?\d),\s*(?P<year>(?:19|20)\d\d)\b"),
     re.compile(rf"\b{_MONTH}\s*,?\s*(?:de\s+)?{_YEAR}\b", re.I),  # February 2020 -> the 1st
     # 2024年3月3日, 2024년 3월 3일
     re.compile(r"(?P<year>(?:19|20)\d\d)\s*[年년]\s*(?P<num>[01]?\d)\s*[月월]\s*(?P<day>[0-3]?\d)"),

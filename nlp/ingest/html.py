@@ -259,6 +259,7 @@ def _drop_repeated_widgets(blocks: list[Block]) -> list[Block]:
 
 
 _GLYPH_BULLET = re.compile(r"^[•◦▪●○■·]\s*(?=\S)")
+_SECTION_TITLES = ["h1", "h2", "h3", "h4", "h5", "h6", structure.TITLE_TAG]
 
 
 def _para_or_item(text: str, emph: bool = False) -> Block:
@@ -341,7 +342,7 @@ def _walk_html(el: object, w: _Walker, depth: int) -> _Walk:
             continue
         flush()
         if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            text = _clean.clean_inline(child.get_text(" "), markdown=False)
+            text = _GLYPH_BULLET.sub("", _clean.clean_inline(child.get_text(" "), markdown=False))
             if text and structure.looks_like_address(text):
                 w.blocks.append(Block("para", text, address=True))
             elif text:
@@ -397,6 +398,10 @@ def _walk_li(li: object, w: _Walker, depth: int) -> _Walk:
     from bs4 import NavigableString, Tag
 
     assert isinstance(li, Tag)
+    if li.find(_SECTION_TITLES, recursive=False) is not None:
+        # A list of sections (<li><h3>Title</h3><p>...</p></li>): its items are content.
+        yield _walk_html(li, w, depth)
+        return
     buffer: list[str] = []
 
     def flush() -> None:

@@ -409,6 +409,12 @@ class PolicyService:
         """The policy made ready to store: plain text (see ``plaintext``), embedded, labelled."""
         if plain:
             policy = plain_policy(policy)
+        floor = self.settings.api.min_policy_score
+        if policy.policy_score is not None and policy.policy_score < floor:
+            raise InputError(
+                f"this does not read like a privacy policy (policy score {policy.policy_score:.2f}"
+                f", below POLICYLENS_API__MIN_POLICY_SCORE={floor:g}); upload the policy itself"
+            )
         ready = self.lens.prepare(
             policy, clauses=clauses, labels=self.labels_clauses, classifier=self.classifier
         )
