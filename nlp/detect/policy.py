@@ -78,6 +78,11 @@ class PolicyDetector:
     weights: np.ndarray  # dense, DIMS float32
     bias: float
     threshold: float = 0.5
+    # Languages with enough training documents to be scored; a text in another one is not.
+    languages: tuple[str, ...] = ()
+
+    def scores_language(self, code: str) -> bool:
+        return not self.languages or not code or code in self.languages
 
     def score(self, text: str) -> float:
         idx, val = document_features(text)
@@ -96,6 +101,7 @@ class PolicyDetector:
             "dims": DIMS,
             "bias": self.bias,
             "threshold": self.threshold,
+            "languages": list(self.languages),
             **meta,
         }
         (folder / "model.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -117,7 +123,12 @@ def _load(folder: str) -> PolicyDetector:
         )
     weights = np.zeros(DIMS, np.float32)
     weights[index] = weight
-    return PolicyDetector(weights, float(meta["bias"]), float(meta.get("threshold", 0.5)))
+    return PolicyDetector(
+        weights,
+        float(meta["bias"]),
+        float(meta.get("threshold", 0.5)),
+        tuple(meta.get("languages", ())),
+    )
 
 
 def load_policy_detector(folder: Path | None = None) -> PolicyDetector | None:

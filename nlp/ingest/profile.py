@@ -38,7 +38,9 @@ def profile_policy(policy: Policy, settings: IngestSettings, *, label: str) -> P
         mix = ", ".join(f"{language_name(c)} {s:.0%}" for c, s in latest.languages)
         warnings.append(f"{label!r} mixes languages ({mix}); clauses carry a language each")
     detector = load_policy_detector(settings.policy_model)
-    score = round(detector.score(latest.text), 4) if detector is not None else None
+    score = None
+    if detector is not None and detector.scores_language(latest.language):
+        score = round(detector.score(latest.text), 4)
     if score is not None and score < settings.warn_policy_score:
         warnings.append(
             f"{label!r} does not read like a privacy policy (policy score {score:.2f}); check "
