@@ -204,7 +204,9 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
         clauses = lens.clauses(policy.id, label)
         v = policy.version(label)
         if not as_json:
-            date = f"{v.effective_date.isoformat()} from {v.date_source}" if v.effective_date else "no date"
+            date = "no date"
+            if v.effective_date:
+                date = f"{v.effective_date.isoformat()} from {v.date_source}"
             score = "-" if policy.policy_score is None else f"{policy.policy_score:.2f}"
             click.echo(
                 f"# {policy.id} version {label} ({date}), language {v.language or '?'}, "

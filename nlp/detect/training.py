@@ -112,9 +112,9 @@ def _matrix(texts: list[str]) -> object:
 
 def train(examples: list[Example], *, c: float = 4.0) -> PolicyDetector:
     """A logistic regression (balanced classes: negatives are few) on the train split."""
-    from sklearn.linear_model import LogisticRegression
-
     from collections import Counter
+
+    from sklearn.linear_model import LogisticRegression
 
     from nlp.detect.language import detect_language
 
@@ -186,8 +186,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _row(split: str, m: object) -> str:
     assert isinstance(m, dict)
-    keys = ("documents", "not_scored", "positives", "negatives", "precision", "recall", "f1", "macro_f1",
-            "micro_f1", "roc_auc")
+    keys = ("documents", "not_scored", "positives", "negatives", "precision", "recall", "f1",
+            "macro_f1", "micro_f1", "roc_auc")
     return f"| {split} | " + " | ".join(str(m[k]) for k in keys) + " |"
 
 
@@ -227,11 +227,11 @@ sides.
 |---|---|---|
 | PoliCond apps 2024q4, 175 raw `crawled.html` pages (SEG-DENSE/PoliCond) | positives | MIT |
 | Open Terms Archive privacy and trackers policies (Markdown) | positives | ODC-By 1.0 |
-| `corpora/policy_detection/negatives` (written for policylens) | negatives | Apache-2.0, as the project |
+| `corpora/policy_detection/negatives` (written for policylens) | negatives | Apache-2.0 |
 
 ## Figures (this run)
 
-| split | documents | not scored (language) | positives | negatives | precision | recall | F1 | macro F1 | micro F1 | ROC-AUC |
+| split | docs | not scored | pos. | neg. | P | R | F1 | macro F1 | micro F1 | ROC-AUC |
 |---|---|---|---|---|---|---|---|---|---|---|
 {_row("train", metrics["train"])}
 {_row("validation", val)}

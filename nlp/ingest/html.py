@@ -53,7 +53,8 @@ def read_html(text: str) -> tuple[list[Block], tuple[date, str] | None]:
     for tag in soup.find_all(_DROP_TAGS):
         if tag.attrs is None:  # already removed with an ancestor
             continue
-        if tag.name == "button" and (tag.has_attr("aria-expanded") or tag.has_attr("aria-controls")):
+        toggle = tag.has_attr("aria-expanded") or tag.has_attr("aria-controls")
+        if tag.name == "button" and toggle:
             continue  # an accordion toggle: its label titles the panel it opens
         # The <header>/<footer> of an article holds its title and "Last updated" line.
         if (
@@ -240,9 +241,8 @@ def _drop_chrome_containers(root: object) -> None:
             classes.append(str(tag.get("id")))
         tokens = {t for c in classes for t in re.split(r"[-_\s]+", str(c).lower()) if t}
         tokens |= {str(c).lower() for c in classes}
-        if tokens & _CHROME_CLASSES and len(tag.get_text(" ", strip=True)) < 0.3 * total:
-            tag.decompose()
-        elif structure.is_consent_container(tag, total):
+        chrome = tokens & _CHROME_CLASSES and len(tag.get_text(" ", strip=True)) < 0.3 * total
+        if chrome or structure.is_consent_container(tag, total):
             tag.decompose()
 
 

@@ -30,8 +30,8 @@ from nlp.ingest.decode import check_size, decode_text, looks_like_html
 from nlp.ingest.files import read_policy_file
 from nlp.ingest.formats import SUPPORTED_FORMATS, normalise_format, policy_name, slugify
 from nlp.ingest.html import read_html
-from nlp.ingest.profile import profile_policy
 from nlp.ingest.pdf import pdf_text
+from nlp.ingest.profile import profile_policy
 from nlp.ingest.text import blocks_from_lines
 from nlp.ingest.versions import build_versions
 from nlp.types import Policy

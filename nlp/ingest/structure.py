@@ -85,7 +85,7 @@ def _class_tokens(tag: Any) -> set[str]:
 
 
 def is_consent_container(tag: Any, total_chars: int) -> bool:
-    """True for a cookie banner or consent wall: marked by its classes, or short with its buttons."""
+    """True for a cookie banner or consent wall: by its classes, or short with banner buttons."""
     text_len = len(tag.get_text(" ", strip=True))
     if text_len >= 0.3 * max(1, total_chars):
         return False  # a cookie *policy* the page wraps in a "cookie" class is content
@@ -136,9 +136,9 @@ def mark_titles(root: Any) -> None:
         panel_id = str(tag.get("aria-controls", "")).split(" ")[0]
         panel = root.find(id=panel_id) if panel_id else None
         tag.name = TITLE_TAG
-        if str(tag.get("role", "")).lower() == "tab" and panel is not None:
-            if tag not in panel.parents:
-                panel.insert(0, tag.extract())
+        is_tab = str(tag.get("role", "")).lower() == "tab"
+        if is_tab and panel is not None and tag not in panel.parents:
+            panel.insert(0, tag.extract())
 
 
 def page_date(soup: Any, root: Any) -> tuple[date, str] | None:

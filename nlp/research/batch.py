@@ -478,7 +478,8 @@ class BatchClassifier:
             for p in pending:
                 n = len(p.clauses)
                 part = emb[start : start + n]
-                rows = clause_rows(p.clauses, self.classifier, part, self.policy_scores) if n else []
+                scores = self.policy_scores
+                rows = clause_rows(p.clauses, self.classifier, part, scores) if n else []
                 start += n
                 offset = sink.write(p.key, rows) if rows else sink.size()
                 summary = _summarise(p.pid, str(p.path), p.versions, rows, p.seconds + share * n)
