@@ -78,7 +78,8 @@ def pages(data: Path, sample: int) -> dict[str, Any]:
         n_under += sum(1 for c in clauses if c.section)
         if policy.latest.effective_date:
             n_dated += 1
-            sources[policy.latest.date_source] += 1
+            # (getattr: the same script measures code from before date sources existed)
+            sources[getattr(policy.latest, "date_source", "?")] += 1
     report = {
         "pages": len(files),
         "unread": unread,
@@ -89,14 +90,18 @@ def pages(data: Path, sample: int) -> dict[str, Any]:
         "date_sources": dict(sources),
     }
     rng = random.Random(12)
-    for name in rng.sample(sorted(parsed), min(sample, len(parsed))):
+    # Drawn from every page, read or not, so that two versions of the code show the same pages.
+    for name in rng.sample(sorted(f.parent.name for f in files), min(sample, len(files))):
+        if name not in parsed:
+            print(f"\n## {name}: not read")
+            continue
         policy, clauses = parsed[name]
         v = policy.latest
         heads = [v.text[a:b] for a, b, _ in v.headings]
         under = sum(1 for c in clauses if c.section)
         print(f"\n## {name}: {len(clauses)} clauses, {under} under a heading; date "
-              f"{v.effective_date} ({v.date_source or '-'}); language {v.language}; "
-              f"policy score {policy.policy_score}")
+              f"{v.effective_date} ({getattr(v, 'date_source', '?') or '-'}); language "
+              f"{getattr(v, 'language', '?')}; policy score {getattr(policy, 'policy_score', '?')}")
         print("   headings:", " | ".join(h[:50] for h in heads[:40]))
     return report
 

@@ -23,6 +23,7 @@ __all__ = [
     "find_date",
     "is_split_header",
     "parse_iso",
+    "self_dated_in",
     "starts_with_month",
     "version_header_date",
 ]
@@ -182,6 +183,28 @@ _SPLIT_HEADER = re.compile(
 def is_split_header(line: str) -> bool:
     """True for a line opening a version ("New Version (Effective ...)", "Version 2, May 2024")."""
     return bool(_SPLIT_HEADER.match(line)) and version_header_date(line) is not None
+
+
+_SELF_DATED = re.compile("|".join(f"(?:{p})" for p in _data()["self_dated"]), re.I)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?。])\s+")
+
+
+def self_dated_in(text: str) -> date | None:
+    """The date of a sentence of ``text`` that dates the document itself, if any.
+
+    >>> self_dated_in("We may change it. This Privacy Policy was last updated on 2020/08/01.")
+    datetime.date(2020, 8, 1)
+    >>> self_dated_in("Effective May 25, 2018, the GDPR gives you new rights.") is None
+    True
+    """
+    if not _SELF_DATED.search(text):
+        return None
+    for sentence in _SENTENCE_BREAK.split(text):
+        if len(sentence) <= 250 and _SELF_DATED.search(sentence):
+            found = find_date(sentence)
+            if found:
+                return found[0]
+    return None
 
 
 def effective_date_in(line: str) -> date | None:

@@ -90,7 +90,9 @@ def is_consent_container(tag: Any, total_chars: int) -> bool:
     if text_len >= 0.3 * max(1, total_chars):
         return False  # a cookie *policy* the page wraps in a "cookie" class is content
     tokens = _class_tokens(tag)
-    if any(t in _CONSENT or any(t.startswith(c) for c in _CONSENT if len(c) > 5) for t in tokens):
+    # Whole names, or a platform's name starting a longer one ("onetrust-banner-sdk"); never a
+    # short generic token ("cmp-text" is any text component of some site builders).
+    if any(t in _CONSENT or any(t.startswith(c) for c in _CONSENT if len(c) >= 7) for t in tokens):
         return True
     label = str(tag.get("aria-label", "")).lower()
     role = str(tag.get("role", "")).lower()

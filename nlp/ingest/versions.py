@@ -258,4 +258,10 @@ def _stated_date(blocks: list[Block]) -> date | None:
             d = dates.effective_date_in(b.text)
             if d:
                 return d
+    # Else a sentence anywhere that dates the policy itself ("This policy is effective as of").
+    for b in blocks:
+        if b.kind in ("para", "item"):
+            d = dates.self_dated_in(b.text)
+            if d:
+                return d
     return None

@@ -2,8 +2,8 @@
 
 This is the logic behind ``policylens classify``. For each policy file (txt, md, html, pdf) it
 ingests, segments, embeds and classifies the clauses of every version and writes one row per
-clause ``{"policy", "version", "clause_id", "section", "text", "labels", "scores"}`` to JSONL,
-CSV or Parquet (or yields them, for stdout).
+clause ``{"policy", "version", "clause_id", "section", "text", "labels", "scores", "language",
+"policy_score"}`` to JSONL, CSV or Parquet (or yields them, for stdout).
 
 Batch runs are resumable: next to the output a manifest (``<output>.manifest.jsonl``) records
 each finished policy (its file key, clause count, per-label counts and the output size after it).
