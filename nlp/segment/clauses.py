@@ -38,9 +38,9 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from nlp.config import SegmentSettings, Sentencizer
+from nlp.detect import detect_language
 from nlp.errors import InputError
 from nlp.extras import require
-from nlp.detect import detect_language
 from nlp.ingest import clean as _clean
 from nlp.ingest.dates import starts_with_month
 from nlp.ingest.layout import read_layout
