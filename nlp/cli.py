@@ -202,13 +202,21 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
     labels = [policy.version(version).label] if version else [v.label for v in policy.versions]
     for label in labels:
         clauses = lens.clauses(policy.id, label)
+        v = policy.version(label)
         if not as_json:
-            v = policy.version(label)
-            date = v.effective_date.isoformat() if v.effective_date else "no date"
-            click.echo(f"# {policy.id} version {label} ({date}): {len(clauses)} clauses")
+            date = "no date"
+            if v.effective_date:
+                date = f"{v.effective_date.isoformat()} from {v.date_source}"
+            score = "-" if policy.policy_score is None else f"{policy.policy_score:.2f}"
+            click.echo(
+                f"# {policy.id} version {label} ({date}), language {v.language or '?'}, "
+                f"policy score {score}: {len(clauses)} clauses"
+            )
+        extra = {"date_source": v.date_source, "policy_score": policy.policy_score,
+                 "language_supported": policy.language_supported}
         for c in clauses:
             if as_json:
-                _emit_json(c.to_dict())
+                _emit_json({**c.to_dict(), **extra})
             else:
                 click.echo(
                     f"{c.start:>6}-{c.end:<6} {c.kind:<9} {c.section_path[:50]:<50} {c.text[:90]}"
@@ -531,6 +539,10 @@ def evaluate(scheme: str, task: str, data_dir: str | None, as_json: bool) -> Non
 )
 @click.option("--restart", is_flag=True, help="Batch mode: start afresh instead of resuming.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-policy lines.")
+@click.option(
+    "--min-policy-score", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+    help="Skip files whose 'is this a privacy policy?' score is below this (column policy_score).",
+)
 @json_option
 def classify(
     paths: tuple[str, ...],
@@ -539,6 +551,7 @@ def classify(
     output: str | None,
     restart: bool,
     quiet: bool,
+    min_policy_score: float,
     as_json: bool,
 ) -> None:
     """Label every clause of policy files or folders (txt, md, html, pdf) by category.
@@ -574,7 +587,11 @@ def classify(
             _emit_json(row)
         else:
             labels = ",".join(row["labels"]) or "-"
-            click.echo(f"{row['policy']}\t{row['version']}\t{labels}\t{row['text'][:100]}")
+            score = "-" if row.get("policy_score") is None else f"{row['policy_score']:.2f}"
+            click.echo(
+                f"{row['policy']}\t{row['version']}\t{row.get('language') or '-'}\t{score}\t"
+                f"{labels}\t{row['text'][:100]}"
+            )
 
     if stdin_lines:
         clauses = stdin_clauses(sys.stdin)
@@ -584,7 +601,8 @@ def classify(
         return
     if not paths:
         raise click.UsageError("give policy files or folders, or --stdin-lines")
-    batch = BatchClassifier(clf, encoder, ingest=settings.ingest, segment=settings.segment)
+    batch = BatchClassifier(clf, encoder, ingest=settings.ingest, segment=settings.segment,
+                            min_policy_score=min_policy_score)
 
     def report_error(path: str, reason: str) -> None:
         click.echo(f"policylens: skipped {path}: {reason}", err=True)

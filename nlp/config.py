@@ -63,6 +63,24 @@ class IngestSettings(_Section):
         description="Largest size one PDF stream may inflate to; a larger one is refused as a "
         "decompression bomb.",
     )
+    model_languages: tuple[str, ...] = Field(
+        ("en",),
+        description="Languages (ISO 639-1) the shipped classifiers and answer models were trained "
+        "on; a policy in another one gets a warning and language_supported=false.",
+    )
+    mixed_language_share: float = Field(
+        0.2,
+        description="A second language holding at least this share of a text marks it as mixed "
+        "(its clauses then get a language each).",
+    )
+    policy_model: Path | None = Field(
+        None,
+        description="Folder of the 'is this a privacy policy?' model (default: the shipped "
+        "models/policy_detector); the score goes to Policy.policy_score.",
+    )
+    warn_policy_score: float = Field(
+        0.5, description="Warn when a document's policy score is below this (0: never warn)."
+    )
 
 
 Sentencizer = Literal["rules", "spacy"]
@@ -189,6 +207,11 @@ class ApiSettings(_Section):
     db: Path = Field(Path("policylens.sqlite3"), description="SQLite file (POLICYLENS_DB).")
     keyed_reads: bool = Field(False, description="Require the API key for reads too.")
     max_upload_bytes: int = 5_000_000
+    min_policy_score: float = Field(
+        0.0,
+        description="Uploads whose 'is this a privacy policy?' score is below this are refused "
+        "(422); 0 accepts every upload (a low score then only warns).",
+    )
     max_classify_bytes: int = Field(
         200_000, description="Largest text POST /v1/classify takes (a read, open by default)."
     )

@@ -36,6 +36,12 @@ class PolicyVersion:
 
     ``headings`` records the section headings of ``text`` as ``(start, end, level)`` spans
     (level 1 the outermost), filled by ingest; empty when unknown (segment then detects them).
+
+    ``date_source`` says where ``effective_date`` was read: ``"header"`` (a version header
+    splitting the file), ``"text"`` (a "Last updated" line near the start), ``"time"`` (an HTML
+    ``<time datetime>``), ``"meta"`` (an HTML ``<meta>`` tag); ``""`` when there is no date.
+    ``language`` is the ISO 639-1 code of the text (``""``: unknown), ``languages`` every
+    language found with its share of the text, largest first (more than one: a mixed text).
     """
 
     label: str
@@ -43,6 +49,9 @@ class PolicyVersion:
     effective_date: date | None = None
     title: str = ""
     headings: tuple[tuple[int, int, int], ...] = ()
+    date_source: str = ""
+    language: str = ""
+    languages: tuple[tuple[str, float], ...] = ()
 
 
 def resolve_version(policy_id: str, labels: list[str], wanted: str | None) -> str:
@@ -69,7 +78,10 @@ class Policy:
     """A privacy policy with one or more versions, newest first.
 
     ``warnings`` says what ingest noticed without refusing the input, such as most of the text
-    removed as page debris; the CLI prints them and the JSON output carries them.
+    removed as page debris or a language the models were not trained on; the CLI prints them and
+    the JSON output carries them. ``policy_score`` is the probability that the document is a
+    privacy policy at all (``None``: not scored); ``language_supported`` is ``False`` when the
+    latest version is in a language the shipped models were not trained on.
     """
 
     id: str
@@ -77,10 +89,17 @@ class Policy:
     source: str
     versions: tuple[PolicyVersion, ...]
     warnings: tuple[str, ...] = ()
+    policy_score: float | None = None
+    language_supported: bool = True
 
     @property
     def latest(self) -> PolicyVersion:
         return self.versions[0]
+
+    @property
+    def language(self) -> str:
+        """The language of the latest version (ISO 639-1; ``""`` unknown)."""
+        return self.versions[0].language if self.versions else ""
 
     def version(self, label: str | None = None) -> PolicyVersion:
         """Return the version called ``label`` (the latest when ``None``).
@@ -98,7 +117,8 @@ class Clause:
 
     ``text == version.text[start:end]`` always holds. ``context`` carries the lead-in sentence of a
     bullet list ("We may disclose ... to the following categories of recipients:"), which is not
-    part of the span but helps retrieval and reading.
+    part of the span but helps retrieval and reading. ``language`` is the ISO 639-1 code of the
+    clause (its version's, or its own in a mixed-language version; ``""`` unknown).
     """
 
     id: str
@@ -111,6 +131,7 @@ class Clause:
     kind: ClauseKind = "sentence"
     context: str = ""
     labels: tuple[str, ...] = ()
+    language: str = ""
 
     @property
     def section_path(self) -> str:

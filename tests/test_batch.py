@@ -22,7 +22,8 @@ from nlp.research.batch import (
 )
 
 HERE = Path(__file__).parent / "data" / "classify"
-KEYS = {"policy", "version", "clause_id", "section", "text", "labels", "scores"}
+KEYS = {"policy", "version", "clause_id", "section", "text", "labels", "scores", "language",
+        "policy_score"}
 
 
 @pytest.fixture
@@ -114,8 +115,11 @@ def test_csv_and_parquet_outputs(model, fake_encoder, folder, tmp_path, suffix) 
         "text",
         "labels",
         "scores",
+        "language",
+        "policy_score",
     ]
     assert len(df) == report.clauses
+    assert set(df["language"]) == {"en"} and df["policy_score"].notna().all()
     assert set(json.loads(df["scores"].iloc[0])) == set(LABELS)
 
 

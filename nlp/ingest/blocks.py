@@ -27,5 +27,7 @@ class Block:
     cells: list[str] = field(default_factory=list)
     header: bool = False  # table header row
     emph: bool = False  # the whole block was bold: a heading candidate
+    title: bool = False  # the page marks it as a title (<dt>, <summary>, accordion or tab label)
+    address: bool = False  # a postal address (<address>, or shaped like one): never a heading
     explicit: bool = False  # a row from real table markup (never a page-break continuation)
     date_line: date | None = None

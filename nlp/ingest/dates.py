@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "META_DATE_NAMES",
     "TITLE_WORDS",
     "effective_date_in",
     "find_date",
     "is_split_header",
+    "parse_iso",
+    "self_dated_in",
     "starts_with_month",
     "version_header_date",
 ]
@@ -69,6 +72,8 @@ _DATE_PATTERNS = [
     re.compile(rf"\b{_DAY}\.?\s*(?:of\s+|de\s+|del\s+)?{_MONTH}\s*,?\s*(?:de\s+)?{_YEAR}\b", re.I),
     # 02/27/2020; with dots (03.12.2024) day first, as in Europe
     re.compile(r"\b(?P<a>[0-3]?\d)(?P<sep>[/.])(?P<b>[0-3]?\d)(?P=sep)(?P<year>(?:19|20)\d\d)\b"),
+    # "06 16, 2022": a month and a day as numbers, written as a spelled-out date is
+    re.compile(r"\b(?P<num>[01]?\d)\s+(?P<day>[0-3]?\d),\s*(?P<year>(?:19|20)\d\d)\b"),
     re.compile(rf"\b{_MONTH}\s*,?\s*(?:de\s+)?{_YEAR}\b", re.I),  # February 2020 -> the 1st
     # 2024年3月3日, 2024년 3월 3일
     re.compile(r"(?P<year>(?:19|20)\d\d)\s*[年년]\s*(?P<num>[01]?\d)\s*[月월]\s*(?P<day>[0-3]?\d)"),
@@ -83,7 +88,8 @@ _VERSION_WORDS = re.compile(
 _EFFECTIVE_WORDS = re.compile(
     r"\b(effective|last\s+updated?|updated\s+on|last\s+modified|last\s+revised|revised\s+on"
     r"|last\s+changed|version|as\s+of|date\s+of\s+last)\b"
-    rf"|{_OTHER_EFFECTIVE}",
+    rf"|{_OTHER_EFFECTIVE}"
+    rf"|{'|'.join(f'(?:{p})' for p in _data()['effective_patterns'])}",
     re.I,
 )
 TITLE_WORDS = re.compile(
@@ -92,6 +98,22 @@ TITLE_WORDS = re.compile(
     re.I,
 )
 """Words that make a short line the title of a policy, in the languages of ``dates.json``."""
+
+
+META_DATE_NAMES: tuple[str, ...] = tuple(n.lower() for n in _data()["meta"])
+"""HTML ``<meta>`` names/properties carrying a page's date, best first (``dates.json``)."""
+
+
+def parse_iso(value: str) -> date | None:
+    """The date of an ISO 8601 value ("2024-11-14", "2024-11-14T09:00:00Z"), or ``None``."""
+    m = re.match(r"\s*((?:19|20)\d\d)-([01]\d)-([0-3]\d)", value)
+    if not m:
+        found = find_date(value) if len(value) < 60 else None
+        return found[0] if found else None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
 
 
 _MONTH_START = re.compile(rf"{_MONTH}(?!\w)", re.I)
@@ -161,6 +183,28 @@ _SPLIT_HEADER = re.compile(
 def is_split_header(line: str) -> bool:
     """True for a line opening a version ("New Version (Effective ...)", "Version 2, May 2024")."""
     return bool(_SPLIT_HEADER.match(line)) and version_header_date(line) is not None
+
+
+_SELF_DATED = re.compile("|".join(f"(?:{p})" for p in _data()["self_dated"]), re.I)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?。])\s+")
+
+
+def self_dated_in(text: str) -> date | None:
+    """The date of a sentence of ``text`` that dates the document itself, if any.
+
+    >>> self_dated_in("We may change it. This Privacy Policy was last updated on 2020/08/01.")
+    datetime.date(2020, 8, 1)
+    >>> self_dated_in("Effective May 25, 2018, the GDPR gives you new rights.") is None
+    True
+    """
+    if not _SELF_DATED.search(text):
+        return None
+    for sentence in _SENTENCE_BREAK.split(text):
+        if len(sentence) <= 250 and _SELF_DATED.search(sentence):
+            found = find_date(sentence)
+            if found:
+                return found[0]
+    return None
 
 
 def effective_date_in(line: str) -> date | None:

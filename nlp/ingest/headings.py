@@ -7,6 +7,7 @@ import re
 from nlp.ingest import clean as _clean
 from nlp.ingest import dates
 from nlp.ingest.blocks import Block
+from nlp.ingest.structure import looks_like_address
 
 __all__ = [
     "NUMBERED_HEADING",
@@ -33,7 +34,7 @@ def heading_shape(text: str) -> bool:
         return False
     if re.search(r"https?://|www\.|@", t) or _clean.starts_lower(t):
         return False
-    return not dates.effective_date_in(t)
+    return not dates.effective_date_in(t) and not looks_like_address(t)
 
 
 def is_caps(text: str) -> bool:
@@ -55,7 +56,12 @@ def detect_headings(blocks: list[Block]) -> list[Block]:
             b.level = b.level - base + 1
             current = b.level
             continue
-        if b.kind != "para" or not heading_shape(b.text):
+        if b.kind != "para" or b.address:
+            continue
+        if b.title and _is_marked_title(b.text):  # <dt>, <summary>, an accordion or tab label
+            b.kind, b.level = "heading", current + 1 if current else 1
+            continue
+        if not heading_shape(b.text):
             continue
         nxt = blocks[k + 1] if k + 1 < len(blocks) else None
         if nxt is None:
@@ -86,6 +92,16 @@ def detect_headings(blocks: list[Block]) -> list[Block]:
         if b.kind == "heading" and b.text.endswith(".") and is_caps(b.text):
             b.text = b.text.rstrip(".")
     return blocks
+
+
+def _is_marked_title(text: str) -> bool:
+    """A title the page marks as one: up to 25 words, not a finished sentence, no date line."""
+    t = text.strip()
+    return (
+        0 < _clean.word_count(t) <= 25
+        and t[-1] not in ".,;:。，；：、"
+        and not dates.effective_date_in(t)
+    )
 
 
 def is_numbered_title(text: str) -> bool:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from nlp.ingest import clean as _clean
-from nlp.ingest import dates
+from nlp.ingest import dates, structure
 from nlp.ingest.blocks import Block
 from nlp.ingest.text import blocks_from_lines
 
-__all__ = ["blocks_from_html"]
+__all__ = ["blocks_from_html", "read_html"]
 
 _DROP_TAGS = (
     "script", "style", "nav", "header", "footer", "form", "noscript", "svg", "iframe", "button",
@@ -24,7 +25,9 @@ _BLOCK_TAGS = frozenset(
     "figcaption figure h1 h2 h3 h4 h5 h6 hr li main ol p pre section summary table tbody thead "
     "tfoot tr td th ul html caption".split()
 )
-_DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar", "dialog"}
+_DROP_ROLES = {
+    "navigation", "banner", "contentinfo", "search", "menu", "menubar", "dialog", "alertdialog",
+}  # fmt: skip
 # Real pages nest elements 30 deep at most; below this depth a page's text is kept as plain text,
 # so that the passes that look at an element's whole text stay linear in the size of the page.
 _MAX_DEPTH = 256
@@ -32,13 +35,27 @@ _MAX_DEPTH = 256
 
 def blocks_from_html(text: str) -> list[Block]:
     """Parse HTML into blocks: headings, paragraphs, nested list items, table rows."""
+    return read_html(text)[0]
+
+
+def read_html(text: str) -> tuple[list[Block], tuple[date, str] | None]:
+    """The blocks of an HTML page, and the date it carries outside its text (with its source).
+
+    Headings come from the page's structure first: ``h1``-``h6``, ARIA headings, definition
+    terms, summaries, accordion and tab labels (:func:`nlp.ingest.structure.mark_titles`);
+    navigation, cookie banners, footers and addresses never become headings.
+    """
     from bs4 import BeautifulSoup, Comment
 
     soup = BeautifulSoup(text, "lxml")
     _flatten_below(soup, _MAX_DEPTH)
+    meta_date = structure.page_date(soup, soup.head) if soup.head else None
     for tag in soup.find_all(_DROP_TAGS):
         if tag.attrs is None:  # already removed with an ancestor
             continue
+        toggle = tag.has_attr("aria-expanded") or tag.has_attr("aria-controls")
+        if tag.name == "button" and toggle:
+            continue  # an accordion toggle: its label titles the panel it opens
         # The <header>/<footer> of an article holds its title and "Last updated" line.
         if (
             tag.name in ("header", "footer")
@@ -69,6 +86,7 @@ def blocks_from_html(text: str) -> list[Block]:
         br.replace_with(_clean.LINE_BREAK)
     root = soup.body or soup
     _drop_chrome_containers(root)
+    structure.mark_titles(root)
     # Prefer the main content when the page marks it and it holds most of the policy text. A page
     # with several documents (policy and terms in tabs) gets the one that talks most of privacy.
     total = _privacy_weight(root)
@@ -80,8 +98,10 @@ def blocks_from_html(text: str) -> list[Block]:
                 root = best
                 break
     blocks: list[Block] = []
+    found = structure.page_date(soup, root) if meta_date is None else None
+    when = (found if found and found[1] == "time" else None) or meta_date or found
     _run(_walk_html(root, _Walker(blocks, _Marks.of(root)), 0))
-    return _drop_repeated_widgets(blocks)
+    return _drop_repeated_widgets(blocks), when
 
 
 # A walker is a generator: it appends blocks and yields the walkers of the elements it descends
@@ -203,11 +223,7 @@ def _privacy_weight(tag: object) -> float:
 
 
 # Class-name tokens of page furniture (menus, sidebars, footers, pop-ups, share bars).
-_CHROME_CLASSES = frozenset(
-    "nav navbar navigation menu menubar submenu breadcrumb breadcrumbs sidebar footer topbar "
-    "toolbar newsletter subscribe modal popup banner cookiebanner consent skip skiplink "
-    "sharebar social-share".split()
-)
+_CHROME_CLASSES = structure.CHROME_CLASSES
 
 
 def _drop_chrome_containers(root: object) -> None:
@@ -225,7 +241,8 @@ def _drop_chrome_containers(root: object) -> None:
             classes.append(str(tag.get("id")))
         tokens = {t for c in classes for t in re.split(r"[-_\s]+", str(c).lower()) if t}
         tokens |= {str(c).lower() for c in classes}
-        if tokens & _CHROME_CLASSES and len(tag.get_text(" ", strip=True)) < 0.3 * total:
+        chrome = tokens & _CHROME_CLASSES and len(tag.get_text(" ", strip=True)) < 0.3 * total
+        if chrome or structure.is_consent_container(tag, total):
             tag.decompose()
 
 
@@ -242,6 +259,7 @@ def _drop_repeated_widgets(blocks: list[Block]) -> list[Block]:
 
 
 _GLYPH_BULLET = re.compile(r"^[•◦▪●○■·]\s*(?=\S)")
+_SECTION_TITLES = ["h1", "h2", "h3", "h4", "h5", "h6", structure.TITLE_TAG]
 
 
 def _para_or_item(text: str, emph: bool = False) -> Block:
@@ -324,9 +342,20 @@ def _walk_html(el: object, w: _Walker, depth: int) -> _Walk:
             continue
         flush()
         if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            text = _GLYPH_BULLET.sub("", _clean.clean_inline(child.get_text(" "), markdown=False))
+            if text and structure.looks_like_address(text):
+                w.blocks.append(Block("para", text, address=True))
+            elif text:
+                w.blocks.append(Block("heading", text, level=int(name[1])))
+        elif name == structure.TITLE_TAG and not w.has_block(child):
             text = _clean.clean_inline(child.get_text(" "), markdown=False)
             if text:
-                w.blocks.append(Block("heading", text, level=int(name[1])))
+                address = structure.looks_like_address(text)
+                w.blocks.append(Block("para", text, title=not address, address=address))
+        elif name == "address":
+            for b in _text_blocks(child.get_text("")):
+                b.address = True
+                w.blocks.append(b)
         elif name in ("ul", "ol"):
             yield _walk_list(child, w, depth + 1)
         elif name == "li":
@@ -369,6 +398,10 @@ def _walk_li(li: object, w: _Walker, depth: int) -> _Walk:
     from bs4 import NavigableString, Tag
 
     assert isinstance(li, Tag)
+    if li.find(_SECTION_TITLES, recursive=False) is not None:
+        # A list of sections (<li><h3>Title</h3><p>...</p></li>): its items are content.
+        yield _walk_html(li, w, depth)
+        return
     buffer: list[str] = []
 
     def flush() -> None:

@@ -29,8 +29,9 @@ from nlp.errors import InputError
 from nlp.ingest.decode import check_size, decode_text, looks_like_html
 from nlp.ingest.files import read_policy_file
 from nlp.ingest.formats import SUPPORTED_FORMATS, normalise_format, policy_name, slugify
-from nlp.ingest.html import blocks_from_html
+from nlp.ingest.html import read_html
 from nlp.ingest.pdf import pdf_text
+from nlp.ingest.profile import profile_policy
 from nlp.ingest.text import blocks_from_lines
 from nlp.ingest.versions import build_versions
 from nlp.types import Policy
@@ -111,15 +112,16 @@ def _parse(
             raise InputError(f"cannot read {label!r} as PDF: PDF content must be given as bytes")
         text = pdf_text(data, label, settings)
         blocks = blocks_from_lines(text, markdown=False)
-    else:
+    page_date = None
+    if fmt != "pdf":
         text = decode_text(data, label) if isinstance(data, bytes) else data
         if not text.strip():
             raise InputError(f"cannot read {label!r}: it is empty; give a file with policy text")
         if fmt == "html" or (fmt == "txt" and looks_like_html(text)):
-            blocks = blocks_from_html(text)
+            blocks, page_date = read_html(text)
         else:
             blocks = blocks_from_lines(text, markdown=fmt == "md")
-    versions, dropped = build_versions(blocks)
+    versions, dropped = build_versions(blocks, page_date)
     if not versions:
         raise InputError(
             f"no policy text found in {label!r}: after removing menus, links and markup nothing "
@@ -133,6 +135,7 @@ def _parse(
             "file: please report it",
         )
     pid = policy_id or slugify(name or Path(source).stem or "policy")
-    return Policy(
+    policy = Policy(
         id=pid, name=name or pid, source=source, versions=tuple(versions), warnings=warnings
     )
+    return profile_policy(policy, settings, label=label)

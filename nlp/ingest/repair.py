@@ -56,7 +56,7 @@ def join_broken(blocks: list[Block]) -> list[Block]:
 
 
 def _continues(prev: Block, cur: Block) -> bool:
-    if cur.kind == "heading" or cur.emph or prev.kind == "heading":
+    if cur.kind == "heading" or cur.emph or prev.kind == "heading" or prev.title or cur.title:
         return False
     if prev.kind == "row":
         first = prev.cells[0] if prev.cells else ""

@@ -17,8 +17,14 @@ from nlp.types import PolicyVersion
 __all__ = ["build_versions"]
 
 
-def build_versions(blocks: list[Block]) -> tuple[list[PolicyVersion], float]:
-    """The dated versions of a document, newest first, and the share of its text dropped."""
+def build_versions(
+    blocks: list[Block], page_date: tuple[date, str] | None = None
+) -> tuple[list[PolicyVersion], float]:
+    """The dated versions of a document, newest first, and the share of its text dropped.
+
+    ``page_date`` is a date the page carries outside its text (an HTML ``<time datetime>`` or
+    ``<meta>`` tag) with its source; it dates a single version whose text states none.
+    """
     total = _chars(blocks)
     blocks = remove_debris(blocks)
     blocks = join_broken(blocks)
@@ -27,6 +33,7 @@ def build_versions(blocks: list[Block]) -> tuple[list[PolicyVersion], float]:
         return [], 1.0
     chunks = _split_versions(blocks)
     versions: list[tuple[date | None, str, list[Block]]] = []
+    sources: dict[int, str] = {}
     doc_title = ""
     for header_date, chunk in chunks:
         title, body = _strip_front_matter(_remove_toc(chunk))
@@ -35,7 +42,12 @@ def build_versions(blocks: list[Block]) -> tuple[list[PolicyVersion], float]:
         if not any(b.kind != "heading" for b in body):
             continue
         when = header_date or _stated_date(body)
+        sources[id(body)] = "header" if header_date else "text" if when else ""
         versions.append((when, title, body))
+    if len(versions) == 1 and versions[0][0] is None and page_date is not None:
+        title, body = versions[0][1], versions[0][2]
+        versions[0] = (page_date[0], title, body)
+        sources[id(body)] = page_date[1]
     if not versions:
         return [], 1.0
     kept = sum(_chars(body) + len(title) for _, title, body in versions)
@@ -61,6 +73,7 @@ def build_versions(blocks: list[Block]) -> tuple[list[PolicyVersion], float]:
                 effective_date=when,
                 title=title or doc_title,
                 headings=headings,
+                date_source=sources.get(id(body), ""),
             )
         )
     return out, max(0.0, 1 - kept / total) if total else 0.0
@@ -243,6 +256,12 @@ def _stated_date(blocks: list[Block]) -> date | None:
     for b in blocks[:15] + blocks[-5:]:
         if b.kind in ("para", "heading"):
             d = dates.effective_date_in(b.text)
+            if d:
+                return d
+    # Else a sentence anywhere that dates the policy itself ("This policy is effective as of").
+    for b in blocks:
+        if b.kind in ("para", "item"):
+            d = dates.self_dated_in(b.text)
             if d:
                 return d
     return None

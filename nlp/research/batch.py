@@ -2,8 +2,8 @@
 
 This is the logic behind ``policylens classify``. For each policy file (txt, md, html, pdf) it
 ingests, segments, embeds and classifies the clauses of every version and writes one row per
-clause ``{"policy", "version", "clause_id", "section", "text", "labels", "scores"}`` to JSONL,
-CSV or Parquet (or yields them, for stdout).
+clause ``{"policy", "version", "clause_id", "section", "text", "labels", "scores", "language",
+"policy_score"}`` to JSONL, CSV or Parquet (or yields them, for stdout).
 
 Batch runs are resumable: next to the output a manifest (``<output>.manifest.jsonl``) records
 each finished policy (its file key, clause count, per-label counts and the output size after it).
@@ -66,7 +66,10 @@ __all__ = [
 ]
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
-CSV_FIELDS = ("policy", "version", "clause_id", "section", "text", "labels", "scores")
+CSV_FIELDS = (
+    "policy", "version", "clause_id", "section", "text", "labels", "scores", "language",
+    "policy_score",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +182,18 @@ def _file_key(path: Path) -> str:
 
 
 def clause_rows(
-    clauses: Sequence[Clause], classifier: ClauseClassifier, embeddings: np.ndarray
+    clauses: Sequence[Clause],
+    classifier: ClauseClassifier,
+    embeddings: np.ndarray,
+    policy_scores: dict[str, float | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """One output row per clause, in the stable JSON shape of ``policylens classify``."""
+    """One output row per clause, in the stable JSON shape of ``policylens classify``.
+
+    ``policy_scores`` gives each policy id its "is this a privacy policy?" score (column
+    ``policy_score``; ``None`` when not scored).
+    """
     preds = classifier.predictions(clauses, embeddings)
+    policy_scores = policy_scores or {}
     return [
         {
             "policy": c.policy_id,
@@ -192,6 +203,8 @@ def clause_rows(
             "text": c.text,
             "labels": list(p.labels),
             "scores": p.scores,
+            "language": c.language,
+            "policy_score": policy_scores.get(c.policy_id),
         }
         for c, p in zip(clauses, preds, strict=True)
     ]
@@ -334,7 +347,10 @@ class BatchClassifier:
         segment: SegmentSettings | None = None,
         batch_size: int | None = None,
         chunk_clauses: int = 512,
+        min_policy_score: float = 0.0,
     ) -> None:
+        self.min_policy_score = min_policy_score
+        self.policy_scores: dict[str, float | None] = {}
         self.classifier = classifier
         self.chunk_clauses = chunk_clauses
         self.encoder = encoder
@@ -348,6 +364,13 @@ class BatchClassifier:
         from nlp.segment import segment_policy
 
         policy = load_policy(path, self.ingest, policy_id=policy_id)
+        score = policy.policy_score
+        if score is not None and score < self.min_policy_score:
+            raise InputError(
+                f"not a privacy policy: policy score {score:.2f} is below --min-policy-score "
+                f"{self.min_policy_score:g}"
+            )
+        self.policy_scores[policy_id] = score
         return segment_policy(policy, self.segment), len(policy.versions)
 
     def classify_file(self, path: Path, policy_id: str) -> tuple[list[dict[str, Any]], int]:
@@ -358,7 +381,7 @@ class BatchClassifier:
         emb = self.encoder.encode(
             [c.contextual_text() for c in clauses], batch_size=self.batch_size
         )
-        return clause_rows(clauses, self.classifier, emb), n_versions
+        return clause_rows(clauses, self.classifier, emb, self.policy_scores), n_versions
 
     def iter_rows(
         self,
@@ -454,7 +477,9 @@ class BatchClassifier:
             start = 0
             for p in pending:
                 n = len(p.clauses)
-                rows = clause_rows(p.clauses, self.classifier, emb[start : start + n]) if n else []
+                part = emb[start : start + n]
+                scores = self.policy_scores
+                rows = clause_rows(p.clauses, self.classifier, part, scores) if n else []
                 start += n
                 offset = sink.write(p.key, rows) if rows else sink.size()
                 summary = _summarise(p.pid, str(p.path), p.versions, rows, p.seconds + share * n)

@@ -38,6 +38,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from nlp.config import SegmentSettings, Sentencizer
+from nlp.detect import detect_language
 from nlp.errors import InputError
 from nlp.extras import require
 from nlp.ingest import clean as _clean
@@ -323,6 +324,7 @@ def segment_version(
 
     clauses: list[Clause] = []
     seen: Counter[tuple[tuple[str, ...], str]] = Counter()
+    mixed = len(version.languages) > 1
     for sec, a, b, kind, context in drafts:
         body = text[a:b]
         occurrence = seen[(sec, body)]
@@ -341,9 +343,23 @@ def segment_version(
                 text=body,
                 kind=kind,
                 context=context,
+                language=_clause_language(body, version.language) if mixed else version.language,
             )
         )
     return clauses
+
+
+# Below this, a language guess on one clause is noise ("Cookies.", "Android"): it keeps its
+# version's language.
+_MIN_LANGUAGE_CHARS = 40
+
+
+def _clause_language(text: str, default: str) -> str:
+    """A clause's own language in a mixed-language version, when it can be told."""
+    if len(text) < _MIN_LANGUAGE_CHARS:
+        return default
+    guess = detect_language(text)
+    return guess.code if guess.reliable and guess.code else default
 
 
 def segment_policy(policy: Policy, settings: SegmentSettings | None = None) -> list[Clause]:

@@ -222,7 +222,10 @@ class PolicyService:
         if existing is not None:
             stored = self.store.load_policy(existing.id, self.lens.model_id)
             same_clauses = [_shape(c) for c in stored.clauses] == [_shape(c) for c in fresh]
-            if stored.policy.versions == policy.versions and same_clauses:
+            same_versions = [_stored_shape(v) for v in stored.policy.versions] == [
+                _stored_shape(v) for v in policy.versions
+            ]
+            if same_versions and same_clauses:
                 return existing.id
             log.info("the seed policy changed with the code: replacing %s", existing.id)
             with self._write_lock:
@@ -409,6 +412,12 @@ class PolicyService:
         """The policy made ready to store: plain text (see ``plaintext``), embedded, labelled."""
         if plain:
             policy = plain_policy(policy)
+        floor = self.settings.api.min_policy_score
+        if policy.policy_score is not None and policy.policy_score < floor:
+            raise InputError(
+                f"this does not read like a privacy policy (policy score {policy.policy_score:.2f}"
+                f", below POLICYLENS_API__MIN_POLICY_SCORE={floor:g}); upload the policy itself"
+            )
         ready = self.lens.prepare(
             policy, clauses=clauses, labels=self.labels_clauses, classifier=self.classifier
         )
@@ -751,6 +760,11 @@ def _shape(clause: Clause) -> tuple[object, ...]:
     """A clause without its labels: what segmentation decides."""
     c = clause
     return (c.id, c.policy_id, c.version, c.section, c.start, c.end, c.text, c.kind, c.context)
+
+
+def _stored_shape(v: PolicyVersion) -> tuple[object, ...]:
+    """What the store keeps of a version (not its language or date source)."""
+    return (v.label, v.text, v.effective_date, v.title, v.headings)
 
 
 def check_policy_id(policy_id: str) -> str:
