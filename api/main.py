@@ -25,7 +25,7 @@ from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, body_limits
 from api.observability import Metrics, MetricsMiddleware, RequestIdFilter, RequestIdMiddleware
 from api.openapi import document_settings
-from api.routers import ask, classify, health, policies, search, tools
+from api.routers import ask, classify, health, jobs, policies, search, tools
 from api.security import (
     AuthFailures,
     QuerylessAccessLog,
@@ -158,7 +158,7 @@ def create_app(
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, QuerylessAccessLog) for f in access.filters):
         access.addFilter(QuerylessAccessLog())
-    for module in (health, ask, search, policies, classify, tools):
+    for module in (health, ask, search, policies, jobs, classify, tools):
         app.include_router(module.router)
     document_settings(app, resolved)
     return app
