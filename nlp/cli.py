@@ -338,7 +338,7 @@ def serve(host: str, port: int, db: str | None, log_level: str) -> None:
     help="SQLite file of stored policies (default: POLICYLENS_DB or policylens.sqlite3).",
 )
 def mcp(db: str | None) -> None:
-    """Serve the ask and search tools over the Model Context Protocol (stdio).
+    """Serve the ask, search and practices tools over the Model Context Protocol (stdio).
 
     Example: policylens mcp --db policies.sqlite3   (register it as a stdio MCP server)
     """
