@@ -21,6 +21,7 @@ import click
 
 from nlp.config import Settings
 from nlp.errors import InputError, PolicylensError
+from nlp.serialize import clause_record
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -172,7 +173,7 @@ def search(
         if as_json:
             _emit_json(
                 {
-                    **c.to_dict(),
+                    **clause_record(c),
                     "rank": rank,
                     "score": round(h.score, 5),
                     "dense": round(h.dense, 4),
@@ -208,7 +209,7 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
             click.echo(f"# {policy.id} version {label} ({date}): {len(clauses)} clauses")
         for c in clauses:
             if as_json:
-                _emit_json(c.to_dict())
+                _emit_json(clause_record(c))
             else:
                 click.echo(
                     f"{c.start:>6}-{c.end:<6} {c.kind:<9} {c.section_path[:50]:<50} {c.text[:90]}"

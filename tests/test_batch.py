@@ -22,7 +22,8 @@ from nlp.research.batch import (
 )
 
 HERE = Path(__file__).parent / "data" / "classify"
-KEYS = {"policy", "version", "clause_id", "section", "text", "labels", "scores"}
+KEYS = {"clause_id", "policy", "version", "section", "kind", "start", "end", "text", "context",
+        "labels", "scores"}  # the clause record of nlp.serialize, and the per-label scores
 
 
 @pytest.fixture
@@ -106,17 +107,15 @@ def test_csv_and_parquet_outputs(model, fake_encoder, folder, tmp_path, suffix) 
     out = tmp_path / f"out{suffix}"
     report = BatchClassifier(model, fake_encoder).run([folder], out, progress=False)
     df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
-    assert list(df.columns) == [
-        "policy",
-        "version",
-        "clause_id",
-        "section",
-        "text",
-        "labels",
-        "scores",
-    ]
+    record = ["clause_id", "policy", "version", "section", "kind", "start", "end", "text",
+              "context", "labels"]
+    assert list(df.columns) == record + [f"score_{label}" for label in sorted(LABELS)]
     assert len(df) == report.clauses
-    assert set(json.loads(df["scores"].iloc[0])) == set(LABELS)
+    # Typed columns, no JSON in a string: one float per label, integer offsets.
+    assert all(df[f"score_{label}"].dtype == "float64" for label in LABELS)
+    assert df["start"].dtype == "int64" and df["end"].dtype == "int64"
+    if suffix == ".parquet":
+        assert all(isinstance(v, str) for v in df["labels"].iloc[0])  # a list of strings
 
 
 def test_unknown_output_format_is_refused(model, fake_encoder, folder, tmp_path) -> None:
