@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from nlp.config import Settings
+from nlp.serialize import clause_record
 
 __all__ = ["build_server", "serve_stdio"]
 
@@ -51,7 +52,7 @@ def build_server(service: Any) -> Any:
         return {
             "query": query,
             "hits": [
-                {"clause": h.clause.to_dict(), "score": round(h.score, 4)} for h in hits
+                {"clause": clause_record(h.clause), "score": round(h.score, 4)} for h in hits
             ],
         }
 

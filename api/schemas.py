@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from nlp.serialize import clause_record
 from nlp.service.records import JobRecord, PolicyRecord
 from nlp.types import Clause, ClauseKind, Polarity, RetentionKind, Verdict
 
@@ -375,20 +376,25 @@ class PolicyPage(BaseModel):
 
 
 class ClauseOut(BaseModel):
-    id: str
-    policy_id: str
+    """The clause record (`nlp.serialize.CLAUSE_RECORD`, as every CLI JSON output and table has
+    it), with `id` and `policy_id`, the names /v1 gave `clause_id` and `policy` first."""
+
+    clause_id: str
+    policy: str
     version: str
     section: str = Field(description="Headings above the clause, joined by ` > `.")
+    kind: ClauseKind
     start: int
     end: int
     text: str
-    kind: ClauseKind
     context: str
     labels: list[str]
+    id: str = Field(description="Same as `clause_id` (kept: /v1 changes are additive).")
+    policy_id: str = Field(description="Same as `policy` (kept: /v1 changes are additive).")
 
     @classmethod
     def from_clause(cls, clause: Clause) -> ClauseOut:
-        return cls(**clause.to_dict())
+        return cls(**clause_record(clause), id=clause.id, policy_id=clause.policy_id)
 
 
 class ClausePage(BaseModel):
