@@ -212,6 +212,13 @@ class ApiSettings(_Section):
     job_attempts: int = Field(
         2, ge=1, description="Starts a job gets when restarts interrupt it, before it fails."
     )
+    job_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Niceness added to job worker threads (Linux), so the CPU serves questions "
+        "before a large upload; 0: same priority.",
+    )
     allowed_hosts: list[str] = Field(
         ["localhost", "127.0.0.1", "::1"],
         description="Host header values served (DNS-rebinding guard); '*' for any, '*.x.org'.",

@@ -8,12 +8,15 @@ reason. A job is never dropped silently. A final job (``succeeded`` or ``failed`
 result or error and drops its bytes.
 
 The pool has ``settings.api.job_workers`` threads: however many large uploads arrive, at most that
-many are processed at once, and the server's other threads stay free for questions.
+many are processed at once, and the server's other threads stay free for questions. On Linux the
+workers also run at a lower CPU priority (``settings.api.job_nice``): a thread is a task there,
+with its own niceness, so the model calls of a large upload yield the cores to those of questions.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -53,15 +56,28 @@ class JobRunner:
     attempts
         Starts a job may have: one interrupted by a crash or a restart is run again until it has
         used them up, then reported ``failed`` (a job that kills the server is not retried forever).
+    nice
+        Niceness added to each worker thread where the OS has per-thread priorities (Linux).
     """
 
     def __init__(
-        self, store: PolicyStore, work: Work, *, workers: int = 1, attempts: int = 2
+        self,
+        store: PolicyStore,
+        work: Work,
+        *,
+        workers: int = 1,
+        attempts: int = 2,
+        nice: int = 0,
     ) -> None:
         self.store = store
         self.work = work
         self.attempts = attempts
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="job")
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, workers),
+            thread_name_prefix="job",
+            initializer=_lower_priority,
+            initargs=(nice,),
+        )
         self._closed = threading.Event()
 
     def submit(self, kind: str, request: dict[str, Any], payload: bytes) -> JobRecord:
@@ -134,6 +150,17 @@ class JobRunner:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _lower_priority(nice: int) -> None:
+    """Make the calling (worker) thread ``nice`` steps less urgent; a no-op where unsupported."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:
+        log.debug("cannot lower the priority of job threads here")
+
+
 class UploadJobs:
     """Uploads of a :class:`~nlp.service.PolicyService` as jobs when they are large.
 
@@ -146,7 +173,11 @@ class UploadJobs:
         self.service = service
         api = service.settings.api
         self.runner = JobRunner(
-            service.store, self._work, workers=api.job_workers, attempts=api.job_attempts
+            service.store,
+            self._work,
+            workers=api.job_workers,
+            attempts=api.job_attempts,
+            nice=api.job_nice,
         )
 
     def upload(
