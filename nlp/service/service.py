@@ -9,7 +9,9 @@ place policies are read, embedded and labelled):
 * ``upload`` deduplicates by content hash, then has the lens prepare the policy (parse, segment,
   embed, label), writes it to the store in one transaction and adds it to the index;
 * ``delete``, ``get``, ``list_policies`` and ``list_clauses`` read or change the store (and index);
-* ``ask`` answers from the index; ``classify`` segments and labels a text without storing it.
+* ``ask`` answers from the index; ``classify`` segments and labels a text without storing it;
+* ``practices`` lists a policy's statements, extracted once when stored and read back at start;
+* ``jobs`` (:class:`~nlp.service.jobs.UploadJobs`) makes a large upload a background job.
 
 Uploads are prepared (parsed, segmented, embedded) outside any lock; only the final store write
 and index update hold the service's write lock, so questions never wait for a slow upload, and two
@@ -194,10 +196,8 @@ class PolicyService:
 
     def _restore_statements(self, stored: StoredPolicy) -> None:
         if stored.statements is not None and stored.statements_key == self.statements_key:
-            self.lens.remember_statements(stored.statements)
-            return
+            return self.lens.remember_statements(stored.statements)
         # Stored before statements were kept (or by another extractor): extract once, keep them.
-        log.info("extracting the statements of %s", stored.policy.id)
         found = self.lens.statements_for(stored.clauses)
         self.store.put_statements(stored.policy.id, found, self.statements_key)
 
