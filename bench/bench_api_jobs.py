@@ -8,8 +8,8 @@ Starts ``policylens serve`` twice on a loopback port (fresh SQLite files): once 
 ``job_upload_bytes`` (the large upload is a background job: 202, then ``GET /v1/jobs/{id}``) and
 once with the threshold above the upload's size (the upload is processed inside its request, as
 before jobs existed). In each, questions about the bundled seed policy are sent one after another
-(every question new, so no query-vector cache hit), first with the server idle, then while the
-large synthetic policy (about ``--clauses`` clauses) is being processed (no vector cache, so
+(every question new, so no query-vector cache hit), with the server idle (before and after), and
+while the large synthetic policy (about ``--clauses`` clauses) is being processed (no vector cache, so
 both runs encode every clause). Reported: p50/p95 ask
 latency idle and during the upload, their ratio, and how long the upload took. A report, not a
 test: the machine is shared (the load average is printed).
@@ -100,6 +100,7 @@ def run(threshold: int | None, text: str, asks: int, tmp: Path) -> dict:
             time.sleep(0.5)  # the upload is being processed
             during = ask_until(client, questions, done, 0)
             sender.join()
+            idle += ask_until(client, questions, None, asks)  # idle again: the load may move
             clauses = client.get("/v1/policies/largeco").json()["clause_count"]
     finally:
         proc.terminate()
