@@ -58,6 +58,14 @@ _HTTP_CODES = {
 }
 
 
+def error_code(type_name: str) -> str:
+    """The code of an ``nlp`` error by its class name (how a failed job keeps its error)."""
+    for cls, _, code in _NLP_ERRORS:
+        if cls.__name__ == type_name:
+            return code
+    return {"Interrupted": "job_interrupted"}.get(type_name, "internal_error")
+
+
 def error_body(code: str, message: str, fields: list[dict[str, Any]] | None = None) -> dict:
     """The JSON body of every error response."""
     return {"error": {"code": code, "message": message, "fields": fields}}

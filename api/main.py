@@ -14,18 +14,25 @@ Example
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, body_limits
-from api.observability import Metrics, MetricsMiddleware, RequestIdFilter, RequestIdMiddleware
+from api.observability import (
+    Metrics,
+    MetricsMiddleware,
+    RequestIdFilter,
+    RequestIdMiddleware,
+    Timed,
+)
 from api.openapi import document_settings
-from api.routers import ask, classify, health, policies, search, tools
+from api.routers import ask, classify, health, jobs, policies, search, tools
 from api.security import (
     AuthFailures,
     QuerylessAccessLog,
@@ -61,6 +68,7 @@ def create_app(
     store: PolicyStore | None = None,
     classifier: Any | None = None,
     seed: Any = True,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
     """Build the API. Nothing heavy happens here; models load in the lifespan.
 
@@ -78,7 +86,12 @@ def create_app(
         shipped model named by ``settings.classify``, as the CLI does).
     seed
         The default policy file (``True``: ``settings.corpus``; ``None``: no default policy).
+    metrics
+        Where ``/metrics`` counts (default a new registry). The store and, when the app builds
+        the lens, the encoder are timed into it; a caller passing its own lens can time its
+        encoder with ``Timed(encoder, metrics.model)``.
     """
+    app_metrics = metrics or Metrics()
     resolved = settings or (lens.settings if lens is not None else Settings())
 
     @asynccontextmanager
@@ -92,14 +105,19 @@ def create_app(
                 torch.set_num_threads(threads)
             elif not embed.threads:
                 embed = embed.model_copy(update={"threads": threads})
+        if lens is None:
+            encoder = Timed(BatchingEncoder(Encoder(embed)), app_metrics.model)
+        timed_store = Timed(store or SQLiteStore(resolved.api.db), app_metrics.store)
         service = PolicyService(
-            lens or PolicyLens(resolved, encoder=BatchingEncoder(Encoder(embed))),
-            store or SQLiteStore(resolved.api.db),
+            lens or PolicyLens(resolved, encoder=encoder),
+            cast(PolicyStore, timed_store),
             resolved,
             classifier=classifier,
             seed=seed,
         )
+        started = time.perf_counter()
         await run_in_threadpool(service.start)
+        app_metrics.start.set(time.perf_counter() - started)
         app.state.service = service
         log.info("policylens API ready: %d policies", len(service.lens.policies))
         try:
@@ -144,7 +162,7 @@ def create_app(
         TrustedHostMiddleware,  # type: ignore[arg-type]
         allowed=resolved.api.allowed_hosts,
     )
-    app.state.metrics = Metrics()
+    app.state.metrics = app_metrics
     app.add_middleware(
         MetricsMiddleware,  # type: ignore[arg-type]
         metrics=app.state.metrics,
@@ -158,7 +176,7 @@ def create_app(
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, QuerylessAccessLog) for f in access.filters):
         access.addFilter(QuerylessAccessLog())
-    for module in (health, ask, search, policies, classify, tools):
+    for module in (health, ask, search, policies, jobs, classify, tools):
         app.include_router(module.router)
     document_settings(app, resolved)
     return app

@@ -1,4 +1,5 @@
-"""``policylens mcp``: the ``ask`` and ``search`` tools over the Model Context Protocol (stdio).
+"""``policylens mcp``: the ``ask``, ``search`` and ``practices`` tools over the Model Context
+Protocol (stdio).
 
 The tools are those of ``GET /v1/tools``, answered by the same :class:`~nlp.service.PolicyService`
 over the same store (``Settings.api.db``), with the maintained ``mcp`` SDK's ``MCPServer``.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from nlp.config import Settings
+from nlp.serialize import clause_record
 
 __all__ = ["build_server", "serve_stdio"]
 
@@ -50,9 +52,31 @@ def build_server(service: Any) -> Any:
         return {
             "query": query,
             "hits": [
-                {"clause": h.clause.to_dict(), "score": round(h.score, 4)} for h in hits
+                {"clause": clause_record(h.clause), "score": round(h.score, 4)} for h in hits
             ],
         }
+
+    @server.tool(name="practices", description=describe["practices"])
+    def practices(
+        policy_id: str,
+        practice: str | None = None,
+        data_type: str | None = None,
+        recipient: str | None = None,
+        polarity: str | None = None,
+        version: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        from nlp.service.practices import StatementFilter
+
+        wanted = StatementFilter.checked(
+            practice=practice, polarity=polarity, data_type=data_type, recipient=recipient
+        )
+        page = service.practices(
+            policy_id, version=version, wanted=wanted, offset=offset, limit=limit
+        )
+        return {"policy": policy_id, "items": list(page.items), "total": page.total,
+                "offset": page.offset, "limit": page.limit}
 
     return server
 

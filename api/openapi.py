@@ -31,7 +31,8 @@ _READS = {("get", "/v1/policies"), ("get", "/v1/policies/{policy_id}"),
           ("get", "/v1/policies/{policy_id}/clauses"), ("post", "/v1/ask"),
           ("post", "/v1/classify"), ("post", "/v1/search"), ("post", "/v1/ask/batch"),
           ("get", "/v1/policies/{policy_id}/text"), ("get", "/v1/policies/{policy_id}/versions"),
-          ("get", "/v1/policies/{policy_id}/compare"), ("get", "/v1/tools")}  # fmt: skip
+          ("get", "/v1/policies/{policy_id}/compare"), ("get", "/v1/tools"),
+          ("get", "/v1/policies/{policy_id}/practices"), ("get", "/v1/jobs/{job_id}")}  # fmt: skip
 
 
 def _error(code: str, description: str | None = None) -> dict[str, Any]:
@@ -73,12 +74,37 @@ def _enumerate_categories(doc: dict[str, Any], categories: list[str]) -> None:
                     _string_branch(param["schema"])["enum"] = categories
 
 
+def _enumerate_practices(doc: dict[str, Any]) -> None:
+    """The practices filters and the statement's ``practice`` are enums of what exists: the cue
+    table's practices and the ontology's data types and recipients."""
+    from nlp.practices import load_ontology
+    from nlp.service.practices import practice_ids
+
+    onto = load_ontology()
+    values = {
+        "practice": list(practice_ids()),
+        "data_type": sorted(onto.nodes["data_types"]),
+        "recipient": sorted(onto.nodes["recipients"]),
+    }
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            if op.get("operationId") != "listPractices":
+                continue
+            for param in op.get("parameters", ()):
+                if param.get("name") in values:
+                    _string_branch(param["schema"])["enum"] = values[param["name"]]
+    statement = doc.get("components", {}).get("schemas", {}).get("StatementOut", {})
+    if "practice" in statement.get("properties", {}):
+        statement["properties"]["practice"]["enum"] = values["practice"]
+
+
 def _patch(doc: dict[str, Any], settings: Settings) -> None:
     from nlp.classify import scheme_labels
 
     api = settings.api
     schemas = doc.get("components", {}).get("schemas", {})
     _enumerate_categories(doc, list(scheme_labels(settings.classify.scheme)))
+    _enumerate_practices(doc)
     for model in ("AskRequest", "AskBatchRequest", "SearchRequest"):
         props = schemas.get(model, {}).get("properties", {})
         if not props:

@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from nlp.service.store import PolicyRecord
-from nlp.types import Clause, ClauseKind, Verdict
+from nlp.serialize import clause_record
+from nlp.service.records import JobRecord, PolicyRecord
+from nlp.types import Clause, ClauseKind, Polarity, RetentionKind, Verdict
 
 
 class _Model(BaseModel):
@@ -375,20 +376,26 @@ class PolicyPage(BaseModel):
 
 
 class ClauseOut(BaseModel):
-    id: str
-    policy_id: str
+    """The clause record (`nlp.serialize.CLAUSE_RECORD`, as every CLI JSON output and table has
+    it), with `id` and `policy_id`, the names /v1 gave `clause_id` and `policy` first."""
+
+    clause_id: str
+    policy: str
     version: str
     section: str = Field(description="Headings above the clause, joined by ` > `.")
+    kind: ClauseKind
     start: int
     end: int
     text: str
-    kind: ClauseKind
     context: str
     labels: list[str]
+    language: str = Field("", description="ISO 639-1 code of the clause's language; '': unknown.")
+    id: str = Field(description="Same as `clause_id` (kept: /v1 changes are additive).")
+    policy_id: str = Field(description="Same as `policy` (kept: /v1 changes are additive).")
 
     @classmethod
     def from_clause(cls, clause: Clause) -> ClauseOut:
-        return cls(**clause.to_dict())
+        return cls(**clause_record(clause), id=clause.id, policy_id=clause.policy_id)
 
 
 class ClausePage(BaseModel):
@@ -424,6 +431,88 @@ class ClassifyResponse(BaseModel):
     labelled: bool = Field(
         description="False when no clause classifier is installed: clauses carry no labels."
     )
+
+
+# --- practices ------------------------------------------------------------------------------
+
+
+class SpanOut(BaseModel):
+    text: str = Field(description="The phrase, `clause.text[start:end]` (-1: from a lead-in).")
+    id: str | None = Field(description="Its ontology node; None: kept as free text.")
+    start: int
+    end: int
+
+
+class RetentionOut(BaseModel):
+    text: str
+    kind: RetentionKind
+    days: int | None
+
+
+class StatementOut(BaseModel):
+    """One statement: a row of `policylens practices --json`."""
+
+    clause_id: str
+    policy: str
+    version: str
+    section: str = Field(description="Headings above the clause, joined by ` > `.")
+    text: str = Field(description="The clause's text.")
+    actor: str = Field(description="`first_party`, or the organisation or third party acting.")
+    practice: str = Field(description="What is done (collect, share, sell, retain, ...).")
+    polarity: Polarity
+    condition: str = Field(description="The condition of a `conditional` statement, else ''.")
+    negated: bool = Field(description="Conditional and negated: 'we do not X unless Y'.")
+    data_types: list[SpanOut]
+    recipients: list[SpanOut]
+    purposes: list[SpanOut]
+    places: list[SpanOut]
+    retention: RetentionOut | None
+    audience: list[SpanOut]
+
+
+class StatementPage(BaseModel):
+    policy: str
+    items: list[StatementOut]
+    total: int
+    offset: int
+    limit: int
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+class JobResult(BaseModel):
+    policy_id: str = Field(description="The stored policy: GET /v1/policies/{policy_id}.")
+    created: bool = Field(description="False: the same text was stored already.")
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: Literal["upload"]
+    state: Literal["queued", "running", "succeeded", "failed"]
+    progress: float = Field(ge=0, le=1, description="How far the job is, 0 to 1.")
+    result: JobResult | None = Field(description="Once `succeeded`.")
+    error: ErrorDetail | None = Field(description="Once `failed`: why.")
+    attempts: int = Field(description="Starts so far (a restart during a run starts it again).")
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_record(cls, job: JobRecord, error_code: str | None = None) -> JobOut:
+        error = None
+        if job.error is not None:
+            error = ErrorDetail(code=error_code or "job_failed", message=job.error["message"])
+        return cls(
+            id=job.id,
+            kind=job.kind,  # type: ignore[arg-type]
+            state=job.state,  # type: ignore[arg-type]
+            progress=job.progress,
+            result=JobResult(**job.result) if job.result else None,
+            error=error,
+            attempts=job.attempts,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+        )
 
 
 # --- tools ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import click
 
 from nlp.config import Settings
 from nlp.errors import InputError, PolicylensError
+from nlp.serialize import clause_record
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -172,7 +173,7 @@ def search(
         if as_json:
             _emit_json(
                 {
-                    **c.to_dict(),
+                    **clause_record(c),
                     "rank": rank,
                     "score": round(h.score, 5),
                     "dense": round(h.dense, 4),
@@ -216,7 +217,7 @@ def segment(path: str, version: str | None, as_json: bool) -> None:
                  "language_supported": policy.language_supported}
         for c in clauses:
             if as_json:
-                _emit_json({**c.to_dict(), **extra})
+                _emit_json({**clause_record(c), **extra})
             else:
                 click.echo(
                     f"{c.start:>6}-{c.end:<6} {c.kind:<9} {c.section_path[:50]:<50} {c.text[:90]}"
@@ -346,7 +347,7 @@ def serve(host: str, port: int, db: str | None, log_level: str) -> None:
     help="SQLite file of stored policies (default: POLICYLENS_DB or policylens.sqlite3).",
 )
 def mcp(db: str | None) -> None:
-    """Serve the ask and search tools over the Model Context Protocol (stdio).
+    """Serve the ask, search and practices tools over the Model Context Protocol (stdio).
 
     Example: policylens mcp --db policies.sqlite3   (register it as a stdio MCP server)
     """

@@ -224,6 +224,24 @@ class ApiSettings(_Section):
     max_ask_policies: int = Field(
         20, description="Policies one POST /v1/ask may name in `policies`."
     )
+    job_upload_bytes: int = Field(
+        100_000,
+        description="Uploads larger than this are processed as a background job (202 Accepted, "
+        "GET /v1/jobs/{id}); smaller ones are stored before the response.",
+    )
+    job_workers: int = Field(
+        1, ge=1, description="Background jobs processed at once (the rest wait in the store)."
+    )
+    job_attempts: int = Field(
+        2, ge=1, description="Starts a job gets when restarts interrupt it, before it fails."
+    )
+    job_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Niceness added to job worker threads (Linux), so the CPU serves questions "
+        "before a large upload; 0: same priority.",
+    )
     allowed_hosts: list[str] = Field(
         ["localhost", "127.0.0.1", "::1"],
         description="Host header values served (DNS-rebinding guard); '*' for any, '*.x.org'.",

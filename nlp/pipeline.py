@@ -16,7 +16,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,6 +142,11 @@ class PolicyLens:
                 found[st.clause_id].append(st)
             self._statements.update((cid, tuple(sts)) for cid, sts in found.items())
         return {c.id: self._statements[c.id] for c in clauses}
+
+    def remember_statements(self, statements: Mapping[str, Sequence[Statement]]) -> None:
+        """Take statements known already, by clause id (e.g. read back from the API's store), so
+        that :meth:`statements_for` does not extract those clauses again."""
+        self._statements.update((cid, tuple(sts)) for cid, sts in statements.items())
 
     def statements(
         self, policy_id: str | None = None, version: str | None = None

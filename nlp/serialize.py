@@ -1,4 +1,13 @@
-"""Plain-JSON round trips of the stage dataclasses (for caches, stores and exports). No pickle."""
+"""Plain-JSON round trips of the stage dataclasses (for caches, stores and exports), and the one
+clause record every output uses. No pickle.
+
+The clause record (:data:`CLAUSE_RECORD`, made by :func:`clause_record`) is what a clause looks
+like outside the library: the JSON lines of ``policylens segment``, ``search`` and ``classify``,
+the rows of ``classify -o`` (JSONL, CSV, Parquet), the ``Corpus`` tables and the API's clauses all
+carry these keys with these types. Each producer adds its own keys beside them (``search``: rank
+and scores; ``classify``: per-label scores; the corpus: name, source, dates) and never renames
+one; ``tests/test_records.py`` checks every producer against this one definition.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +18,25 @@ from datetime import date
 from typing import Any, TypeVar
 
 from nlp.types import Clause, Policy, PolicyVersion
+
+#: The clause record: key -> type, in this order. ``policy`` is the policy id (see
+#: ``nlp.ingest.policy_ids`` for a file's), ``section`` the headings above the clause joined by
+#: ``" > "``, ``text == version text[start:end]``, ``kind`` one of ``Clause.kind``'s values,
+#: ``context`` the lead-in of its list (``""``: none), ``labels`` its categories (may be empty),
+#: ``language`` the clause's language code (``""``: not detected).
+CLAUSE_RECORD: dict[str, type] = {
+    "clause_id": str,
+    "policy": str,
+    "version": str,
+    "section": str,
+    "kind": str,
+    "start": int,
+    "end": int,
+    "text": str,
+    "context": str,
+    "labels": list,
+    "language": str,
+}
 
 T = TypeVar("T")
 
@@ -64,6 +92,43 @@ def from_record(cls: type[T], record: dict[str, Any]) -> T:
     return cls(**kwargs)
 
 
+def clause_record(clause: Clause) -> dict[str, Any]:
+    """The clause as the one documented record (:data:`CLAUSE_RECORD`).
+
+    >>> c = Clause("p:v1:0", "p", "v1", ("Sharing",), 0, 9, "Partners.", "bullet", "We share:")
+    >>> clause_record(c)["clause_id"], clause_record(c)["section"], list(clause_record(c))[:3]
+    ('p:v1:0', 'Sharing', ['clause_id', 'policy', 'version'])
+    """
+    return {
+        "clause_id": clause.id,
+        "policy": clause.policy_id,
+        "version": clause.version,
+        "section": clause.section_path,
+        "kind": clause.kind,
+        "start": clause.start,
+        "end": clause.end,
+        "text": clause.text,
+        "context": clause.context,
+        "labels": list(clause.labels),
+        "language": clause.language,
+    }
+
+
+def record_problems(record: dict[str, Any]) -> list[str]:
+    """What ``record`` lacks or types wrongly against :data:`CLAUSE_RECORD` (``[]``: none).
+
+    >>> record_problems({"clause_id": "x", "start": "0"})[:2]
+    ["missing 'policy'", "missing 'version'"]
+    """
+    problems = []
+    for key, tp in CLAUSE_RECORD.items():
+        if key not in record:
+            problems.append(f"missing {key!r}")
+        elif not isinstance(record[key], tp) or (tp is int and isinstance(record[key], bool)):
+            problems.append(f"{key!r} is {type(record[key]).__name__}, not {tp.__name__}")
+    return problems
+
+
 def policy_from_record(record: dict[str, Any]) -> Policy:
     return from_record(Policy, record)
 
@@ -72,4 +137,13 @@ def clause_from_record(record: dict[str, Any]) -> Clause:
     return from_record(Clause, record)
 
 
-__all__ = ["clause_from_record", "from_record", "policy_from_record", "to_record", "PolicyVersion"]
+__all__ = [
+    "CLAUSE_RECORD",
+    "PolicyVersion",
+    "clause_from_record",
+    "clause_record",
+    "from_record",
+    "policy_from_record",
+    "record_problems",
+    "to_record",
+]

@@ -39,6 +39,31 @@ def test_metrics_count_and_time_requests_per_route(tmp_path):
     assert not any("acme" in str(labels) for _, labels in samples)
 
 
+def test_metrics_time_the_encoder_the_store_and_the_start(tmp_path):
+    from fastapi.testclient import TestClient
+    from test_api import SEED
+
+    from api.main import create_app
+    from api.observability import Metrics, Timed
+    from conftest import FakeEncoder
+    from nlp.pipeline import PolicyLens
+
+    settings = make_settings(tmp_path)
+    metrics = Metrics()
+    lens = PolicyLens(settings, encoder=Timed(FakeEncoder(), metrics.model), classifier=None)
+    app = create_app(settings, lens=lens, seed=SEED, metrics=metrics)
+    with TestClient(app) as c:
+        upload(c)
+        assert c.post("/v1/ask", json={"question": "Do you sell data?"}).status_code == 200
+        samples = _samples(c.get("/metrics").text)
+    model = "policylens_model_seconds_count"
+    assert samples[(model, (("operation", "encode"),))] >= 3  # seed, warm-up, upload, question
+    store = "policylens_store_seconds_count"
+    assert samples[(store, (("operation", "add_policy"),))] == 2  # the seed and the upload
+    assert samples[(store, (("operation", "migrate"),))] == 1
+    assert samples[("policylens_start_seconds", ())] > 0
+
+
 def test_two_apps_in_one_process_keep_their_own_metrics(tmp_path):
     with make_client(make_settings(tmp_path / "a")) as a, \
             make_client(make_settings(tmp_path / "b")) as b:

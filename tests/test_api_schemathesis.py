@@ -36,7 +36,7 @@ def _schema():
     s = Settings(
         embed=EmbedSettings(use_cache=False),
         answer=AnswerSettings(min_support=0.1),
-        api=ApiSettings(api_key=KEY, db=db, max_upload_bytes=50_000,
+        api=ApiSettings(api_key=KEY, db=db, max_upload_bytes=50_000, job_upload_bytes=5_000,
                         allowed_hosts=["testserver", "localhost", "127.0.0.1"],
                         # Wrong keys are sent on purpose here (the ignored_auth check expects
                         # 401 every time); the 429 back-off has its own test in test_api.py.

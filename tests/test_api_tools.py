@@ -31,6 +31,12 @@ def test_tools_are_json_schema_function_definitions(client):
     assert ask["properties"]["question"]["maxLength"] == 1000
     assert "sharing" in str(ask["properties"]["category"])
     assert tools["search"]["endpoint"] == {"method": "POST", "path": "/v1/search"}
+    practices = tools["practices"]
+    assert practices["endpoint"] == {"method": "GET", "path": "/v1/policies/{policy_id}/practices"}
+    props = practices["function"]["parameters"]["properties"]
+    assert practices["function"]["parameters"]["required"] == ["policy_id"]
+    assert "ip_address" in str(props["data_type"]) and "collect" in str(props["practice"])
+    assert "denied" in str(props["polarity"])
 
 
 def test_a_tool_call_is_a_valid_request_of_its_route(client):
@@ -46,3 +52,18 @@ def test_a_tool_call_is_a_valid_request_of_its_route(client):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"question": "x", "category": "bogus"},
                             tools["ask"]["function"]["parameters"])
+
+
+def test_the_practices_tool_call_is_a_valid_get(client):
+    tool = next(t for t in client.get("/v1/tools").json()["tools"]
+                if t["function"]["name"] == "practices")
+    args = {"policy_id": "quillnote", "data_type": "location", "polarity": "denied"}
+    jsonschema.validate(args, tool["function"]["parameters"])
+    path = tool["endpoint"]["path"].format(policy_id=args.pop("policy_id"))
+    r = client.request(tool["endpoint"]["method"], path, params=args)
+    assert r.status_code == 200, r.text
+    rows = r.json()["items"]
+    assert [d["id"] for d in rows[0]["data_types"]][:1] == ["precise_location"]  # a subtype
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"policy_id": "x", "data_type": "bogus"},
+                            tool["function"]["parameters"])

@@ -22,8 +22,8 @@ from nlp.research.batch import (
 )
 
 HERE = Path(__file__).parent / "data" / "classify"
-KEYS = {"policy", "version", "clause_id", "section", "text", "labels", "scores", "language",
-        "policy_score"}
+KEYS = {"clause_id", "policy", "version", "section", "kind", "start", "end", "text", "context",
+        "labels", "language", "policy_score", "scores"}  # the clause record, and the batch's own
 
 
 @pytest.fixture
@@ -107,20 +107,16 @@ def test_csv_and_parquet_outputs(model, fake_encoder, folder, tmp_path, suffix) 
     out = tmp_path / f"out{suffix}"
     report = BatchClassifier(model, fake_encoder).run([folder], out, progress=False)
     df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
-    assert list(df.columns) == [
-        "policy",
-        "version",
-        "clause_id",
-        "section",
-        "text",
-        "labels",
-        "scores",
-        "language",
-        "policy_score",
-    ]
+    record = ["clause_id", "policy", "version", "section", "kind", "start", "end", "text",
+              "context", "labels", "language"]
+    assert list(df.columns) == record + ["policy_score"] + [f"score_{lab}" for lab in sorted(LABELS)]
     assert len(df) == report.clauses
     assert set(df["language"]) == {"en"} and df["policy_score"].notna().all()
-    assert set(json.loads(df["scores"].iloc[0])) == set(LABELS)
+    # Typed columns, no JSON in a string: one float per label, integer offsets.
+    assert all(df[f"score_{label}"].dtype == "float64" for label in LABELS)
+    assert df["start"].dtype == "int64" and df["end"].dtype == "int64"
+    if suffix == ".parquet":
+        assert all(isinstance(v, str) for v in df["labels"].iloc[0])  # a list of strings
 
 
 def test_unknown_output_format_is_refused(model, fake_encoder, folder, tmp_path) -> None:

@@ -117,7 +117,7 @@ def test_segment_json_lines_map_back_to_offsets(seed_path):
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert {r["version"] for r in rows} == {"2020-02-27", "2019-01-17"}
-    assert all({"id", "section", "start", "end", "text"} <= set(r) for r in rows)
+    assert all({"clause_id", "policy", "section", "start", "end", "text"} <= set(r) for r in rows)
 
 
 @pytest.mark.slow

@@ -90,7 +90,7 @@ def test_clause_table_has_the_documented_columns(corpus):
     df = corpus.clause_table()
     assert tuple(df.columns) == CLAUSE_COLUMNS == (
         "policy", "name", "source", "version", "effective_date", "latest", "clause_id", "section",
-        "kind", "start", "end", "text", "context", "labels", "category",
+        "kind", "start", "end", "text", "context", "labels", "language", "category",
     )
     assert df["clause_id"].is_unique
     row = df[df["text"].str.contains("transferred to China")].iloc[0]

@@ -34,11 +34,18 @@ def test_mcp_server_lists_and_calls_the_tools(tmp_path):
             tools = await client.list_tools()
             answer = await client.call_tool("ask", {"question": "Do you sell my data?"})
             found = await client.call_tool("search", {"query": "location", "top_k": 2})
-            return tools, answer, found
+            said = await client.call_tool(
+                "practices", {"policy_id": "quillnote", "data_type": "location"}
+            )
+            return tools, answer, found, said
 
-    tools, answer, found = anyio.run(run)
+    tools, answer, found, said = anyio.run(run)
     names = {t.name for t in tools.tools}
-    assert {"ask", "search"} <= names
+    assert {"ask", "search", "practices"} <= names
+    assert not said.is_error
+    rows = (said.structured_content or json.loads(said.content[0].text))["items"]
+    assert rows and all(r["policy"] == "quillnote" for r in rows)
+    assert all(any(d["id"] and "location" in d["id"] for d in r["data_types"]) for r in rows)
     ask = next(t for t in tools.tools if t.name == "ask")
     assert "question" in ask.input_schema["properties"]
     assert not answer.is_error

@@ -239,3 +239,79 @@ def test_labels_can_be_replaced(store):
     assert store.list_clauses("acme", category="sharing").total == 0
     with pytest.raises(InputError):
         store.put_labels("acme", relabelled[:-1])
+
+
+# -- statements and jobs (schema 2 and 3) ------------------------------------------------------
+
+
+def _statements(clauses):
+    from nlp.types import Retention, Span, Statement
+
+    out = {}
+    for i, c in enumerate(clauses):
+        out[c.id] = (
+            Statement(c.id, "first_party", "collect", "conditional", "with your consent",
+                      data_types=(Span("item", 10, 14, "user_content"),),
+                      retention=Retention("30 days", "duration", 30, 0, 7), negated=i % 2 == 0),
+        ) if i % 2 == 0 else ()
+    return out
+
+
+def test_statements_round_trip_through_the_store(store):
+    policy, clauses, emb = make_policy()
+    given = _statements(clauses)
+    store.add_policy(policy, clauses, emb, model_id="m1", fmt="txt", content_hash="h",
+                     raw_hash="r", statements=given, statements_key="k1")
+    back = store.load_policy("acme", "m1")
+    assert back.statements == given and back.statements_key == "k1"
+
+    add(store, "bare")  # stored without statements: none come back, not empty ones
+    assert store.load_policy("bare", "m1").statements is None
+    _, bare_clauses, _ = make_policy("bare")
+    with pytest.raises(InputError, match="no statements given"):
+        store.put_statements("bare", {}, "k2")
+    store.put_statements("bare", _statements(bare_clauses), "k2")
+    assert store.load_policy("bare", "m1").statements_key == "k2"
+    with pytest.raises(NotFoundError):
+        store.put_statements("nope", {}, "k2")
+
+
+def test_a_schema_1_store_upgrades_in_place_and_keeps_its_policies(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    MIGRATIONS[0](conn)  # the first schema, as policylens wrote it before statements and jobs
+    conn.execute("INSERT INTO schema_version VALUES (1, '2026-01-01')")
+    conn.execute("INSERT INTO policies (id, name, fmt, raw_hash, content_hash, created_at,"
+                 " n_clauses) VALUES ('old', 'Old', 'txt', 'r', 'h', '2026-01-01', 1)")
+    conn.execute("INSERT INTO versions (policy_id, position, label, text) VALUES"
+                 " ('old', 0, 'v1', 'We sell nothing.')")
+    conn.execute("INSERT INTO clauses (policy_id, version, position, id, section, start, \"end\","
+                 " text, kind) VALUES ('old', 'v1', 0, 'old:v1:0', '[]', 0, 16,"
+                 " 'We sell nothing.', 'sentence')")
+    conn.commit()
+    conn.close()
+    store = SQLiteStore(path)
+    assert store.schema_version() == 1
+    assert store.migrate() == len(MIGRATIONS) == 3
+    old = store.load_policy("old", "m1")
+    assert [c.text for c in old.clauses] == ["We sell nothing."]
+    assert old.statements is None  # to be extracted once by the service
+    assert store.unfinished_jobs() == []
+    store.close()
+
+
+def test_jobs_keep_state_and_drop_their_bytes_when_final(store):
+    job = store.add_job("j1", "upload", {"name": "X"}, b"bytes")
+    assert (job.state, job.progress, job.attempts) == ("queued", 0.0, 0)
+    assert store.job_payload("j1") == b"bytes"
+    store.update_job("j1", state="running", progress=0.2)
+    assert [j.id for j in store.unfinished_jobs()] == ["j1"]
+    store.update_job("j1", state="succeeded", progress=1.0, result={"policy_id": "x"})
+    done = store.get_job("j1")
+    assert (done.state, done.attempts, done.result) == ("succeeded", 1, {"policy_id": "x"})
+    assert store.job_payload("j1") is None and store.unfinished_jobs() == []
+    with pytest.raises(InputError):
+        store.update_job("j1", state="bogus")
+    with pytest.raises(NotFoundError):
+        store.get_job("nope")

@@ -5,7 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ReadKey, ServiceDep
-from api.schemas import ClassifiedClauseOut, ClassifyRequest, ClassifyResponse, ErrorResponse
+from api.schemas import (
+    ClassifiedClauseOut,
+    ClassifyRequest,
+    ClassifyResponse,
+    ClauseOut,
+    ErrorResponse,
+)
 
 router = APIRouter(prefix="/v1", tags=["classify"], dependencies=[ReadKey])
 
@@ -29,7 +35,9 @@ def classify(body: ClassifyRequest, service: ServiceDep) -> ClassifyResponse:
     clauses, labelled, scores = service.classify_scored(body.text, fmt=body.format)
     return ClassifyResponse(
         clauses=[
-            ClassifiedClauseOut(**c.to_dict(), scores=scores[i] if scores else None)
+            ClassifiedClauseOut(
+                **ClauseOut.from_clause(c).model_dump(), scores=scores[i] if scores else None
+            )
             for i, c in enumerate(clauses)
         ],
         labelled=labelled,

@@ -5,20 +5,27 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from api.deps import ReadKey, ServiceDep, UploadDep, WriteKey
+from api.errors import error_code
 from api.schemas import (
     ClauseOut,
     ClausePage,
     CompareResponse,
     ErrorResponse,
+    JobOut,
     PolicyCreate,
     PolicyOut,
     PolicyPage,
+    StatementPage,
     VersionCreate,
     VersionList,
     VersionText,
 )
+from nlp.service.practices import StatementFilter
+from nlp.service.records import JobRecord
+from nlp.types import Polarity
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
@@ -66,6 +73,7 @@ _UPLOAD_BODY = {
     openapi_extra={"requestBody": _UPLOAD_BODY},
     responses={
         200: {"model": PolicyOut, "description": "The same text was already stored: that policy."},
+        202: {"model": JobOut, "description": "A large upload: a job stores it (see Location)."},
         401: {"model": ErrorResponse, "description": "Missing or wrong X-API-Key."},
         403: {"model": ErrorResponse, "description": "The server has no API key: no writes."},
         413: {"model": ErrorResponse, "description": "Over the upload size limit."},
@@ -73,17 +81,31 @@ _UPLOAD_BODY = {
         422: {"model": ErrorResponse, "description": "Unreadable, binary or empty policy."},
     },
 )
-def create_policy(upload: UploadDep, service: ServiceDep, response: Response) -> PolicyOut:
+def create_policy(
+    upload: UploadDep, service: ServiceDep, response: Response
+) -> PolicyOut | JSONResponse:
     """Clean, segment, label and embed a policy, and store it (201).
 
     The same text sent again is not stored twice: the stored policy comes back with 200.
-    Scripts in HTML are removed before anything is stored.
+    Scripts in HTML are removed before anything is stored. An upload over the server's
+    `job_upload_bytes` is answered 202 with a job (`Location: /v1/jobs/{id}`) that stores it in
+    the background.
     """
-    result = service.upload(
+    result = service.jobs.upload(
         upload.data, fmt=upload.fmt, name=upload.name, source_url=upload.source_url
     )
+    if isinstance(result, JobRecord):
+        return accepted(result)
     response.status_code = 201 if result.created else 200
     return PolicyOut.from_record(result.record, service.seed_id)
+
+
+def accepted(job: JobRecord) -> JSONResponse:
+    """202 Accepted with the job, and where to follow it."""
+    body = JobOut.from_record(job, error_code(job.error["type"]) if job.error else None)
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/jobs/{job.id}"}
+    )
 
 
 @router.get(
@@ -195,22 +217,25 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     responses={
         200: {"model": PolicyOut, "description": "The policy existed: the text is a new "
               "version of it, or was stored already."},
+        202: {"model": JobOut, "description": "A large upload: a job stores it (see Location)."},
         **_WRITE_ERRORS,
     },
 )
 def put_policy(
     policy_id: str, upload: UploadDep, service: ServiceDep, response: Response
-) -> PolicyOut:
+) -> PolicyOut | JSONResponse:
     """Create the policy `policy_id` (201); if it exists, a new text becomes its newest version
-    (200), and a text it already holds changes nothing (200)."""
+    (200), and a text it already holds changes nothing (200). A large upload is a job (202)."""
     existed = service.store.exists(policy_id)
-    result = service.upload(
+    result = service.jobs.upload(
         upload.data,
         fmt=upload.fmt,
         name=upload.name,
         source_url=upload.source_url,
         policy_id=policy_id,
     )
+    if isinstance(result, JobRecord):
+        return accepted(result)
     response.status_code = 201 if result.created and not existed else 200
     return PolicyOut.from_record(result.record, service.seed_id)
 
@@ -301,3 +326,57 @@ def compare_versions(
 ) -> dict[str, Any]:
     """The report of `policylens compare --json`: clauses added, removed and changed."""
     return service.compare(policy_id, old_version=from_, new_version=to).to_dict()
+
+
+@router.get(
+    "/{policy_id}/practices",
+    response_model=StatementPage,
+    dependencies=[ReadKey],
+    operation_id="listPractices",
+    responses={
+        404: {"model": ErrorResponse, "description": "No such policy or version."},
+        422: {"model": ErrorResponse, "description": "An unknown practice, data type, recipient "
+              "or polarity (the message lists the known ones)."},
+    },
+    summary="Statements of a policy: who does what with which data, filtered",
+)
+def list_practices(
+    policy_id: str,
+    service: ServiceDep,
+    practice: Annotated[
+        str | None, Query(description="Only this practice (collect, share, sell, ...).")
+    ] = None,
+    data_type: Annotated[
+        str | None,
+        Query(description="Only statements about this data type or one below it in the ontology "
+              "(`identifiers` finds `ip_address`)."),
+    ] = None,
+    recipient: Annotated[
+        str | None, Query(description="Only statements naming this recipient or one below it.")
+    ] = None,
+    polarity: Annotated[Polarity | None, Query(description="affirmed, denied or conditional.")]
+    = None,
+    version: Annotated[
+        str | None,
+        Query(description="Label, year, `latest`, `oldest` or `all`; default latest."),
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> dict[str, Any]:
+    """The statements of a version in clause order, as `policylens practices --json` prints them:
+    actor, practice, polarity and condition, data types, recipients, purposes, places, retention
+    and audience, each a span of the clause with its ontology id. Extracted once, when the policy
+    was stored."""
+    wanted = StatementFilter.checked(
+        practice=practice, polarity=polarity, data_type=data_type, recipient=recipient
+    )
+    page = service.practices(
+        policy_id, version=version, wanted=wanted, offset=offset, limit=limit
+    )
+    return {
+        "policy": policy_id,
+        "items": list(page.items),
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+    }

@@ -70,7 +70,9 @@ class Ontology:
                     phrases.setdefault(key, node.id)
             self._phrases[vocab] = phrases
             self._longest[vocab] = max((len(k) for k in phrases), default=0)
-        self._vectors: dict[str, tuple[list[str], np.ndarray]] = {}
+        # Node vectors per vocabulary, with the encode function that made them: the ontology is
+        # shared (loaded once per file), and another encoder's vectors must not be reused.
+        self._vectors: dict[str, tuple[Callable[..., np.ndarray], list[str], np.ndarray]] = {}
 
     # -- the trees -------------------------------------------------------------------------
     def vocabulary_of(self, node_id: str) -> str | None:
@@ -150,14 +152,15 @@ class Ontology:
         """The most similar node of each phrase by cosine of vectors, when >= ``threshold``."""
         if not phrases:
             return []
-        if vocabulary not in self._vectors:
+        cached = self._vectors.get(vocabulary)
+        if cached is None or cached[0] is not encode:
             ids, forms = [], []
             for node in self.nodes[vocabulary].values():
                 for form in (node.id.replace("_", " "), *node.surface):
                     ids.append(node.id)
                     forms.append(form)
-            self._vectors[vocabulary] = (ids, np.asarray(encode(forms), dtype=np.float32))
-        ids, matrix = self._vectors[vocabulary]
+            self._vectors[vocabulary] = (encode, ids, np.asarray(encode(forms), dtype=np.float32))
+        _, ids, matrix = self._vectors[vocabulary]
         sims = np.asarray(encode(list(phrases)), dtype=np.float32) @ matrix.T
         best = sims.argmax(axis=1)
         return [

@@ -2,8 +2,10 @@
 
 This is the logic behind ``policylens classify``. For each policy file (txt, md, html, pdf) it
 ingests, segments, embeds and classifies the clauses of every version and writes one row per
-clause ``{"policy", "version", "clause_id", "section", "text", "labels", "scores", "language",
-"policy_score"}`` to JSONL, CSV or Parquet (or yields them, for stdout).
+clause, the clause record of ``nlp.serialize`` with its per-label ``scores`` and its policy's
+``policy_score``, to JSONL (``scores`` an object), CSV or Parquet (one float column
+``score_<label>`` per label; ``labels`` a list in Parquet, ``;``-joined in CSV), or yields them,
+for stdout.
 
 Batch runs are resumable: next to the output a manifest (``<output>.manifest.jsonl``) records
 each finished policy (its file key, clause count, per-label counts and the output size after it).
@@ -52,6 +54,7 @@ from nlp.config import IngestSettings, SegmentSettings
 from nlp.embed import TextEncoder
 from nlp.errors import InputError, PolicylensError
 from nlp.extras import require
+from nlp.serialize import CLAUSE_RECORD, clause_record
 from nlp.types import Clause
 
 __all__ = [
@@ -66,10 +69,8 @@ __all__ = [
 ]
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
-CSV_FIELDS = (
-    "policy", "version", "clause_id", "section", "text", "labels", "scores", "language",
-    "policy_score",
-)  # fmt: skip
+# JSONL keys; CSV and Parquet spread the scores.
+CSV_FIELDS = (*CLAUSE_RECORD, "policy_score", "scores")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,18 +197,20 @@ def clause_rows(
     policy_scores = policy_scores or {}
     return [
         {
-            "policy": c.policy_id,
-            "version": c.version,
-            "clause_id": c.id,
-            "section": c.section_path,
-            "text": c.text,
+            **clause_record(c),
             "labels": list(p.labels),
-            "scores": p.scores,
-            "language": c.language,
             "policy_score": policy_scores.get(c.policy_id),
+            "scores": p.scores,
         }
         for c, p in zip(clauses, preds, strict=True)
     ]
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its scores as one ``score_<label>`` value each (CSV and Parquet columns)."""
+    flat = {k: v for k, v in row.items() if k != "scores"}
+    flat.update({f"score_{label}": float(v) for label, v in sorted(row["scores"].items())})
+    return flat
 
 
 def stdin_clauses(lines: Iterable[str], policy: str = "stdin") -> list[Clause]:
@@ -269,20 +272,22 @@ class _Sink:
                 _sync(fh)
         elif self.fmt == "csv":
             new = not self.path.exists() or self.path.stat().st_size == 0
+            flat = [{**_flat(r), "labels": ";".join(r["labels"])} for r in rows]
+            if new:
+                fields = list(flat[0]) if flat else list(CLAUSE_RECORD)
+            else:
+                with self.path.open(encoding="utf-8", newline="") as fh:
+                    fields = next(csv.reader(fh))  # resumed: the header already written
             with self.path.open("a", encoding="utf-8", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+                w = csv.DictWriter(fh, fieldnames=fields)
                 if new:
                     w.writeheader()
-                for r in rows:
-                    w.writerow(
-                        {**r, "labels": ";".join(r["labels"]), "scores": json.dumps(r["scores"])}
-                    )
+                w.writerows(flat)
                 _sync(fh)
         else:
             import pandas as pd
 
-            df = pd.DataFrame(rows, columns=list(CSV_FIELDS))
-            df["scores"] = df["scores"].map(json.dumps)
+            df = pd.DataFrame([_flat(r) for r in rows])
             tmp = self.parts / f"{key}.parquet.tmp"
             df.to_parquet(tmp, index=False)
             with tmp.open("rb") as fh:
@@ -303,7 +308,7 @@ class _Sink:
         df = (
             pd.concat(frames, ignore_index=True)
             if frames
-            else pd.DataFrame(columns=list(CSV_FIELDS))
+            else pd.DataFrame(columns=list(CLAUSE_RECORD))
         )
         df.to_parquet(self.path, index=False)
 

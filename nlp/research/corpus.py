@@ -24,6 +24,7 @@ start, end     character offsets into the clean text of the version
 text           the clause
 context        the lead-in sentence of its list, if any
 labels         list of category labels (empty until classified)
+language       the clause's language code (``""``: not detected)
 category       first label, or ``""``
 ============== ===================================================================================
 
@@ -81,6 +82,7 @@ CLAUSE_COLUMNS: tuple[str, ...] = (
     "text",
     "context",
     "labels",
+    "language",
     "category",
 )
 """Columns of the clause table, in order (see the module docstring for their meaning)."""
@@ -197,6 +199,7 @@ class Corpus:
                             "text": c.text,
                             "context": c.context,
                             "labels": list(c.labels),
+                            "language": c.language,
                             "category": c.labels[0] if c.labels else "",
                         }
                     )

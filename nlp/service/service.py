@@ -9,7 +9,9 @@ place policies are read, embedded and labelled):
 * ``upload`` deduplicates by content hash, then has the lens prepare the policy (parse, segment,
   embed, label), writes it to the store in one transaction and adds it to the index;
 * ``delete``, ``get``, ``list_policies`` and ``list_clauses`` read or change the store (and index);
-* ``ask`` answers from the index; ``classify`` segments and labels a text without storing it.
+* ``ask`` answers from the index; ``classify`` segments and labels a text without storing it;
+* ``practices`` lists a policy's statements, extracted once when stored and read back at start;
+* ``jobs`` (:class:`~nlp.service.jobs.UploadJobs`) makes a large upload a background job.
 
 Uploads are prepared (parsed, segmented, embedded) outside any lock; only the final store write
 and index update hold the service's write lock, so questions never wait for a slow upload, and two
@@ -27,9 +29,9 @@ True
 
 from __future__ import annotations
 
-import hashlib
+import functools
+import json
 import logging
-import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -48,14 +50,26 @@ from nlp.errors import (
     PayloadTooLargeError,
     UnsupportedFormatError,
 )
-from nlp.ingest.formats import FORMATS, format_of
+from nlp.ingest.formats import FORMATS
+from nlp.service.jobs import Progress, UploadJobs
+from nlp.service.naming import (
+    check_policy_id,
+    clause_shape,
+    content_hash,
+    format_for,
+    renamed,
+    sha256_of,
+    unique_label,
+    version_label,
+)
 from nlp.service.plaintext import (
     check_source_url,
     plain_policy,
     plain_text,
     strip_active_content,
 )
-from nlp.service.store import Page, PolicyRecord, PolicyStore
+from nlp.service.practices import StatementFilter
+from nlp.service.records import Page, PolicyRecord, PolicyStore, StoredPolicy
 from nlp.types import (
     Answer,
     Clause,
@@ -64,7 +78,6 @@ from nlp.types import (
     Policy,
     PolicyVersion,
     Prepared,
-    resolve_version,
 )
 
 if TYPE_CHECKING:
@@ -82,46 +95,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# A client-chosen policy id: what slugify makes, so ids stay URL- and clause-id-safe.
-_POLICY_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
-
-
 @dataclass(frozen=True, slots=True)
 class UploadResult:
     """The stored policy and whether this upload created it (``False``: same text seen before)."""
 
     record: PolicyRecord
     created: bool
-
-
-def format_for(filename: str | None, media_type: str | None = None) -> str:
-    """The ingest format of an uploaded file, from its extension or else its media type.
-
-    >>> format_for("policy.HTM"), format_for(None, "text/markdown; charset=utf-8")
-    ('html', 'md')
-    """
-    fmt = format_of(filename, media_type)
-    if fmt is not None:
-        return fmt
-    suffix = Path(filename or "").suffix.lower()
-    media = (media_type or "").split(";")[0].strip().lower()
-    what = f"{suffix or 'no extension'}, media type {media or 'unknown'}"
-    raise UnsupportedFormatError(
-        f"cannot read an upload with {what}; send a .txt, .md, .html or .pdf file"
-    )
-
-
-def _sha256(*parts: str | bytes) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part.encode("utf-8") if isinstance(part, str) else part)
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def content_hash(policy: Policy) -> str:
-    """Hash of a policy's clean text, version by version: the same text uploaded twice matches."""
-    return _sha256(*(f"{v.label}\n{v.text}" for v in policy.versions))
 
 
 class PolicyService:
@@ -166,6 +145,7 @@ class PolicyService:
         self._inflight_lock = threading.Lock()
         self._started = False
         self._models_loaded = False
+        self.jobs = UploadJobs(self)  # uploads above settings.api.job_upload_bytes
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -193,6 +173,7 @@ class PolicyService:
                 labelled = True
                 if any(c.labels for c in clauses):
                     self.store.put_labels(pid, clauses)
+            self._restore_statements(stored)
             self.lens.add(stored.policy, clauses, embeddings=emb, labelled=labelled)
         if self._seed_path is not None:
             self.seed_id = self._store_seed(self._seed_path)
@@ -204,6 +185,21 @@ class PolicyService:
         self.classify("Warm-up policy.\n\nWe collect your e-mail address to run the service.")
         self._models_loaded = True
         self._started = True
+        self.jobs.resume()  # after the seed and the models: a resumed job finds them ready
+
+    @functools.cached_property
+    def statements_key(self) -> str:
+        """Which extractor wrote stored statements (its model and data versions, hashed): a
+        store written by another one has them extracted again at start."""
+        meta = json.dumps(self.lens.extractor.metadata, sort_keys=True, default=str)
+        return sha256_of("statements", meta)[:16]
+
+    def _restore_statements(self, stored: StoredPolicy) -> None:
+        if stored.statements is not None and stored.statements_key == self.statements_key:
+            return self.lens.remember_statements(stored.statements)
+        # Stored before statements were kept (or by another extractor): extract once, keep them.
+        found = self.lens.statements_for(stored.clauses)
+        self.store.put_statements(stored.policy.id, found, self.statements_key)
 
     def _store_seed(self, path: Path) -> str | None:
         try:
@@ -212,7 +208,7 @@ class PolicyService:
             log.warning("no seed policy (%s): questions must name a policy", exc)
             return None
         fmt = format_for(path.name)
-        raw_hash = _sha256(fmt, data)
+        raw_hash = sha256_of(fmt, data)
         # Read as `policylens ask` reads it, so both answer alike. After an update of ingest or
         # segment the stored copy is replaced, so the API keeps answering like the CLI.
         policy, fresh = self.lens.parse(path)
@@ -221,7 +217,9 @@ class PolicyService:
         )
         if existing is not None:
             stored = self.store.load_policy(existing.id, self.lens.model_id)
-            same_clauses = [_shape(c) for c in stored.clauses] == [_shape(c) for c in fresh]
+            same_clauses = [clause_shape(c) for c in stored.clauses] == [
+                clause_shape(c) for c in fresh
+            ]
             same_versions = [_stored_shape(v) for v in stored.policy.versions] == [
                 _stored_shape(v) for v in policy.versions
             ]
@@ -237,7 +235,7 @@ class PolicyService:
             # The seed is ours: read as the CLI reads it, not as an upload.
             if pid == policy.id:
                 return self._prepare(policy, fresh, plain=False)
-            return self._prepare(_renamed(policy, pid), plain=False)
+            return self._prepare(renamed(policy, pid), plain=False)
 
         result = self._add(
             prepare, preferred_id=policy.id, fmt=fmt, raw_hash=raw_hash, source_url=None
@@ -245,7 +243,9 @@ class PolicyService:
         return result.record.id
 
     def close(self) -> None:
-        """Release the store's connections."""
+        """Stop taking jobs (queued ones wait in the store for the next start) and release the
+        store's connections."""
+        self.jobs.close()
         self.store.close()
 
     def ready(self) -> dict[str, bool]:
@@ -266,6 +266,7 @@ class PolicyService:
         name: str,
         source_url: str | None = None,
         policy_id: str | None = None,
+        progress: Progress | None = None,
     ) -> UploadResult:
         """Store a policy from uploaded text or file bytes, unless the same text is stored.
 
@@ -293,7 +294,7 @@ class PolicyService:
             policy_id = check_policy_id(policy_id)
             if self.store.exists(policy_id):
                 return self.add_version(policy_id, data, fmt=fmt)
-        raw_hash = _sha256(fmt, raw)
+        raw_hash = sha256_of(fmt, raw)
         existing = self.store.find_by_hash(raw_hash)
         if existing is not None:
             if policy_id is not None and existing.id != policy_id:
@@ -311,7 +312,13 @@ class PolicyService:
             return UploadResult(first.result().record, created=False)
         try:
             result = self._upload(
-                data, fmt=fmt, name=name, source_url=source_url, raw=raw_hash, policy_id=policy_id
+                data,
+                fmt=fmt,
+                name=name,
+                source_url=source_url,
+                raw=raw_hash,
+                policy_id=policy_id,
+                progress=progress,
             )
         except BaseException as exc:
             mine.set_exception(exc)
@@ -332,6 +339,7 @@ class PolicyService:
         source_url: str | None,
         raw: str,
         policy_id: str | None = None,
+        progress: Progress | None = None,
     ) -> UploadResult:
         raw_hash = raw
         if fmt != "pdf":
@@ -340,6 +348,8 @@ class PolicyService:
 
         def prepare(pid: str) -> Prepared:
             policy = self.lens.parse_data(data, fmt=fmt, name=name, source=source, policy_id=pid)
+            if progress:
+                progress(0.2)  # parsed and segmented; embedding, labels and statements follow
             return self._prepare(policy)
 
         from nlp.ingest import slugify
@@ -390,6 +400,8 @@ class PolicyService:
                 content_hash=chash,
                 raw_hash=raw_hash,
                 source_url=source_url,
+                statements=self.lens.statements_for(ready.clauses),
+                statements_key=self.statements_key,
             )
             try:
                 self.lens.add(
@@ -423,6 +435,8 @@ class PolicyService:
         )
         if not ready.clauses:
             raise InputError("no clauses found in the policy; check that it holds policy text")
+        # Extracted here, outside the write lock; the store write then finds them memoised.
+        self.lens.statements_for(ready.clauses)
         return ready
 
     @property
@@ -495,7 +509,7 @@ class PolicyService:
         )
         self._check_page(query)
         record = self.store.get_policy(policy_id)
-        label = None if version == "all" else _version_label(record, version)
+        label = None if version == "all" else version_label(record, version)
         return self.store.list_clauses(replace(query, version=label))
 
     def _check_page(self, query: ClauseQuery) -> None:
@@ -609,6 +623,40 @@ class PolicyService:
         except KeyError as exc:
             raise NotFoundError(f"no policy {policy!r}; it was just deleted") from exc
 
+    def practices(
+        self,
+        policy_id: str,
+        *,
+        version: str | None = None,
+        wanted: StatementFilter | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page[dict[str, Any]]:
+        """The statements of one version (latest by default; ``"all"``: every version) that pass
+        ``wanted``, in clause order, as rows of ``policylens practices --json``, paginated."""
+        from nlp.practices import statement_row
+
+        self._check_page(ClauseQuery(offset=offset, limit=limit))
+        record = self.store.get_policy(policy_id)
+        if policy_id not in self.lens:
+            raise NotFoundError(f"no policy {policy_id!r}; it was just deleted")
+        labels = (
+            [v.label for v in record.versions]
+            if version == "all"
+            else [version_label(record, version)]
+        )
+        keep = wanted or StatementFilter()
+        rows: list[dict[str, Any]] = []
+        for label in labels:
+            clauses = self.lens.clauses(policy_id, label)
+            by_clause = self.lens.statements_for(clauses)  # stored: nothing is extracted
+            rows.extend(
+                statement_row(c, st) for c in clauses for st in by_clause[c.id] if keep.keeps(st)
+            )
+        return Page(
+            items=tuple(rows[offset : offset + limit]), total=len(rows), offset=offset, limit=limit
+        )
+
     # -- versions ------------------------------------------------------------------------------
 
     def version_text(self, policy_id: str, version: str | None = None) -> PolicyVersion:
@@ -666,7 +714,7 @@ class PolicyService:
             labels = {v.label for v in old.versions}
             renamed: list[PolicyVersion] = []
             for v in fresh:
-                label = _unique_label(v.label, labels, len(old.versions) + len(renamed) + 1)
+                label = unique_label(v.label, labels, len(old.versions) + len(renamed) + 1)
                 labels.add(label)
                 renamed.append(replace(v, label=label))
             ready = self._prepare(
@@ -694,8 +742,10 @@ class PolicyService:
                     model_id=self.lens.model_id,
                     fmt=fmt,
                     content_hash=content_hash(merged),
-                    raw_hash=_sha256(fmt, raw),
+                    raw_hash=sha256_of(fmt, raw),
                     source_url=record.source_url,
+                    statements=self.lens.statements_for(clauses),
+                    statements_key=self.statements_key,
                 )
             except BaseException:
                 # Put the stored policy back as it was: a failed version must not lose it.
@@ -708,6 +758,8 @@ class PolicyService:
                     content_hash=record.content_hash,
                     raw_hash=record.content_hash,
                     source_url=record.source_url,
+                    statements=self.lens.statements_for(stored.clauses),
+                    statements_key=self.statements_key,
                 )
                 raise
             with suppress(NotFoundError):
@@ -756,49 +808,6 @@ class PolicyService:
         return clauses, ready.labelled, [p.scores for p in predictions]
 
 
-def _shape(clause: Clause) -> tuple[object, ...]:
-    """A clause without its labels: what segmentation decides."""
-    c = clause
-    return (c.id, c.policy_id, c.version, c.section, c.start, c.end, c.text, c.kind, c.context)
-
-
 def _stored_shape(v: PolicyVersion) -> tuple[object, ...]:
     """What the store keeps of a version (not its language or date source)."""
     return (v.label, v.text, v.effective_date, v.title, v.headings)
-
-
-def check_policy_id(policy_id: str) -> str:
-    """``policy_id`` if it is a valid client-chosen id, else ``InputError``."""
-    if not _POLICY_ID.fullmatch(policy_id):
-        raise InputError(
-            f"policy id {policy_id[:100]!r} is not valid: use 1 to 80 lowercase letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit"
-        )
-    return policy_id
-
-
-def _unique_label(label: str, taken: set[str], n: int) -> str:
-    """``label``, or ``v<n>`` (or ``label-2``...) when another version holds it already."""
-    if label not in taken:
-        return label
-    candidate = f"v{n}"
-    i = 2
-    while candidate in taken:
-        candidate = f"{label}-{i}"
-        i += 1
-    return candidate
-
-
-def _renamed(policy: Policy, policy_id: str) -> Policy:
-    return Policy(id=policy_id, name=policy.name, source=policy.source, versions=policy.versions)
-
-
-def _version_label(record: PolicyRecord, version: str | None) -> str:
-    """Resolve ``version`` among a stored policy's versions as ``Policy.version`` does."""
-    labels = [v.label for v in record.versions]
-    if not labels:
-        raise NotFoundError(f"policy {record.id!r} has no versions")
-    try:
-        return resolve_version(record.id, labels, version)
-    except KeyError as exc:
-        raise NotFoundError(str(exc.args[0])) from None

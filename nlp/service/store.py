@@ -8,9 +8,14 @@ Schema (``schema_version`` records how far the ordered migrations in ``MIGRATION
 
     policies(id, name, source, source_url, fmt, raw_hash, content_hash, created_at, n_clauses)
     versions(policy_id, position, label, effective_date, title, text, headings)
-    clauses(row, policy_id, version, position, id, section, start, end, text, kind, context)
+    clauses(row, policy_id, version, position, id, section, start, end, text, kind, context,
+            statements)                              -- JSON Statement records; NULL: not extracted
     labels(clause_row, label)
     embeddings(clause_row, model_id, dim, vec)      -- raw float32 bytes, one row per model
+    jobs(id, kind, state, progress, request, payload, result, error, attempts, created_at, ...)
+
+(``policies`` also holds ``statements_key``: which extractor wrote its clauses' statements.) The
+migrations themselves are in :mod:`nlp.service.migrations`.
 
 Every write is one transaction (``BEGIN IMMEDIATE``): a policy is stored whole or not at all, and
 deleting a policy cascades to its versions, clauses, labels and vectors.
@@ -19,7 +24,7 @@ Example
 -------
 >>> store = SQLiteStore(":memory:")
 >>> store.migrate()  # the schema version reached
-1
+3
 >>> store.list_policies().total
 0
 """
@@ -30,20 +35,33 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any
 
 import numpy as np
 
 from nlp.errors import InputError, NotFoundError, StoreError
-from nlp.types import Clause, ClauseQuery, Policy, PolicyVersion
+from nlp.serialize import from_record, to_record
+from nlp.service.migrations import MIGRATIONS
+from nlp.service.records import (
+    JOB_STATES,
+    JobRecord,
+    Page,
+    PolicyRecord,
+    PolicyStore,
+    Statements,
+    StoredPolicy,
+    VersionInfo,
+)
+from nlp.types import Clause, ClauseQuery, Policy, PolicyVersion, Statement
 
 __all__ = [
+    "JOB_STATES",
     "MIGRATIONS",
+    "JobRecord",
     "Page",
     "PolicyRecord",
     "PolicyStore",
@@ -52,205 +70,7 @@ __all__ = [
     "VersionInfo",
 ]
 
-T = TypeVar("T")
-
-
-# --- plain data the store returns -----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class VersionInfo:
-    """A stored version without its text: what listings show."""
-
-    label: str
-    effective_date: date | None
-    title: str
-    chars: int
-    clause_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyRecord:
-    """A stored policy's metadata: its versions and clause count, not its text."""
-
-    id: str
-    name: str
-    source: str
-    source_url: str | None
-    fmt: str
-    content_hash: str
-    created_at: str
-    clause_count: int
-    versions: tuple[VersionInfo, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StoredPolicy:
-    """Everything needed to put a stored policy back into the search index."""
-
-    policy: Policy
-    clauses: tuple[Clause, ...]
-    embeddings: np.ndarray | None  # (n, dim) float32 for the asked model; None if any is missing
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of a listing: ``items`` from ``offset``, and the ``total`` that matched."""
-
-    items: tuple[T, ...]
-    total: int
-    offset: int
-    limit: int
-
-
-# --- the interface ----------------------------------------------------------------------------
-
-
-@runtime_checkable
-class PolicyStore(Protocol):
-    """What the service needs from a database. Methods are safe to call from several threads."""
-
-    def migrate(self) -> int:
-        """Bring the schema up to date; return its version."""
-        ...
-
-    def ping(self) -> bool:
-        """True when the database answers a trivial query."""
-        ...
-
-    def find_by_hash(self, content_hash: str) -> PolicyRecord | None:
-        """The policy stored with this raw-upload or clean-text hash, if any."""
-        ...
-
-    def exists(self, policy_id: str) -> bool: ...
-
-    def add_policy(
-        self,
-        policy: Policy,
-        clauses: Sequence[Clause],
-        embeddings: np.ndarray,
-        *,
-        model_id: str,
-        fmt: str,
-        content_hash: str,
-        raw_hash: str,
-        source_url: str | None = None,
-    ) -> PolicyRecord:
-        """Store a policy whole (one transaction); ``InputError`` if its id or hash is taken."""
-        ...
-
-    def put_embeddings(
-        self, policy_id: str, clauses: Sequence[Clause], embeddings: np.ndarray, model_id: str
-    ) -> None:
-        """Store vectors of another model for clauses already stored (same order as stored)."""
-        ...
-
-    def put_labels(self, policy_id: str, clauses: Sequence[Clause]) -> None:
-        """Replace the labels of a stored policy's clauses (given in stored order)."""
-        ...
-
-    def delete_policy(self, policy_id: str) -> None:
-        """Delete a policy and everything under it; ``NotFoundError`` if unknown."""
-        ...
-
-    def get_policy(self, policy_id: str) -> PolicyRecord:
-        """``NotFoundError`` if unknown."""
-        ...
-
-    def list_policies(self, *, offset: int = 0, limit: int = 50) -> Page[PolicyRecord]: ...
-
-    def list_clauses(
-        self,
-        policy: str | ClauseQuery,
-        *,
-        version: str | None = None,
-        category: str | None = None,
-        q: str | None = None,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> Page[Clause]:
-        """Clauses of a policy in document order (``version`` a label; ``None``: every version).
-
-        ``policy`` is the policy id, with the keywords; or a whole ``ClauseQuery`` instead of them.
-        """
-        ...
-
-    def load_policy(self, policy_id: str, model_id: str) -> StoredPolicy: ...
-
-    def policy_ids(self) -> list[str]: ...
-
-    def close(self) -> None: ...
-
-
 # --- SQLite -----------------------------------------------------------------------------------
-
-
-def _run_script(conn: sqlite3.Connection, script: str) -> None:
-    # Not executescript(): it commits first, which would split a migration from its version row.
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-def _m1_initial(conn: sqlite3.Connection) -> None:
-    _run_script(
-        conn,
-        """
-        CREATE TABLE policies (
-            id TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            source TEXT NOT NULL DEFAULT '',
-            source_url TEXT,
-            fmt TEXT NOT NULL,
-            raw_hash TEXT NOT NULL,
-            content_hash TEXT NOT NULL UNIQUE,
-            created_at TEXT NOT NULL,
-            n_clauses INTEGER NOT NULL
-        );
-        CREATE INDEX policies_raw_hash ON policies(raw_hash);
-        CREATE TABLE versions (
-            policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
-            position INTEGER NOT NULL,
-            label TEXT NOT NULL,
-            effective_date TEXT,
-            title TEXT NOT NULL DEFAULT '',
-            text TEXT NOT NULL,
-            headings TEXT NOT NULL DEFAULT '[]',
-            PRIMARY KEY (policy_id, label)
-        );
-        CREATE TABLE clauses (
-            row INTEGER PRIMARY KEY,
-            policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
-            version TEXT NOT NULL,
-            position INTEGER NOT NULL,
-            id TEXT NOT NULL,
-            section TEXT NOT NULL,
-            start INTEGER NOT NULL,
-            "end" INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            context TEXT NOT NULL DEFAULT ''
-        );
-        CREATE INDEX clauses_policy ON clauses(policy_id, position);
-        CREATE TABLE labels (
-            clause_row INTEGER NOT NULL REFERENCES clauses(row) ON DELETE CASCADE,
-            label TEXT NOT NULL,
-            PRIMARY KEY (clause_row, label)
-        );
-        CREATE INDEX labels_label ON labels(label);
-        CREATE TABLE embeddings (
-            clause_row INTEGER NOT NULL REFERENCES clauses(row) ON DELETE CASCADE,
-            model_id TEXT NOT NULL,
-            dim INTEGER NOT NULL,
-            vec BLOB NOT NULL,
-            PRIMARY KEY (clause_row, model_id)
-        );
-        """
-    )
-
-
-# Ordered; migration i (1-based) moves the schema from version i-1 to i. Append, never edit.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m1_initial,)
 
 
 def _now() -> str:
@@ -419,8 +239,11 @@ class SQLiteStore:
         content_hash: str,
         raw_hash: str,
         source_url: str | None = None,
+        statements: Statements | None = None,
+        statements_key: str | None = None,
     ) -> PolicyRecord:
-        """Store a policy with its versions, clauses, labels and vectors in one transaction."""
+        """Store a policy with its versions, clauses, labels, vectors (and statements, by clause
+        id, when given) in one transaction."""
         emb = np.ascontiguousarray(embeddings, dtype=np.float32)
         if emb.ndim != 2 or emb.shape[0] != len(clauses):
             raise InputError(
@@ -440,7 +263,7 @@ class SQLiteStore:
                 raise InputError(f"a policy with id or content of {policy.id!r} is already stored")
             conn.execute(
                 "INSERT INTO policies (id, name, source, source_url, fmt, raw_hash, content_hash,"
-                " created_at, n_clauses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, n_clauses, statements_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     policy.id,
                     policy.name,
@@ -451,6 +274,7 @@ class SQLiteStore:
                     content_hash,
                     _now(),
                     len(clauses),
+                    statements_key if statements is not None else None,
                 ),
             )
             conn.executemany(
@@ -472,7 +296,7 @@ class SQLiteStore:
             for i, c in enumerate(clauses):
                 row = conn.execute(
                     'INSERT INTO clauses (policy_id, version, position, id, section, start, "end",'
-                    " text, kind, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " text, kind, context, statements) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         policy.id,
                         c.version,
@@ -484,6 +308,7 @@ class SQLiteStore:
                         c.text,
                         c.kind,
                         c.context,
+                        _statements_json(statements, c.id),
                     ),
                 ).lastrowid
                 if c.labels:
@@ -516,6 +341,26 @@ class SQLiteStore:
                 "VALUES (?, ?, ?, ?)",
                 [(r, model_id, int(emb.shape[1]), emb[i].tobytes()) for i, r in enumerate(rows)],
             )
+
+    def put_statements(self, policy_id: str, statements: Statements, key: str) -> None:
+        """Store the statements of a stored policy's clauses (by clause id), written by ``key``.
+
+        Every clause of the policy must be given: the key then vouches for all of them.
+        """
+        with self._write() as conn:
+            rows = conn.execute(
+                "SELECT row, id FROM clauses WHERE policy_id = ? ORDER BY position", (policy_id,)
+            ).fetchall()
+            if not rows:
+                self._record(conn, policy_id)  # NotFoundError for an unknown id
+            missing = [cid for _, cid in rows if cid not in statements]
+            if missing:
+                raise InputError(f"no statements given for {len(missing)} clauses of {policy_id!r}")
+            conn.executemany(
+                "UPDATE clauses SET statements = ? WHERE row = ?",
+                [(_statements_json(statements, cid), row) for row, cid in rows],
+            )
+            conn.execute("UPDATE policies SET statements_key = ? WHERE id = ?", (key, policy_id))
 
     def put_labels(self, policy_id: str, clauses: Sequence[Clause]) -> None:
         """Replace the labels of a stored policy's clauses (given in stored order)."""
@@ -708,7 +553,7 @@ class SQLiteStore:
         """A stored policy, its clauses and (when every one has them) their ``model_id`` vectors."""
         with self._read() as conn:
             prow = conn.execute(
-                "SELECT id, name, source FROM policies WHERE id = ?", (policy_id,)
+                "SELECT id, name, source, statements_key FROM policies WHERE id = ?", (policy_id,)
             ).fetchone()
             if prow is None:
                 raise NotFoundError(f"no policy {policy_id!r}")
@@ -732,6 +577,10 @@ class SQLiteStore:
                 (policy_id,),
             ).fetchall()
             clauses = tuple(self._clauses(conn, rows))
+            stored_statements = conn.execute(
+                "SELECT id, statements FROM clauses WHERE policy_id = ? ORDER BY position",
+                (policy_id,),
+            ).fetchall()
             vecs = conn.execute(
                 "SELECT e.vec, e.dim FROM clauses c JOIN embeddings e ON e.clause_row = c.row "
                 "AND e.model_id = ? WHERE c.policy_id = ? ORDER BY c.position",
@@ -745,5 +594,115 @@ class SQLiteStore:
             )
         elif not clauses:
             embeddings = np.zeros((0, 0), dtype=np.float32)
+        statements: dict[str, tuple[Statement, ...]] | None = None
+        if prow[3] is not None and all(js is not None for _, js in stored_statements):
+            statements = {
+                cid: tuple(from_record(Statement, r) for r in json.loads(js))
+                for cid, js in stored_statements
+            }
         policy = Policy(id=prow[0], name=prow[1], source=prow[2], versions=versions)
-        return StoredPolicy(policy=policy, clauses=clauses, embeddings=embeddings)
+        return StoredPolicy(
+            policy=policy,
+            clauses=clauses,
+            embeddings=embeddings,
+            statements=statements,
+            statements_key=prow[3] if statements is not None else None,
+        )
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def add_job(self, job_id: str, kind: str, request: dict[str, Any], payload: bytes) -> JobRecord:
+        """Keep a new ``queued`` job with its request and the bytes it will read."""
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO jobs (id, kind, state, progress, request, payload, created_at,"
+                " updated_at) VALUES (?, ?, 'queued', 0, ?, ?, ?, ?)",
+                (job_id, kind, json.dumps(request), payload, now, now),
+            )
+        return self.get_job(job_id)
+
+    def update_job(
+        self,
+        job_id: str,
+        *,
+        state: str | None = None,
+        progress: float | None = None,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        """Move a job on; ``succeeded``/``failed`` drop its payload (the result holds what
+        matters); ``running`` counts an attempt."""
+        if state is not None and state not in JOB_STATES:
+            raise InputError(f"unknown job state {state!r}")
+        sets = ["updated_at = ?"]
+        args: list[object] = [_now()]
+        for column, value in (("state", state), ("progress", progress)):
+            if value is not None:
+                sets.append(f"{column} = ?")
+                args.append(value)
+        for column, record in (("result", result), ("error", error)):
+            if record is not None:
+                sets.append(f"{column} = ?")
+                args.append(json.dumps(record))
+        if state == "running":
+            sets.append("attempts = attempts + 1")
+        if state in ("succeeded", "failed"):
+            sets.append("payload = NULL")
+        with self._write() as conn:
+            cur = conn.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", [*args, job_id])
+            if cur.rowcount == 0:
+                raise NotFoundError(f"no job {job_id!r}")
+
+    def get_job(self, job_id: str) -> JobRecord:
+        """A stored job (``NotFoundError`` if unknown)."""
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no job {job_id!r}; jobs are made by large uploads")
+        return _job(row)
+
+    def job_payload(self, job_id: str) -> bytes | None:
+        """The bytes a job reads (``None`` once it is final)."""
+        with self._read() as conn:
+            row = conn.execute("SELECT payload FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no job {job_id!r}")
+        return bytes(row[0]) if row[0] is not None else None
+
+    def unfinished_jobs(self) -> list[JobRecord]:
+        """Jobs still ``queued`` or ``running``, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') "
+                "ORDER BY created_at, rowid"
+            ).fetchall()
+        return [_job(r) for r in rows]
+
+
+_JOB_COLUMNS = "id, kind, state, progress, request, result, error, attempts, created_at, updated_at"
+
+
+def _job(row: tuple[Any, ...]) -> JobRecord:
+    jid, kind, state, progress, request, result, error, attempts, created, updated = row
+    return JobRecord(
+        id=jid,
+        kind=kind,
+        state=state,
+        progress=float(progress),
+        request=json.loads(request),
+        result=json.loads(result) if result else None,
+        error=json.loads(error) if error else None,
+        attempts=int(attempts),
+        created_at=created,
+        updated_at=updated,
+    )
+
+
+def _statements_json(statements: Statements | None, clause_id: str) -> str | None:
+    """A clause's statements as stored (``None``: not given, so not extracted yet)."""
+    if statements is None or clause_id not in statements:
+        return None
+    return json.dumps([to_record(st) for st in statements[clause_id]], ensure_ascii=False)
