@@ -11,9 +11,10 @@ engine runs the same worker, so a policy gives the same rows whatever runs it.
 
 Pools share :class:`PoolEngine`'s scheduling: a few tasks queued per worker, and a task whose
 worker died (a crash, out of memory, an actor killed) is run again, split into one task per
-policy so that a policy that kills its worker is isolated; after ``max_task_retries`` it is
-reported as failed, and nothing else is lost. A worker's Python error that is not about its
-input (a bug) stops the run, as it would in one process.
+policy, each alone in the pool, so that a policy that kills its worker is found and no other is
+charged for it; after ``max_task_retries`` it is reported as failed, and nothing else is lost.
+A worker's Python error that is not about its input (a bug) stops the run, as it would in one
+process.
 """
 
 from __future__ import annotations
@@ -141,7 +142,11 @@ class PoolEngine:
         capacity = self.workers * self.settings.tasks_in_flight
         try:
             while queue or running:
+                # A task that lost its worker once runs alone: if it dies again, it was the cause,
+                # and no other task is charged for it.
                 while queue and len(running) < capacity:
+                    if any(t.attempt for t in running.values()) or (queue[0].attempt and running):
+                        break
                     task = queue.popleft()
                     running[self.submit(task)] = task
                 for handle, outcome in self.wait(list(running)):
@@ -209,15 +214,16 @@ class ProcessEngine(PoolEngine):
 
     def wait(self, handles: list[Any]) -> list[tuple[Any, TaskResult | WorkerLost]]:
         finished, _ = wait(handles, return_when=FIRST_COMPLETED)
+        broken = any(isinstance(f.exception(), BrokenProcessPool) for f in finished)
+        if broken:
+            # One process died and took the pool down: it fails every task it held, at once.
+            finished, _ = wait(handles)
         out: list[tuple[Any, TaskResult | WorkerLost]] = []
-        broken = False
         for fut in finished:
-            try:
-                out.append((fut, fut.result()))
-            except BrokenProcessPool as exc:
-                # One process died and took the pool down: every task it still held is lost.
-                broken = True
-                out.append((fut, WorkerLost(f"a worker process exited: {exc}")))
+            if isinstance(fut.exception(), BrokenProcessPool):
+                out.append((fut, WorkerLost("a worker process exited")))
+            else:
+                out.append((fut, fut.result()))  # a worker's own error (a bug) raises here
         if broken and self._worker is not None:
             self.stop()
             self.start(self._worker)

@@ -145,26 +145,33 @@ def _remote_inputs(url: str, taken: set[str]) -> tuple[list[PolicyInput], list[s
     # The same naming rule as local folders, on the paths inside the filesystem.
     ids = policy_ids(list(policies), root=base, taken=taken)
     out = []
+    from fsspec.implementations.local import LocalFileSystem
+
     for path, (name, info) in policies.items():
         source = fs.unstrip_protocol(name)
-        version = info.get("ETag") or info.get("etag") or info.get("mtime") or info.get("created")
-        out.append(PolicyInput(source, ids[path], _key(source, info.get("size"), version)))
+        if isinstance(fs, LocalFileSystem):
+            # The key of the path: a run resumes whether the file was named by path or URL.
+            key = _file_key(Path(name).resolve())
+        else:
+            stamp = [info.get(k) for k in ("ETag", "etag", "mtime", "LastModified", "created")]
+            key = _key(source, info.get("size"), next((v for v in stamp if v), None))
+        out.append(PolicyInput(source, ids[path], key))
     return out, others
 
 
 def list_inputs(paths: Iterable[str | Path]) -> tuple[list[PolicyInput], list[str]]:
     """Every policy file under ``paths`` (local paths or fsspec URLs) with its id and resume key,
     in a stable order, and the other files found in the folders (skipped, not policies)."""
-    paths = [str(p) if isinstance(p, Path) else p for p in paths]
-    local, remote = [p for p in paths if not is_url(p)], [p for p in paths if is_url(p)]
+    given = [str(p) for p in paths]
+    local, remote = [p for p in given if not is_url(p)], [p for p in given if is_url(p)]
     files, others = find_inputs(local) if local else ([], [])
     inputs = [PolicyInput(str(p), pid, _file_key(p)) for p, pid in files]
     skipped = [str(p) for p in others]
-    seen = {i.source for i in inputs}
+    seen = {i.key for i in inputs}
     for url in remote:
         found, rest = _remote_inputs(url, {i.policy_id for i in inputs})
-        inputs += [i for i in found if i.source not in seen]
-        seen.update(i.source for i in found)
+        inputs += [i for i in found if i.key not in seen]  # a file named twice is one input
+        seen.update(i.key for i in found)
         skipped += rest
     return inputs, skipped
 

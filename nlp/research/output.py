@@ -164,7 +164,9 @@ class FileSink(Sink):
                 _sync(fh)
 
     def write(self, task_id: str, items: list[tuple[str, list[dict[str, Any]]]]) -> list[dict]:
-        return [{"offset": self._write_one(key, rows) if rows else self.size()} for key, rows in items]
+        return [
+            {"offset": self._write_one(key, rows) if rows else self.size()} for key, rows in items
+        ]
 
     def _write_one(self, key: str, rows: list[dict[str, Any]]) -> int:
         if self.fmt == "jsonl":

@@ -29,7 +29,9 @@ def require_ray() -> Any:
     try:
         import ray
     except ImportError as exc:
-        raise InputError(f"the ray engine needs Ray, which is not installed; {RAY_INSTALL}") from exc
+        raise InputError(
+            f"the ray engine needs Ray, which is not installed; {RAY_INSTALL}"
+        ) from exc
     return ray
 
 
