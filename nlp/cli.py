@@ -663,7 +663,8 @@ def classify(
                         "clauses": report.clauses, "skipped": len(report.skipped),
                         "failed": [{"path": p, "reason": r} for p, r in report.failed],
                         "unsupported": [{"path": p, "reason": r} for p, r in report.unsupported],
-                        "redone": report.redone})
+                        "redone": report.redone, "engine": report.engine,
+                        "workers": report.workers, "worker_losses": report.worker_losses})
         else:
             click.echo(format_summary(report, per_policy=not quiet), nl=False)
             click.echo(f"rows written to {report.output}")

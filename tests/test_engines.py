@@ -138,6 +138,7 @@ def test_cli_engine_options(model, fake_encoder, folder, reference, tmp_path, mo
     )
     assert res.exit_code == 3, res.output  # broken.pdf skipped, as in one process
     assert "3 policies classified" in res.output and "broken.pdf" in res.output
+    assert "engine: local, 2 workers" in res.output
     assert sorted_rows(out) == sorted_rows(reference)
     res = runner.invoke(cli, ["classify", str(folder), "--workers", "0"])
     assert res.exit_code == 2

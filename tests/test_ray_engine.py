@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nlp.config import BatchSettings
-from nlp.research.batch import BatchClassifier
+from nlp.research.batch import BatchClassifier, format_summary
 from tests.fakes import SlowEncoder
 
 ray = pytest.importorskip("ray", reason="the [ray] extra is not installed")
@@ -126,6 +126,7 @@ def test_a_killed_actor_loses_nothing_and_a_policy_that_kills_its_actor_is_repor
     reasons = {Path(p).name: r for p, r in report.failed}
     assert sorted(reasons) == ["broken.pdf", "poison.txt"]
     assert "worker died 2 times" in reasons["poison.txt"]
+    assert "task runs lost to a dying worker" in format_summary(report)
     assert report.done == 7
     assert sorted_rows(out) == sorted_rows(reference)
     manifest = out.with_name(out.name + ".manifest.jsonl")

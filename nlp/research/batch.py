@@ -341,7 +341,7 @@ class BatchClassifier:
     ) -> Iterator[tuple[TaskResult, list[PolicyResult]]]:
         """Run the tasks of ``todo``; each task's result and its policies classified, while the
         failed ones go to ``report`` and ``on_error`` (``strict``, without it: the first raises)."""
-        report.engine = "ray" if type(self.engine).__name__ == "RayEngine" else "local"
+        report.engine = self.engine.name
         report.workers = self.engine.workers
         tasks = make_tasks(todo, self.settings.policies_per_task)
         try:
@@ -503,6 +503,14 @@ def format_summary(report: BatchReport, *, per_policy: bool = True) -> str:
         f"({len(report.failed)} unreadable, {len(report.unsupported)} unsupported), "
         f"{report.seconds:.1f}s\n"
     )
+    if report.workers > 1 or report.engine != "local":
+        buf.write(f"engine: {report.engine}, {report.workers} workers")
+        if report.worker_losses:
+            buf.write(
+                f"; {report.worker_losses} task runs lost to a dying worker were run again "
+                "(or, after the last retry, their policies reported as failed)"
+            )
+        buf.write("\n")
     if report.redone:
         buf.write(
             f"{report.redone} policies recorded as done were classified again: the output no "

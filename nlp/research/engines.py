@@ -90,6 +90,7 @@ def make_tasks(inputs: Sequence[PolicyInput], per_task: int) -> list[Task]:
 class Engine(Protocol):
     """Runs tasks with a worker and yields their results as they complete."""
 
+    name: str  # "local" or "ray", as the CLI says it
     workers: int
 
     def map(self, worker: Worker, tasks: Iterable[Task]) -> Iterator[TaskResult]: ...
@@ -98,6 +99,7 @@ class Engine(Protocol):
 class InlineEngine:
     """Every task in this process, in order: the single-process path."""
 
+    name = "local"
     workers = 1
 
     def map(self, worker: Worker, tasks: Iterable[Task]) -> Iterator[TaskResult]:
@@ -115,6 +117,8 @@ class PoolEngine:
     Subclasses give :meth:`start`, :meth:`submit` (a handle for the task's result),
     :meth:`wait` (results or ``WorkerLost`` of some finished handles) and :meth:`stop`.
     """
+
+    name = "local"
 
     def __init__(self, workers: int, settings: BatchSettings | None = None) -> None:
         self.settings = settings or BatchSettings()

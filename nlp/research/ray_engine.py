@@ -57,6 +57,8 @@ class RayEngine(PoolEngine):
     starting Ray and the actors took.
     """
 
+    name = "ray"
+
     def __init__(
         self, workers: int, *, address: str | None = None, settings: BatchSettings | None = None
     ) -> None:
