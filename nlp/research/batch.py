@@ -299,7 +299,7 @@ class BatchClassifier:
         pooled = not isinstance(self.engine, InlineEngine)
         if pooled and hasattr(encoder, "with_threads"):
             # One process per core would otherwise each start a thread per core.
-            threads = self.settings.cpus_per_worker if engine == "ray" else None
+            threads = self.settings.cpus_per_worker if self.engine.name == "ray" else None
             encoder = encoder.with_threads(int(threads or cpu_share(self.engine.workers)))
         self.worker = PolicyWorker(
             classifier, encoder, ingest, segment, batch_size, min_policy_score
