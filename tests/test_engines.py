@@ -85,6 +85,7 @@ def test_fsspec_urls_are_inputs(model, fake_encoder, folder, reference, tmp_path
         [f"memory://policies-{tmp_path.name}"], out, progress=False
     )
     assert report.done == 3 and report.failed[0][0].endswith("broken.pdf")
+    assert "cannot read 'broken.pdf'" in report.failed[0][1]  # named as a local file is
     assert [p for p, _ in report.unsupported] == [f"memory:///policies-{tmp_path.name}/notes.docx"]
     assert sorted_rows(out) == sorted_rows(reference)
     again = BatchClassifier(model, fake_encoder).run(

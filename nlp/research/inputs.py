@@ -182,7 +182,7 @@ def read_input(source: str, policy_id: str, settings: IngestSettings | None = No
     A URL's size is checked (from the filesystem's listing) before anything is read, as a local
     file's is, and at most one byte more than ``settings.max_bytes`` is ever read.
     """
-    from nlp.ingest import format_of, load_policy, parse_policy, policy_name
+    from nlp.ingest import format_of, load_policy, parse_policy
     from nlp.ingest.decode import check_size
 
     if not is_url(source):
@@ -201,10 +201,12 @@ def read_input(source: str, policy_id: str, settings: IngestSettings | None = No
             data = fh.read(settings.max_bytes + 1)
     except FileNotFoundError as exc:
         raise InputError(f"cannot read {source}: no such file") from exc
+    # Named by its file name, as a local file's messages are ("cannot read 'x.pdf': ..."); the
+    # batch's rows carry the id, never the name.
     return parse_policy(
         data,
         fmt=fmt,
-        name=policy_name(Path(path)),
+        name=name,
         source=source,
         settings=settings,
         policy_id=policy_id,
