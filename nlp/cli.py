@@ -33,7 +33,7 @@ class PathArg(click.ParamType):
 
     ``kind`` is what must be there: ``"file"``, ``"dir"`` or ``"any"`` (either), readable;
     ``"input"`` is ``"any"`` or an fsspec URL; an ``"output"`` may not exist yet but must not be
-    a folder (``"output-or-folder"`` may be one).
+    a folder (``"output-or-folder"``: the command checks).
     """
 
     name = "path"
@@ -48,7 +48,7 @@ class PathArg(click.ParamType):
         if self.kind == "input" and "://" in str(value):
             return str(value)  # an fsspec URL: the batch lists it, and says if it is not there
         if self.kind == "output-or-folder":
-            return str(value)
+            return str(value)  # the batch says which folders it writes into
         if self.kind == "output":
             if path.is_dir():
                 raise InputError(f"{name}{value} is a folder; give the name of a file to write")
@@ -552,8 +552,8 @@ def _engine_option(ctx: click.Context, param: click.Parameter, value: str | None
 )
 @click.option(
     "--output", "-o", type=PathArg("output-or-folder"), default=None,
-    help="Write rows to this .jsonl, .csv or .parquet file, or to a folder (an existing one or "
-    "a name ending in /) of Parquet parts, one per task (batch mode: resumable).",
+    help="Write rows to this .jsonl, .csv or .parquet file, or to a folder of Parquet parts, one "
+    "per task, when the name ends in / (batch mode: resumable).",
 )
 @click.option("--restart", is_flag=True, help="Batch mode: start afresh instead of resuming.")
 @click.option(

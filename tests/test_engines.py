@@ -128,6 +128,13 @@ def test_a_folder_output_holds_one_parquet_part_per_task(model, fake_encoder, fo
     regot = pd.read_parquet(out)
     assert len(regot) == len(got)
 
+    # A folder that is not a parts folder is never written into without the trailing /.
+    from nlp.errors import InputError
+
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(InputError, match="is a folder.*end the name with /"):
+        batch.run([folder], tmp_path / "plain", progress=False)
+
 
 def test_cli_engine_options(model, fake_encoder, folder, reference, tmp_path, monkeypatch) -> None:
     from nlp.cli import cli

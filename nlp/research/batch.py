@@ -396,7 +396,7 @@ class BatchClassifier:
         on_error: Callable[[str, str], None] | None = None,
     ) -> BatchReport:
         """Classify every policy under ``paths`` into ``output``: a .jsonl, .csv or .parquet
-        file, or a folder (an existing one, or a name ending in ``/``) of Parquet parts.
+        file, or a folder of Parquet parts, one per task (a name ending in ``/``).
 
         With ``resume`` (default) policies recorded in the manifest by an earlier run, and still
         held by the output, are skipped; without it the output and manifest are started afresh.

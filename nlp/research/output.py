@@ -260,11 +260,17 @@ class PartsSink(Sink):
 
 
 def open_sink(output: str | Path, fields: Sequence[str]) -> Sink:
-    """The sink of ``output``: a folder (an existing one, or a name ending in ``/``) of Parquet
-    parts, else a file whose suffix says its format (``.jsonl``, ``.csv``, ``.parquet``)."""
+    """The sink of ``output``: a folder of Parquet parts when its name ends in ``/`` (or it holds
+    the manifest of one), else a file whose suffix says its format (``.jsonl``, ``.csv``,
+    ``.parquet``). Any other existing folder is refused: the parts sink removes stray parts."""
     path = Path(output)
-    if path.is_dir() or str(output).endswith(("/", os.sep)):
+    if str(output).endswith(("/", os.sep)) or (path / MANIFEST).is_file():
         return PartsSink(path, fields)
+    if path.is_dir():
+        raise InputError(
+            f"{output} is a folder; give the name of a file to write, or end the name with / to "
+            "write Parquet parts into it"
+        )
     try:
         fmt = OUTPUT_FORMATS[path.suffix.lower()]
     except KeyError as exc:
