@@ -534,11 +534,12 @@ def evaluate(scheme: str, task: str, data_dir: str | None, as_json: bool) -> Non
 def _engine_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """``--engine ray`` without Ray installed is a usage error, said before any model loads."""
     if value == "ray":
+        from nlp.errors import MissingExtraError
         from nlp.research.ray_engine import require_ray
 
         try:
             require_ray()
-        except InputError as exc:
+        except MissingExtraError as exc:
             raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
     return value
 

@@ -111,6 +111,9 @@ def find_inputs(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, str]], li
 
 
 def _fsspec(url: str) -> tuple[Any, str]:
+    from nlp.extras import require
+
+    require("research", "fsspec", purpose="reading inputs named by URL")
     import fsspec
 
     try:

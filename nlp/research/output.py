@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nlp.errors import InputError
+from nlp.extras import require
 
 __all__ = ["OUTPUT_FORMATS", "FileSink", "PartsSink", "Sink", "open_sink"]
 
@@ -114,6 +115,8 @@ class FileSink(Sink):
 
     def _prepare(self) -> None:
         if self.fmt == "parquet":
+            # Said before any policy is processed, not after the first one.
+            require("research", "pandas", "pyarrow", purpose="Parquet output")
             self.parts.mkdir(parents=True, exist_ok=True)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,6 +221,7 @@ class PartsSink(Sink):
         self.folder = folder
         self.fields = tuple(fields)
         self.manifest = folder / MANIFEST
+        require("research", "pandas", "pyarrow", purpose="Parquet output")
         folder.mkdir(parents=True, exist_ok=True)
 
     def reset(self) -> None:

@@ -16,22 +16,17 @@ import time
 from typing import Any
 
 from nlp.config import BatchSettings
-from nlp.errors import InputError
+from nlp.extras import require
 from nlp.research.engines import PoolEngine, Task, TaskResult, Worker, WorkerLost
 
-__all__ = ["RAY_INSTALL", "RayEngine", "require_ray"]
-
-RAY_INSTALL = 'pip install "policylens[ray]" (from a checkout: pip install -e ".[ray]")'
+__all__ = ["RayEngine", "require_ray"]
 
 
 def require_ray() -> Any:
-    """The ``ray`` module, or an ``InputError`` that says how to install it."""
-    try:
-        import ray
-    except ImportError as exc:
-        raise InputError(
-            f"the ray engine needs Ray, which is not installed; {RAY_INSTALL}"
-        ) from exc
+    """The ``ray`` module, or a ``MissingExtraError`` that says how to install it."""
+    require("ray", "ray", purpose="the ray engine (--engine ray)")
+    import ray
+
     return ray
 
 
