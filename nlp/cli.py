@@ -32,8 +32,9 @@ EXIT_SKIPPED = 3  # classify: finished, but some files were skipped
 class PathArg(click.ParamType):
     """A path parameter whose problems are bad input (exit 1, one line), not usage errors (2).
 
-    ``kind`` is what must be there: ``"file"``, ``"dir"`` or ``"any"`` (either), readable; an
-    ``"output"`` may not exist yet but must not be a folder.
+    ``kind`` is what must be there: ``"file"``, ``"dir"`` or ``"any"`` (either), readable;
+    ``"input"`` is ``"any"`` or an fsspec URL; an ``"output"`` may not exist yet but must not be
+    a folder (``"output-or-folder"``: the command checks).
     """
 
     name = "path"
@@ -45,6 +46,10 @@ class PathArg(click.ParamType):
         path = Path(value)
         is_option = isinstance(param, click.Option)
         name = f"{max(param.opts, key=len)}: " if is_option and param is not None else ""
+        if self.kind == "input" and "://" in str(value):
+            return str(value)  # an fsspec URL: the batch lists it, and says if it is not there
+        if self.kind == "output-or-folder":
+            return str(value)  # the batch says which folders it writes into
         if self.kind == "output":
             if path.is_dir():
                 raise InputError(f"{name}{value} is a folder; give the name of a file to write")
@@ -527,18 +532,46 @@ def evaluate(scheme: str, task: str, data_dir: str | None, as_json: bool) -> Non
                 click.echo(f"## {name}\n\n{format_report(title, rep)}\n")
 
 
+def _engine_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--engine ray`` without Ray installed is a usage error, said before any model loads."""
+    if value == "ray":
+        from nlp.errors import MissingExtraError
+        from nlp.research.ray_engine import require_ray
+
+        try:
+            require_ray()
+        except MissingExtraError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+    return value
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, type=PathArg("any"))
+@click.argument("paths", nargs=-1, type=PathArg("input"))
 @click.option("--stdin-lines", is_flag=True, help="Classify each line of stdin as one clause.")
 @click.option(
     "--scheme", type=click.Choice(_SCHEMES), default=None,
     help="Label scheme (default: POLICYLENS_CLASSIFY__SCHEME or policylens).",
 )
 @click.option(
-    "--output", "-o", type=PathArg("output"), default=None,
-    help="Write rows to this .jsonl, .csv or .parquet file (batch mode: resumable).",
+    "--output", "-o", type=PathArg("output-or-folder"), default=None,
+    help="Write rows to this .jsonl, .csv or .parquet file, or to a folder of Parquet parts, one "
+    "per task, when the name ends in / (batch mode: resumable).",
 )
 @click.option("--restart", is_flag=True, help="Batch mode: start afresh instead of resuming.")
+@click.option(
+    "--engine", type=click.Choice(["local", "ray"]), default=None, callback=_engine_option,
+    help="Where the policies are classified: local (this machine; default) or ray (Ray actors "
+    "on a local or remote cluster; the [ray] extra). Default: POLICYLENS_BATCH__ENGINE.",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Worker processes (local) or Ray actors, each loading the models once (default 1: "
+    "in this process, with local).",
+)
+@click.option(
+    "--address", default=None,
+    help="Ray cluster to join (auto, ray://HEAD:10001); default: start a local one.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-policy lines.")
 @click.option(
     "--min-policy-score", type=click.FloatRange(0, 1), default=0.0, show_default=True,
@@ -551,6 +584,9 @@ def classify(
     scheme: str | None,
     output: str | None,
     restart: bool,
+    engine: str | None,
+    workers: int | None,
+    address: str | None,
     quiet: bool,
     min_policy_score: float,
     as_json: bool,
@@ -561,7 +597,9 @@ def classify(
     bar and a per-policy summary (clauses per label, asked-for categories never addressed).
     Interrupted batch runs resume where they stopped. Unreadable files, and files in a folder
     that are not a policy format, are reported and skipped; a summary line (on stderr without
-    --output) counts them.
+    --output) counts them. PATHS may be fsspec URLs too (file://, s3:// with s3fs...).
+    --engine local --workers N classifies in N local processes, --engine ray in N Ray actors
+    (see docs/cluster.md); the rows are the same.
 
     \b
     Exit status: 0 every file classified (or nothing to do); 1 bad input; 2 bad usage;
@@ -602,8 +640,11 @@ def classify(
         return
     if not paths:
         raise click.UsageError("give policy files or folders, or --stdin-lines")
-    batch = BatchClassifier(clf, encoder, ingest=settings.ingest, segment=settings.segment,
-                            min_policy_score=min_policy_score)
+    batch = BatchClassifier(
+        clf, encoder, ingest=settings.ingest, segment=settings.segment, engine=engine,
+        workers=workers, address=address, settings=settings.batch,
+        min_policy_score=min_policy_score,
+    )
 
     def report_error(path: str, reason: str) -> None:
         click.echo(f"policylens: skipped {path}: {reason}", err=True)
@@ -624,7 +665,8 @@ def classify(
                         "clauses": report.clauses, "skipped": len(report.skipped),
                         "failed": [{"path": p, "reason": r} for p, r in report.failed],
                         "unsupported": [{"path": p, "reason": r} for p, r in report.unsupported],
-                        "redone": report.redone})
+                        "redone": report.redone, "engine": report.engine,
+                        "workers": report.workers, "worker_losses": report.worker_losses})
         else:
             click.echo(format_summary(report, per_policy=not quiet), nl=False)
             click.echo(f"rows written to {report.output}")

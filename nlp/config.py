@@ -200,6 +200,41 @@ class CompareSettings(_Section):
     same_section_bonus: float = Field(0.05, description="Bonus for the same normalised section.")
 
 
+class BatchSettings(_Section):
+    """How ``policylens classify PATH... -o OUT`` spreads its policies over workers."""
+
+    engine: Literal["local", "ray"] = Field(
+        "local",
+        description="local: this machine (one process, or a pool of --workers processes); ray: "
+        "a pool of Ray actors on a local or remote Ray cluster (the [ray] extra).",
+    )
+    workers: int = Field(
+        1, ge=1, description="Worker processes (local) or actors (ray); local with 1: in process."
+    )
+    address: str | None = Field(
+        None,
+        description="Ray cluster to join (`auto`, `ray://head:10001`); None starts a local one.",
+    )
+    policies_per_task: int = Field(
+        4, ge=1, description="Policies a worker gets at a time (Parquet parts: one per task)."
+    )
+    chunk_clauses: int = Field(
+        512, ge=1, description="Clauses of a task's policies encoded together in one call."
+    )
+    tasks_in_flight: int = Field(
+        2, ge=1, description="Tasks queued per worker, so none waits for the driver between two."
+    )
+    max_task_retries: int = Field(
+        2,
+        ge=0,
+        description="Times a task is run again after its worker died (split into single "
+        "policies); after that its policies are reported as failed.",
+    )
+    cpus_per_worker: float = Field(
+        1.0, gt=0, description="CPUs a Ray actor reserves; also its encoder's thread count."
+    )
+
+
 class ApiSettings(_Section):
     api_key: str | None = Field(
         None, description="X-API-Key value that writes need (POLICYLENS_API_KEY); unset: no writes."
@@ -292,6 +327,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     classify: ClassifySettings = ClassifySettings()
     compare: CompareSettings = CompareSettings()
+    batch: BatchSettings = BatchSettings()
     practices: PracticesSettings = PracticesSettings()
     api: ApiSettings = ApiSettings()
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.fakes import FakeEncoder
@@ -30,3 +33,29 @@ def seed_path() -> Path:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA
+
+
+# The batch tests (test_batch, test_engines, test_ray_engine): a small classifier on the fake
+# encoder's vectors, and a folder of three policies and a broken PDF.
+BATCH_DATA = DATA / "classify"
+
+
+@pytest.fixture
+def model(fake_encoder):
+    from nlp.classify import ClauseClassifier
+    from nlp.classify.taxonomy import LABELS
+
+    lines = (BATCH_DATA / "train.jsonl").read_text().splitlines()
+    recs = [json.loads(x) for x in lines if x.strip()]
+    texts = [r["text"] for r in recs]
+    Y = np.array([[int(n in r["labels"]) for n in LABELS] for r in recs], dtype=np.int8)
+    return ClauseClassifier(C=20.0, max_features=2000).fit(
+        texts, Y, embeddings=fake_encoder.encode(texts)
+    )
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    dst = tmp_path / "policies"
+    shutil.copytree(BATCH_DATA / "policies", dst)
+    return dst

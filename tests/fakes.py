@@ -34,3 +34,23 @@ class FakeEncoder:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out /= np.where(norms == 0, 1.0, norms)
         return out
+
+
+class SlowEncoder(FakeEncoder):
+    """A :class:`FakeEncoder` that takes ``delay`` seconds a call, so a run lasts long enough to
+    be interrupted or lose a worker midway; a text containing ``die_on`` ends its process, as a
+    crash or the out-of-memory killer would."""
+
+    def __init__(self, delay: float = 0.0, die_on: str | None = None) -> None:
+        super().__init__()
+        self.delay = delay
+        self.die_on = die_on
+
+    def encode(self, texts, *, batch_size=None, normalize=True):  # noqa: ARG002
+        import os
+        import time
+
+        if self.die_on is not None and any(self.die_on in t for t in texts):
+            os._exit(17)
+        time.sleep(self.delay)
+        return super().encode(texts, batch_size=batch_size, normalize=normalize)

@@ -6,12 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from nlp.classify import ClauseClassifier
 from nlp.classify.taxonomy import LABELS
 from nlp.research.batch import (
     BatchClassifier,
@@ -24,23 +22,6 @@ from nlp.research.batch import (
 HERE = Path(__file__).parent / "data" / "classify"
 KEYS = {"clause_id", "policy", "version", "section", "kind", "start", "end", "text", "context",
         "labels", "language", "policy_score", "scores"}  # the clause record, and the batch's own
-
-
-@pytest.fixture
-def model(fake_encoder) -> ClauseClassifier:
-    recs = [json.loads(x) for x in (HERE / "train.jsonl").read_text().splitlines() if x.strip()]
-    texts = [r["text"] for r in recs]
-    Y = np.array([[int(n in r["labels"]) for n in LABELS] for r in recs], dtype=np.int8)
-    return ClauseClassifier(C=20.0, max_features=2000).fit(
-        texts, Y, embeddings=fake_encoder.encode(texts)
-    )
-
-
-@pytest.fixture
-def folder(tmp_path) -> Path:
-    dst = tmp_path / "policies"
-    shutil.copytree(HERE / "policies", dst)
-    return dst
 
 
 def _rows(path: Path) -> list[dict]:

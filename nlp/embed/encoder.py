@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -403,3 +404,19 @@ class Encoder:
 
     def __repr__(self) -> str:
         return f"Encoder(model_id={self.model_id!r})"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Sent to another process (a batch worker), an encoder travels as its settings and loads
+        # its model there, once, on first use; an injected model travels as it is.
+        if self._model_path is None:
+            return (functools.partial(Encoder, model=self._model, model_id=self._model_id), (
+                self.settings,
+            ))
+        return (Encoder, (self.settings,))
+
+    def with_threads(self, threads: int) -> Encoder:
+        """This encoder for a process that may use ``threads`` cores (its own ``threads``
+        setting, when set, wins); the model is loaded on first use."""
+        if self.settings.threads or self._model_path is None:
+            return self
+        return Encoder(self.settings.model_copy(update={"threads": threads}))

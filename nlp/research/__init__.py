@@ -1,4 +1,6 @@
-"""Research: many policies at once, as a corpus of tables (``corpus``) or a resumable batch run.
+"""Research: many policies at once, as a corpus of tables (``corpus``) or a resumable batch run
+(``batch``: its inputs, ``inputs``; its outputs and manifest, ``output``; where its tasks run,
+``engines`` and ``ray_engine``).
 """
 
 from nlp.research.corpus import (

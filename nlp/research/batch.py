@@ -19,6 +19,12 @@ policy interrupted halfway is written again, never twice.
 A file that cannot be read is reported (one line) and skipped, and so is a file in a folder that
 is not a policy format (``.docx``...); the rest are still classified, and the report lists both.
 
+The driver (this class) lists the inputs (:mod:`nlp.research.inputs`: local paths and fsspec
+URLs), cuts them into tasks of a few policies, and writes the rows that come back
+(:mod:`nlp.research.output`); one worker, :class:`PolicyWorker`, turns a task into rows, run by
+an engine (:mod:`nlp.research.engines`): in this process, in a pool of local processes
+(``engine="local", workers=N``), or by Ray actors on a cluster (``engine="ray"``).
+
 Example
 -------
 >>> from nlp.classify import load_classifier
@@ -33,27 +39,33 @@ Example
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import io
-import json
-import os
-import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from nlp.classify.model import ClauseClassifier
 from nlp.classify.taxonomy import ASKED_FOR
-from nlp.config import IngestSettings, SegmentSettings
+from nlp.config import BatchSettings, IngestSettings, SegmentSettings
 from nlp.embed import TextEncoder
 from nlp.errors import InputError, PolicylensError
-from nlp.extras import require
+from nlp.research.engines import (
+    Engine,
+    InlineEngine,
+    PolicyResult,
+    Task,
+    TaskResult,
+    cpu_share,
+    make_engine,
+    make_tasks,
+)
+from nlp.research.inputs import PolicyInput, find_inputs, list_inputs, read_input
+from nlp.research.output import Sink, open_sink
 from nlp.serialize import CLAUSE_RECORD, clause_record
 from nlp.types import Clause
 
@@ -61,6 +73,7 @@ __all__ = [
     "BatchClassifier",
     "BatchReport",
     "PolicySummary",
+    "PolicyWorker",
     "clause_rows",
     "find_inputs",
     "find_policy_files",
@@ -68,9 +81,10 @@ __all__ = [
     "stdin_clauses",
 ]
 
-OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 # JSONL keys; CSV and Parquet spread the scores.
 CSV_FIELDS = (*CLAUSE_RECORD, "policy_score", "scores")
+# What a worker reports as an unreadable input instead of stopping the run.
+INPUT_ERRORS = (PolicylensError, OSError, ValueError, RuntimeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +124,9 @@ class BatchReport:
     output: Path | None = None
     redone: int = 0  # policies of the manifest whose rows the output had lost
     inputs: tuple[str, ...] = ()
+    engine: str = "local"
+    workers: int = 1
+    worker_losses: int = 0  # task runs lost to a dying worker (run again, or reported failed)
 
     @property
     def files_skipped(self) -> list[tuple[str, str]]:
@@ -131,55 +148,6 @@ def find_policy_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     equal file names in different folders (``crawled.html``) stay apart.
     """
     return find_inputs(paths)[0]
-
-
-def unsupported_reason(path: Path) -> str:
-    """Why a file found in a folder is not classified."""
-    from nlp.ingest import SUPPORTED_FORMATS
-
-    kind = path.suffix.lower() or "(none)"
-    return f"unsupported file type {kind}; policylens reads {', '.join(SUPPORTED_FORMATS)}"
-
-
-def find_inputs(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, str]], list[Path]]:
-    """:func:`find_policy_files`, and the other files found in the folders, which are skipped.
-
-    Files and folders whose name starts with a dot (``.DS_Store``, ``.git/``) are neither.
-    """
-    from nlp.ingest import SUPPORTED_FORMATS, policy_ids
-
-    out: dict[Path, str] = {}
-    others: dict[Path, None] = {}
-    singles: list[Path] = []
-    for raw in paths:
-        root = Path(raw)
-        if root.is_dir():
-            files = []
-            for f in sorted(root.rglob("*")):
-                if not f.is_file():
-                    continue
-                if f.suffix.lower() in SUPPORTED_FORMATS and not f.name.startswith("."):
-                    files.append(f)
-                elif not any(part.startswith(".") for part in f.relative_to(root).parts):
-                    others.setdefault(f.resolve())
-            for f, pid in policy_ids(files, root=root, taken=set(out.values())).items():
-                out.setdefault(f.resolve(), pid)
-        elif root.is_file():
-            singles.append(root)
-        else:
-            raise InputError(f"{root} does not exist; give policy files or folders")
-    # Files given one by one may share a name (".../12_App/crawled.html"): policy_ids names
-    # those by their folder too, so that every policy keeps its own id.
-    singles = [f for f in singles if f.resolve() not in out]
-    for f, pid in policy_ids(singles, taken=set(out.values())).items():
-        out.setdefault(f.resolve(), pid)
-    policies = sorted(((p, pid) for p, pid in out.items()), key=lambda t: str(t[0]))
-    return policies, sorted((p for p in others if p not in out), key=str)
-
-
-def _file_key(path: Path) -> str:
-    st = path.stat()
-    return hashlib.sha256(f"{path}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:20]
 
 
 def clause_rows(
@@ -206,13 +174,6 @@ def clause_rows(
     ]
 
 
-def _flat(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with its scores as one ``score_<label>`` value each (CSV and Parquet columns)."""
-    flat = {k: v for k, v in row.items() if k != "scores"}
-    flat.update({f"score_{label}": float(v) for label, v in sorted(row["scores"].items())})
-    return flat
-
-
 def stdin_clauses(lines: Iterable[str], policy: str = "stdin") -> list[Clause]:
     """Each non-empty input line as one clause (no segmentation), ids ``<policy>:<line no>``."""
     out: list[Clause] = []
@@ -223,110 +184,74 @@ def stdin_clauses(lines: Iterable[str], policy: str = "stdin") -> list[Clause]:
     return out
 
 
-class _Sink:
-    """Appends rows to JSONL/CSV, or to per-policy Parquet parts merged at the end."""
+@dataclass
+class PolicyWorker:
+    """Turns a task (a few policy files) into rows: the one task function every engine runs.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.fmt = OUTPUT_FORMATS[path.suffix.lower()]
-        except KeyError as exc:
+    It holds the models; a pool sends it once to each process or actor, where the encoder loads
+    its model on first use, so each worker loads the models once. The clauses of all the task's
+    policies are encoded in one call (full batches); a file that cannot be read is returned as
+    an error for the driver to report, and the others are still classified.
+    """
+
+    classifier: ClauseClassifier
+    encoder: TextEncoder
+    ingest: IngestSettings | None = None
+    segment: SegmentSettings | None = None
+    batch_size: int | None = None
+    min_policy_score: float = 0.0
+    # Each policy's "is this a privacy policy?" score (``None``: not scored), by policy id.
+    policy_scores: dict[str, float | None] = field(default_factory=dict)
+
+    def segment_file(self, source: str | Path, policy_id: str) -> tuple[list[Clause], int]:
+        """The clauses of every version of one policy file, and its number of versions.
+
+        A file whose policy score is below ``min_policy_score`` is refused (``InputError``).
+        """
+        from nlp.segment import segment_policy
+
+        policy = read_input(str(source), policy_id, self.ingest)
+        score = policy.policy_score
+        if score is not None and score < self.min_policy_score:
             raise InputError(
-                f"cannot write {path.name}: use an output ending in .jsonl, .csv or .parquet"
-            ) from exc
-        self.parts = path.with_name(path.name + ".parts")
-        if self.fmt == "parquet":
-            # Said before any policy is processed, not after the first one.
-            require("research", "pandas", "pyarrow", purpose="Parquet output")
-            self.parts.mkdir(parents=True, exist_ok=True)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+                f"not a privacy policy: policy score {score:.2f} is below --min-policy-score "
+                f"{self.min_policy_score:g}"
+            )
+        self.policy_scores[policy_id] = score
+        return segment_policy(policy, self.segment), len(policy.versions)
 
-    def size(self) -> int:
-        return self.path.stat().st_size if self.path.exists() and self.fmt != "parquet" else 0
-
-    def truncate(self, size: int) -> None:
-        """Drop whatever an interrupted run wrote after the last finished policy."""
-        if self.fmt != "parquet" and self.path.exists() and self.path.stat().st_size > size:
-            with self.path.open("r+b") as fh:
-                fh.truncate(size)
-                _sync(fh)
-
-    def holds(self, record: dict[str, Any], size: int) -> bool:
-        """Whether the output (``size`` bytes now) still ends a policy where ``record`` says."""
-        if self.fmt == "parquet":
-            part = self.parts / f"{record['key']}.parquet"
-            return int(record.get("clauses", 0)) == 0 or part.exists()
-        offset = int(record["offset"])
-        if offset == 0 or offset > size:
-            return offset == 0
-        with self.path.open("rb") as fh:
-            fh.seek(offset - 1)
-            return fh.read(1) == b"\n"  # a row boundary, not the middle of a rewritten file
-
-    def write(self, key: str, rows: list[dict[str, Any]]) -> int:
-        if self.fmt == "jsonl":
-            with self.path.open("a", encoding="utf-8") as fh:
-                for r in rows:
-                    fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-                _sync(fh)
-        elif self.fmt == "csv":
-            new = not self.path.exists() or self.path.stat().st_size == 0
-            flat = [{**_flat(r), "labels": ";".join(r["labels"])} for r in rows]
-            if new:
-                fields = list(flat[0]) if flat else list(CLAUSE_RECORD)
-            else:
-                with self.path.open(encoding="utf-8", newline="") as fh:
-                    fields = next(csv.reader(fh))  # resumed: the header already written
-            with self.path.open("a", encoding="utf-8", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=fields)
-                if new:
-                    w.writeheader()
-                w.writerows(flat)
-                _sync(fh)
-        else:
-            import pandas as pd
-
-            df = pd.DataFrame([_flat(r) for r in rows])
-            tmp = self.parts / f"{key}.parquet.tmp"
-            df.to_parquet(tmp, index=False)
-            with tmp.open("rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.parts / f"{key}.parquet")
-        return self.size()
-
-    def finish(self, keys: Sequence[str]) -> None:
-        if self.fmt != "parquet":
-            return
-        import pandas as pd
-
-        frames = [
-            pd.read_parquet(self.parts / f"{k}.parquet")
-            for k in keys
-            if (self.parts / f"{k}.parquet").exists()
-        ]
-        df = (
-            pd.concat(frames, ignore_index=True)
-            if frames
-            else pd.DataFrame(columns=list(CLAUSE_RECORD))
+    def __call__(self, task: Task) -> TaskResult:
+        segmented: list[tuple[PolicyInput, list[Clause], int, float]] = []
+        failed: dict[str, PolicyResult] = {}
+        for inp in task.inputs:
+            t0 = time.perf_counter()
+            try:
+                clauses, versions = self.segment_file(inp.source, inp.policy_id)
+            except INPUT_ERRORS as exc:
+                failed[inp.key] = PolicyResult(inp, error=_one_line(exc))
+                continue
+            segmented.append((inp, clauses, versions, time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        texts = [c.contextual_text() for _, clauses, _, _ in segmented for c in clauses]
+        emb = (
+            self.encoder.encode(texts, batch_size=self.batch_size)
+            if texts
+            else np.zeros((0, 0), dtype=np.float32)
         )
-        df.to_parquet(self.path, index=False)
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    """A segmented policy waiting for its clauses to be encoded."""
-
-    path: Path
-    pid: str
-    key: str
-    clauses: list[Clause]
-    versions: int
-    seconds: float
+        share = (time.perf_counter() - t0) / max(len(texts), 1)
+        done: dict[str, PolicyResult] = {}
+        start = 0
+        for inp, clauses, versions, seconds in segmented:
+            n = len(clauses)
+            part = emb[start : start + n]
+            rows = clause_rows(clauses, self.classifier, part, self.policy_scores) if n else []
+            start += n
+            done[inp.key] = PolicyResult(inp, rows, versions, seconds + share * n)
+        return TaskResult(task, tuple(done.get(i.key) or failed[i.key] for i in task.inputs))
 
 
 class BatchClassifier:
-    """Classifies the clauses of many policy files, resumably.
+    """Classifies the clauses of many policy files, resumably, on one of the engines.
 
     Parameters
     ----------
@@ -338,9 +263,17 @@ class BatchClassifier:
         Settings for reading and segmenting the policies.
     batch_size
         Encoder batch size.
-    chunk_clauses
-        Clauses of several policies are encoded together once at least this many are waiting;
-        each policy is still written (and recorded as finished) on its own.
+    engine
+        ``"local"`` (default: this process, or a pool of ``workers`` local processes), ``"ray"``
+        (a pool of ``workers`` Ray actors; the ``[ray]`` extra), or an engine object of
+        :mod:`nlp.research.engines`. With a pool, the classifier and the encoder are sent to each
+        worker (an ``Encoder`` as its settings: each worker loads the model itself).
+    workers, address
+        Worker processes or actors, and the Ray cluster to join (default: start a local one).
+    settings
+        The rest of the tunables (``Settings().batch``): policies per task, retries...
+    min_policy_score
+        Files whose "is this a privacy policy?" score is below this are reported and skipped.
     """
 
     def __init__(
@@ -351,42 +284,75 @@ class BatchClassifier:
         ingest: IngestSettings | None = None,
         segment: SegmentSettings | None = None,
         batch_size: int | None = None,
-        chunk_clauses: int = 512,
+        engine: str | Engine | None = None,
+        workers: int | None = None,
+        address: str | None = None,
+        settings: BatchSettings | None = None,
         min_policy_score: float = 0.0,
     ) -> None:
-        self.min_policy_score = min_policy_score
-        self.policy_scores: dict[str, float | None] = {}
-        self.classifier = classifier
-        self.chunk_clauses = chunk_clauses
-        self.encoder = encoder
-        self.ingest = ingest
-        self.segment = segment
-        self.batch_size = batch_size
+        self.settings = settings or BatchSettings()
+        self.engine = make_engine(engine, workers=workers, address=address, settings=self.settings)
+        pooled = not isinstance(self.engine, InlineEngine)
+        if pooled and hasattr(encoder, "with_threads"):
+            # One process per core would otherwise each start a thread per core.
+            threads = self.settings.cpus_per_worker if self.engine.name == "ray" else None
+            encoder = encoder.with_threads(int(threads or cpu_share(self.engine.workers)))
+        self.worker = PolicyWorker(
+            classifier, encoder, ingest, segment, batch_size, min_policy_score
+        )
+
+    @property
+    def classifier(self) -> ClauseClassifier:
+        return self.worker.classifier
+
+    @property
+    def encoder(self) -> TextEncoder:
+        return self.worker.encoder
+
+    @property
+    def policy_scores(self) -> dict[str, float | None]:
+        """The policy scores of the files this process read (a pool's workers keep their own;
+        the rows carry them all)."""
+        return self.worker.policy_scores
 
     def segment_file(self, path: Path, policy_id: str) -> tuple[list[Clause], int]:
         """The clauses of every version of one policy file, and its number of versions."""
-        from nlp.ingest import load_policy
-        from nlp.segment import segment_policy
-
-        policy = load_policy(path, self.ingest, policy_id=policy_id)
-        score = policy.policy_score
-        if score is not None and score < self.min_policy_score:
-            raise InputError(
-                f"not a privacy policy: policy score {score:.2f} is below --min-policy-score "
-                f"{self.min_policy_score:g}"
-            )
-        self.policy_scores[policy_id] = score
-        return segment_policy(policy, self.segment), len(policy.versions)
+        return self.worker.segment_file(path, policy_id)
 
     def classify_file(self, path: Path, policy_id: str) -> tuple[list[dict[str, Any]], int]:
         """Rows of every clause of one policy file and its number of versions."""
-        clauses, n_versions = self.segment_file(path, policy_id)
-        if not clauses:
-            return [], n_versions
-        emb = self.encoder.encode(
-            [c.contextual_text() for c in clauses], batch_size=self.batch_size
-        )
-        return clause_rows(clauses, self.classifier, emb, self.policy_scores), n_versions
+        inp = PolicyInput(str(path), policy_id, "")
+        (result,) = self.worker(Task("", (inp,))).results
+        if result.error is not None:
+            raise InputError(result.error)
+        return result.rows, result.versions
+
+    def _results(
+        self,
+        todo: Sequence[PolicyInput],
+        report: BatchReport,
+        on_error: Callable[[str, str], None] | None,
+        *,
+        strict: bool = False,
+    ) -> Iterator[tuple[TaskResult, list[PolicyResult]]]:
+        """Run the tasks of ``todo``; each task's result and its policies classified, while the
+        failed ones go to ``report`` and ``on_error`` (``strict``, without it: the first raises)."""
+        report.engine = self.engine.name
+        report.workers = self.engine.workers
+        tasks = make_tasks(todo, self.settings.policies_per_task)
+        try:
+            for tr in self.engine.map(self.worker, tasks):
+                for r in tr.results:
+                    if r.error is None:
+                        continue
+                    if on_error is None and strict:
+                        raise InputError(r.error)
+                    report.failed.append((r.input.source, r.error))
+                    if on_error is not None:
+                        on_error(r.input.source, r.error)
+                yield tr, [r for r in tr.results if r.error is None]
+        finally:
+            report.worker_losses = int(getattr(self.engine, "lost", 0))
 
     def iter_rows(
         self,
@@ -404,26 +370,16 @@ class BatchClassifier:
         report = BatchReport() if report is None else report
         t0 = time.perf_counter()
         paths = list(paths)
-        files, others = find_inputs(paths)
+        inputs, others = list_inputs(paths)
         report.inputs = tuple(str(p) for p in paths)
         for path in others:
             _skip_unsupported(report, path, on_error)
-        for path, pid in files:
-            t1 = time.perf_counter()
-            try:
-                rows, n_versions = self.classify_file(path, pid)
-            except (PolicylensError, OSError, ValueError) as exc:
-                if on_error is None:
-                    raise
-                reason = _one_line(exc)
-                report.failed.append((str(path), reason))
-                on_error(str(path), reason)
-                continue
-            seconds = time.perf_counter() - t1
-            report.summaries.append(_summarise(pid, str(path), n_versions, rows, seconds))
-            report.clauses += len(rows)
-            report.seconds = time.perf_counter() - t0
-            yield from rows
+        for _, results in self._results(inputs, report, on_error, strict=True):
+            for r in results:
+                report.summaries.append(_summary(r))
+                report.clauses += len(r.rows)
+                report.seconds = time.perf_counter() - t0
+                yield from r.rows
         report.seconds = time.perf_counter() - t0
 
     def run(
@@ -435,7 +391,8 @@ class BatchClassifier:
         progress: bool = True,
         on_error: Callable[[str, str], None] | None = None,
     ) -> BatchReport:
-        """Classify every policy under ``paths`` into ``output`` (.jsonl, .csv or .parquet).
+        """Classify every policy under ``paths`` into ``output``: a .jsonl, .csv or .parquet
+        file, or a folder of Parquet parts, one per task (a name ending in ``/``).
 
         With ``resume`` (default) policies recorded in the manifest by an earlier run, and still
         held by the output, are skipped; without it the output and manifest are started afresh.
@@ -444,145 +401,62 @@ class BatchClassifier:
         """
         from tqdm import tqdm
 
-        out = Path(output)
-        sink = _Sink(out)
-        manifest = out.with_name(out.name + ".manifest.jsonl")
-        report = BatchReport(output=out)
+        sink = open_sink(output, CSV_FIELDS)
+        report = BatchReport(output=Path(output))
         done: dict[str, dict[str, Any]] = {}
-        if resume and manifest.exists():
-            done, report.redone = _resume(manifest, sink)
+        if resume and sink.manifest.exists():
+            done, report.redone = sink.resume()
         else:
-            for stale in (manifest, out):
-                stale.unlink(missing_ok=True)
-            shutil.rmtree(sink.parts, ignore_errors=True)
-            sink = _Sink(out)
+            sink.reset()
         paths = list(paths)
-        files, others = find_inputs(paths)
+        inputs, others = list_inputs(paths)
         report.inputs = tuple(str(p) for p in paths)
-        own = {out.resolve(), manifest.resolve()}
         for path in others:
-            if path not in own and sink.parts.resolve() not in path.parents:
+            if not sink.owns(Path(path)):
                 _skip_unsupported(report, path, on_error)
         t0 = time.perf_counter()
-        keys: list[str] = []
-        pending: list[_Pending] = []
-
-        def flush() -> None:
-            # One encoder call for several policies: full batches, as fast as encoding alone.
-            if not pending:
-                return
-            t1 = time.perf_counter()
-            texts = [c.contextual_text() for p in pending for c in p.clauses]
-            emb = (
-                self.encoder.encode(texts, batch_size=self.batch_size)
-                if texts
-                else np.zeros((0, 0), dtype=np.float32)
-            )
-            share = (time.perf_counter() - t1) / max(len(texts), 1)
-            start = 0
-            for p in pending:
-                n = len(p.clauses)
-                part = emb[start : start + n]
-                scores = self.policy_scores
-                rows = clause_rows(p.clauses, self.classifier, part, scores) if n else []
-                start += n
-                offset = sink.write(p.key, rows) if rows else sink.size()
-                summary = _summarise(p.pid, str(p.path), p.versions, rows, p.seconds + share * n)
-                # After the rows are on disk: the manifest never points past what the output holds.
-                with manifest.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps({"key": p.key, "offset": offset, **summary.to_dict()}))
-                    fh.write("\n")
-                    _sync(fh)
-                report.summaries.append(summary)
-                report.clauses += n
-            pending.clear()
-
-        bar = tqdm(files, desc="classify", unit="policy", disable=not progress, leave=False)
-        for path, pid in bar:
-            key = _file_key(path)
-            keys.append(key)
-            if key in done:
-                report.skipped.append(str(path))
-                continue
-            t1 = time.perf_counter()
-            try:
-                clauses, n_versions = self.segment_file(path, pid)
-            except (PolicylensError, OSError, ValueError, RuntimeError) as exc:
-                reason = _one_line(exc)
-                report.failed.append((str(path), reason))
-                if on_error is not None:
-                    on_error(str(path), reason)
-                continue
-            pending.append(_Pending(path, pid, key, clauses, n_versions, time.perf_counter() - t1))
-            if sum(len(p.clauses) for p in pending) >= self.chunk_clauses:
-                flush()
+        report.skipped = [i.source for i in inputs if i.key in done]
+        todo = [i for i in inputs if i.key not in done]
+        with tqdm(
+            total=len(inputs),
+            initial=len(report.skipped),
+            desc="classify",
+            unit="policy",
+            disable=not progress,
+            leave=False,
+        ) as bar:
+            for tr, results in self._results(todo, report, on_error):
+                _store(sink, tr, results, report)
+                bar.update(len(tr.results))
                 bar.set_postfix(clauses=report.clauses)
-        flush()
-        bar.close()
-        sink.finish(keys)
+        sink.finish([i.key for i in inputs])
         report.seconds = time.perf_counter() - t0
         return report
 
 
-def _sync(fh: IO[Any]) -> None:
-    """Flush ``fh`` to the disk, so that a crash after this loses nothing written before."""
-    fh.flush()
-    os.fsync(fh.fileno())
+def _summary(r: PolicyResult) -> PolicySummary:
+    return _summarise(r.input.policy_id, r.input.source, r.versions, r.rows, r.seconds)
+
+
+def _store(sink: Sink, tr: TaskResult, results: list[PolicyResult], report: BatchReport) -> None:
+    """Write a task's rows, then record each policy: the manifest never points past the rows."""
+    fields = sink.write(tr.task.id, [(r.input.key, r.rows) for r in results])
+    for r, where in zip(results, fields, strict=True):
+        summary = _summary(r)
+        sink.record({"key": r.input.key, **where, **summary.to_dict()})
+        report.summaries.append(summary)
+        report.clauses += len(r.rows)
 
 
 def _skip_unsupported(
-    report: BatchReport, path: Path, on_error: Callable[[str, str], None] | None
+    report: BatchReport, path: str, on_error: Callable[[str, str], None] | None
 ) -> None:
+    from nlp.research.inputs import unsupported_reason
+
     reason = unsupported_reason(path)
-    report.unsupported.append((str(path), reason))
+    report.unsupported.append((path, reason))
     if on_error is not None:
-        on_error(str(path), reason)
-
-
-def _read_manifest(path: Path) -> tuple[list[dict[str, Any]], bool]:
-    """The manifest's records up to its first torn or unreadable line, and whether it had one.
-
-    Only the last line can be torn by a crash; after any bad line nothing is trusted.
-    """
-    raw = path.read_bytes()
-    records: list[dict[str, Any]] = []
-    for line in raw.splitlines(keepends=True):
-        try:
-            if not line.endswith(b"\n"):
-                raise ValueError("torn line")
-            rec = json.loads(line)
-            str(rec["key"]), int(rec["offset"])
-        except (ValueError, KeyError, TypeError):
-            return records, True
-        records.append(rec)
-    return records, False
-
-
-def _resume(manifest: Path, sink: _Sink) -> tuple[dict[str, dict[str, Any]], int]:
-    """The finished policies an earlier run recorded and the output still holds, by file key,
-    and how many recorded ones it had lost (they are classified again).
-
-    Records are kept in order while the output holds their rows; the manifest is rewritten
-    without the rest (and without a torn tail), then the output is cut back to the last kept
-    record, so nothing is appended onto a torn line or after rows of an unrecorded policy.
-    """
-    records, torn = _read_manifest(manifest)
-    size = sink.size()
-    kept: list[dict[str, Any]] = []
-    end = 0
-    for rec in records:
-        if int(rec["offset"]) < end or not sink.holds(rec, size):
-            break
-        kept.append(rec)
-        end = int(rec["offset"])
-    if torn or len(kept) < len(records):
-        tmp = manifest.with_name(manifest.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(rec) + "\n" for rec in kept)
-            _sync(fh)
-        os.replace(tmp, manifest)
-    sink.truncate(end)
-    return {rec["key"]: rec for rec in kept}, len(records) - len(kept)
+        on_error(path, reason)
 
 
 def _summarise(
@@ -625,6 +499,14 @@ def format_summary(report: BatchReport, *, per_policy: bool = True) -> str:
         f"({len(report.failed)} unreadable, {len(report.unsupported)} unsupported), "
         f"{report.seconds:.1f}s\n"
     )
+    if report.workers > 1 or report.engine != "local":
+        buf.write(f"engine: {report.engine}, {report.workers} workers")
+        if report.worker_losses:
+            buf.write(
+                f"; {report.worker_losses} task runs lost to a dying worker were run again "
+                "(or, after the last retry, their policies reported as failed)"
+            )
+        buf.write("\n")
     if report.redone:
         buf.write(
             f"{report.redone} policies recorded as done were classified again: the output no "
