@@ -151,6 +151,20 @@ class AnswerSettings(_Section):
     citation_margin: float = Field(
         0.2, description="Information answers cite clauses within this similarity of the best."
     )
+    support_floor: float = Field(
+        0.2, description="Cosine below which a retrieved clause is not weighed at all."
+    )
+    practice_bonus: float = Field(
+        0.15, description="Added to a clause's cosine, for citing, when a statement reads on the "
+        "question (its practice and slots)."
+    )
+    exact_bonus: float = Field(
+        0.1, description="Added on top when that statement names every slot of the question."
+    )
+    focus_bonus: float = Field(
+        0.15, description="Added for an information question when the clause holds the kind of "
+        "thing asked for (a duration, an address, a link)."
+    )
 
 
 class ClassifySettings(_Section):
