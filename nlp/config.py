@@ -154,12 +154,19 @@ class AnswerSettings(_Section):
     support_floor: float = Field(
         0.2, description="Cosine below which a retrieved clause is not weighed at all."
     )
+    fused_weight: float = Field(
+        0.3, description="Weight of the retriever's fused score (scaled to the best one) beside "
+        "the cosine when ordering clauses to cite."
+    )
     practice_bonus: float = Field(
         0.15, description="Added to a clause's cosine, for citing, when a statement reads on the "
         "question (its practice and slots)."
     )
     exact_bonus: float = Field(
         0.1, description="Added on top when that statement names every slot of the question."
+    )
+    denial_bonus: float = Field(
+        0.02, description="Added to a denying reading when choosing the reading that decides."
     )
     focus_bonus: float = Field(
         0.15, description="Added for an information question when the clause holds the kind of "

@@ -29,6 +29,7 @@ __all__ = [
     "PATTERNS_FILE",
     "PatternMatch",
     "QuestionPatterns",
+    "Topic",
     "load_question_patterns",
     "tokens_of",
 ]
@@ -64,6 +65,18 @@ class PatternMatch:
     last: int
 
 
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A kind of question answered from the wording of the clause that treats it.
+
+    ``rules`` are ``(pattern, verdict, reason)``, read in order; a ``None`` pattern compares ages.
+    """
+
+    id: str
+    evidence: re.Pattern[str]
+    rules: tuple[tuple[re.Pattern[str] | None, str, str], ...]
+
+
 class QuestionPatterns:
     """The compiled pattern entries and the reader's tables of one data file."""
 
@@ -92,6 +105,7 @@ class QuestionPatterns:
         self.discourse = frozenset(doc["discourse"])
         self.user_subjects = frozenset(lemma(w) for w in doc["user_subjects"])
         self.not_names = frozenset(doc["not_names"])
+        self.query_terms: dict[str, str] = dict(doc["query_terms"])
         self.implies: dict[str, frozenset[str]] = {
             k: frozenset(v) for k, v in doc["practice_implies"].items()
         }
@@ -100,6 +114,22 @@ class QuestionPatterns:
         }
         self.places_make_transfer = frozenset(doc["places_make_transfer"])
         self.place_scopes: dict[str, str] = dict(doc["place_scopes"])
+        self.topics: dict[str, Topic] = {
+            tid: Topic(
+                tid,
+                re.compile(t["evidence"], re.IGNORECASE),
+                tuple(
+                    (re.compile(r["when"], re.IGNORECASE) if r["when"] != "AGE" else None,
+                     r["verdict"], r["reason"])
+                    for r in t["rules"]
+                ),
+            )
+            for tid, t in doc["topics"].items()
+        }
+        ages = doc["age_patterns"]
+        self.policy_age = re.compile(ages["policy"], re.IGNORECASE)
+        self.question_age = re.compile(ages["question"], re.IGNORECASE)
+        self.default_age = int(ages["no_age_default"])
         self.focus_evidence: dict[str, re.Pattern[str]] = {
             k: re.compile(v, re.IGNORECASE) for k, v in doc["focus_evidence"].items()
         }

@@ -24,7 +24,7 @@ from nlp.answer.patterns import PatternMatch, QuestionPatterns, load_question_pa
 from nlp.practices import Ontology, load_ontology
 from nlp.practices.tokens import Token
 
-__all__ = ["SLOT_LABELS", "Question", "Slot", "company_names", "parse_question"]
+__all__ = ["SLOT_LABELS", "Question", "Slot", "company_names", "parse_question", "retrieval_query"]
 
 # Pattern label -> the ontology vocabulary its ids belong to.
 SLOT_LABELS = {
@@ -64,7 +64,8 @@ class Question:
     names; ``focus`` what an information question wants (``duration``, ``contact``, ``method``,
     ...; ``None``); ``subject`` who does the verb (``first_party``, ``user`` or ``recipient``);
     ``query`` the text retrieval reads (the company's own name left out); ``words`` the words no
-    pattern knows, which steer retrieval and are never required.
+    pattern knows, which steer retrieval and are never required; ``topics`` the topics
+    (``do_not_track``, ``age_limit``, ...) answered from the wording of the clause that treats them.
     """
 
     text: str
@@ -75,6 +76,7 @@ class Question:
     subject: str = "first_party"
     query: str = ""
     words: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
 
     def slot_ids(self, vocabulary: str) -> tuple[str, ...]:
         return tuple(s.id for s in self.slots if s.vocabulary == vocabulary)
@@ -295,6 +297,7 @@ def parse_question(
         subject=subject,
         query=query,
         words=steer,
+        topics=tuple(dict.fromkeys(m.id for m in found if m.label == "TOPIC")),
     )
 
 
@@ -337,3 +340,29 @@ def company_names(
 
 
 _MAX_NAMES = 6
+
+
+def retrieval_query(
+    q: Question, patterns: QuestionPatterns | None = None, ontology: Ontology | None = None
+) -> str:
+    """The words BM25 searches with: the question without the company's name, the policy words
+    for its practice and focus, and the ontology's own names of what it names ("pics" ->
+    "photo").
+
+    >>> retrieval_query(parse_question("do you sell my pics?"))
+    'do you sell my pics ? sell sale sold photo photograph'
+    """
+    rules = patterns or load_question_patterns()
+    onto = ontology or load_ontology()
+    extra: list[str] = []
+    for key in (q.practices[0] if q.practices else None, q.focus):
+        if key and key in rules.query_terms:
+            extra.append(rules.query_terms[key])
+    for s in q.slots:
+        node = onto.nodes.get(s.vocabulary, {}).get(s.id)
+        if node is not None and node.parent is not None:
+            extra.extend(node.surface[:_EXPANSION_FORMS])
+    return " ".join([q.query, *extra])
+
+
+_EXPANSION_FORMS = 2

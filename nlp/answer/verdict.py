@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from nlp.answer.decision import Matcher, Reading, Row, VerdictTable, load_verdict_table
 from nlp.answer.patterns import QuestionPatterns, load_question_patterns
 from nlp.answer.reader import Question, Slot, parse_question
+from nlp.answer.topics import decide_topic
 from nlp.config import AnswerSettings
 from nlp.practices import Ontology, StatementExtractor, load_ontology
 from nlp.types import Answer, Citation, Clause, Hit, ScoredClause, Statement, Verdict
@@ -216,9 +217,10 @@ def answer_question(
     ev = _Evidence(q, considered, statements, matcher, named_anywhere)
     focus = rules.focus_evidence.get(q.focus or "") if q.kind == "info" else None
     scores = []
+    top_fused = max((h.score for h in considered), default=1.0) or 1.0
     for i, h in enumerate(considered):
         best = ev.best(i)
-        s = h.dense
+        s = h.dense + settings.fused_weight * h.score / top_fused
         if best is not None:
             s += settings.practice_bonus
             if best.match == "exact":
@@ -253,9 +255,14 @@ def answer_question(
         where = f" (section {lead.section[-1]})" if lead.section else ""
         return done("info", f"The policy says{where}: {_quote(lead, clauses)}", "info", order)
 
-    candidates = [
-        (r, i) for i in order for r in ev.readings[i]
-    ]
+    for topic in q.topics:
+        decided = decide_topic(topic, question, considered, rules)
+        if decided is not None:
+            verdict, reason, i = decided
+            lead = "Yes" if verdict == "yes" else "No"
+            text = f"{lead} — the policy states: {_quote(considered[i].clause, clauses)}"
+            return done(verdict, text, reason, [i])  # type: ignore[arg-type]
+    candidates = [(r, i) for i in order for r in ev.readings[i]]
     if not candidates:
         row = table.decide("none", "affirmed", False)
         past = _PAST.get(q.practices[0], "stated") if q.practices else "stated"
@@ -270,9 +277,16 @@ def answer_question(
         else:
             text = "The policy does not state this."
         return done(row.verdict, text, row.reason, closest=order[0] if order else None)  # type: ignore[arg-type]
-    # The best match decides; among equal matches, the clause ranked first.
-    pos = {i: k for k, i in enumerate(order)}
-    reading, idx = min(candidates, key=lambda ri: (_MATCH_ORDER[ri[0].match], pos[ri[1]]))
+    # The reading of the closest clause decides, a full match counting for more than a general one.
+    bonus = {"exact": settings.exact_bonus, "general_named": settings.exact_bonus / 2}
+
+    def value(ri: tuple[Reading, int]) -> float:
+        # A denial is stated on purpose: on the same clause it outweighs an affirmed reading.
+        deny = settings.denial_bonus if ri[0].polarity == "denied" else 0.0
+        return considered[ri[1]].dense + bonus.get(ri[0].match, 0.0) + deny
+
+    candidates.sort(key=lambda ri: -value(ri))
+    reading, idx = candidates[0]
     row = table.decide(reading.match, reading.polarity, bool(reading.condition))
     practice = q.practices[0] if q.practices else reading.statement.practice
     text = _answer_text(row, reading, considered[idx].clause, clauses, practice)
@@ -283,4 +297,7 @@ def answer_question(
             cited.append(i)
     if row.verdict == "not_stated":
         cited = cited[:1]
+    else:
+        # Then the clauses nearest the question, so the answering one is rarely missed.
+        cited += [i for i in order if i not in cited and considered[i].dense >= settings.min_support]
     return done(row.verdict, text, row.reason, cited)  # type: ignore[arg-type]
