@@ -158,6 +158,9 @@ class AnswerSettings(_Section):
         0.3, description="Weight of the retriever's fused score (scaled to the best one) beside "
         "the cosine when ordering clauses to cite."
     )
+    reading_floor: float = Field(
+        0.2, description="Cosine below which a clause's statements are not read for a verdict."
+    )
     practice_bonus: float = Field(
         0.15, description="Added to a clause's cosine, for citing, when a statement reads on the "
         "question (its practice and slots)."

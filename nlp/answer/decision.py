@@ -169,9 +169,12 @@ class Matcher:
 
     # -- slots -----------------------------------------------------------------------------
     def is_root(self, vocab: str, nid: str | None) -> bool:
-        """Whether ``nid`` tops its vocabulary ("personal information", "third parties")."""
+        """Whether ``nid`` is a generic top of its vocabulary ("personal information", "third
+        parties"): a root with nodes below it (a flat vocabulary's nodes are not generic)."""
         node = self.onto.nodes.get(vocab, {}).get(nid or "")
-        return node is not None and node.parent is None
+        if node is None or node.parent is not None:
+            return False
+        return len(self.onto.descendants(node.id, vocab)) > 1
 
     def slot_level(self, slot: Slot, st: Statement, clause: Clause) -> str:
         """``exact``, ``general`` or ``other``: how ``st`` covers the value ``slot`` asks about."""
@@ -213,6 +216,12 @@ class Matcher:
     ) -> Reading | None:
         """How ``st`` reads on ``question``; ``None`` when it is about another practice or thing."""
         asked = question.practices[0] if question.practices else None
+        if question.subject != "recipient" and st.actor not in ("first_party", ""):
+            return None  # what a partner or the user does is not what the company does
+        excluded = self.rules.practice_excludes.get(asked or "", {})
+        for field, ids in excluded.items():
+            if any(sp.id in ids for sp in getattr(st, field, ())):
+                return None
         pol = self.polarity(asked, st)
         if pol is None:
             return None
@@ -235,4 +244,7 @@ class Matcher:
             match = "general_named"
         else:
             match = "general"
-        return Reading(hit, st, match, pol, st.condition, tuple(general))
+        condition = st.condition
+        if condition and self.rules.negligible_conditions.search(condition):
+            condition = ""
+        return Reading(hit, st, match, pol, condition, tuple(general))

@@ -75,6 +75,7 @@ class Topic:
     id: str
     evidence: re.Pattern[str]
     rules: tuple[tuple[re.Pattern[str] | None, str, str], ...]
+    absent: tuple[str, str] | None = None
 
 
 class QuestionPatterns:
@@ -106,6 +107,11 @@ class QuestionPatterns:
         self.user_subjects = frozenset(lemma(w) for w in doc["user_subjects"])
         self.not_names = frozenset(doc["not_names"])
         self.query_terms: dict[str, str] = dict(doc["query_terms"])
+        self.negligible_conditions = re.compile(doc["negligible_conditions"], re.IGNORECASE)
+        self.practice_excludes: dict[str, dict[str, frozenset[str]]] = {
+            p: {slot: frozenset(ids) for slot, ids in ex.items()}
+            for p, ex in doc["practice_excludes"].items()
+        }
         self.implies: dict[str, frozenset[str]] = {
             k: frozenset(v) for k, v in doc["practice_implies"].items()
         }
@@ -123,6 +129,7 @@ class QuestionPatterns:
                      r["verdict"], r["reason"])
                     for r in t["rules"]
                 ),
+                (t["absent"]["verdict"], t["absent"]["reason"]) if "absent" in t else None,
             )
             for tid, t in doc["topics"].items()
         }

@@ -47,16 +47,19 @@ def decide_topic(
     patterns: QuestionPatterns | None = None,
 ) -> tuple[str, str, int] | None:
     """``(verdict, reason, index of the deciding hit)`` for ``topic``, or ``None`` if no clause
-    among the first hits treats it in a way a rule reads."""
+    among the first hits treats it in a way a rule reads. When none treats it at all and the topic
+    says what that means (``absent``), that verdict with index ``-1`` (nothing to cite)."""
     rules = patterns or load_question_patterns()
     spec = rules.topics.get(topic)
     if spec is None:
         return None
     order = sorted(range(len(hits)), key=lambda i: -hits[i].dense)[:_DEPTH]
+    seen = False
     for i in order:
         text = hits[i].clause.text
         if not spec.evidence.search(text):
             continue
+        seen = True
         for pattern, verdict, reason in spec.rules:
             if pattern is None:
                 limit = _min_age(text, rules)
@@ -65,4 +68,6 @@ def decide_topic(
                 return ("yes" if _age_asked(question, rules) >= limit else "no"), reason, i
             if pattern.search(text):
                 return verdict, reason, i
+    if not seen and spec.absent is not None:
+        return spec.absent[0], spec.absent[1], -1
     return None

@@ -153,10 +153,14 @@ class _Evidence:
         statements: Mapping[str, Sequence[Statement]],
         matcher: Matcher,
         named_anywhere: Callable[[Slot], bool],
+        floor: float,
     ) -> None:
         self.readings: list[list[Reading]] = []
         for i, h in enumerate(hits):
             found = []
+            if h.dense < floor:
+                self.readings.append(found)
+                continue
             for st in statements.get(h.clause.id, ()):
                 r = matcher.read(q, st, h.clause, i, named_anywhere)
                 if r is not None:
@@ -214,7 +218,7 @@ def answer_question(
     def named_anywhere(slot: Slot) -> bool:
         return bool(matcher.names_pattern(slot).search(policy_text))
 
-    ev = _Evidence(q, considered, statements, matcher, named_anywhere)
+    ev = _Evidence(q, considered, statements, matcher, named_anywhere, settings.reading_floor)
     focus = rules.focus_evidence.get(q.focus or "") if q.kind == "info" else None
     scores = []
     top_fused = max((h.score for h in considered), default=1.0) or 1.0
@@ -259,6 +263,9 @@ def answer_question(
         decided = decide_topic(topic, question, considered, rules)
         if decided is not None:
             verdict, reason, i = decided
+            if i < 0:
+                return done(verdict, "The policy does not address this.", reason,  # type: ignore[arg-type]
+                            closest=order[0] if order else None)
             lead = "Yes" if verdict == "yes" else "No"
             text = f"{lead} — the policy states: {_quote(considered[i].clause, clauses)}"
             return done(verdict, text, reason, [i])  # type: ignore[arg-type]
@@ -290,14 +297,12 @@ def answer_question(
     row = table.decide(reading.match, reading.polarity, bool(reading.condition))
     practice = q.practices[0] if q.practices else reading.statement.practice
     text = _answer_text(row, reading, considered[idx].clause, clauses, practice)
-    # Cite the deciding clause, then others that read the same way.
+    # Cite the deciding clause, then the clauses retrieval ranked first (the answering clause is
+    # more often among them than among other readings of the same polarity).
     cited = [idx]
-    for r, i in candidates:
-        if i not in cited and r.polarity == reading.polarity and r.match == reading.match:
-            cited.append(i)
-    if row.verdict == "not_stated":
-        cited = cited[:1]
-    else:
-        # Then the clauses nearest the question, so the answering one is rarely missed.
-        cited += [i for i in order if i not in cited and considered[i].dense >= settings.min_support]
+    if row.verdict != "not_stated":
+        cited += [
+            i for i in range(len(considered))
+            if i != idx and considered[i].dense >= settings.min_support
+        ]
     return done(row.verdict, text, row.reason, cited)  # type: ignore[arg-type]
