@@ -171,6 +171,14 @@ class AnswerSettings(_Section):
     denial_bonus: float = Field(
         0.02, description="Added to a denying reading when choosing the reading that decides."
     )
+    info_floor: float = Field(
+        0.25, description="Cosine of the best clause below which an information question is "
+        "not_stated."
+    )
+    focus_required: tuple[str, ...] = Field(
+        ("duration",), description="Focuses of an information question that are not_stated when "
+        "no cited clause holds their evidence (a question of how long with no period stated)."
+    )
     focus_bonus: float = Field(
         0.15, description="Added for an information question when the clause holds the kind of "
         "thing asked for (a duration, an address, a link)."

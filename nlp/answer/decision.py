@@ -177,7 +177,8 @@ class Matcher:
         return len(self.onto.descendants(node.id, vocab)) > 1
 
     def slot_level(self, slot: Slot, st: Statement, clause: Clause) -> str:
-        """``exact``, ``general`` or ``other``: how ``st`` covers the value ``slot`` asks about."""
+        """How ``st`` covers the value ``slot`` asks about: ``exact``, ``general`` (a broader
+        value), ``open`` (the statement names nothing of the kind) or ``other``."""
         vocab = slot.vocabulary
         spans = getattr(st, vocab, ())
         asked = {t.lemma for t in tokenize(slot.text)} - _EMPTY
@@ -204,7 +205,7 @@ class Matcher:
             return "exact"
         if specific:
             return "general" if general else "other"
-        return "general"
+        return "general" if general else "open"
 
     def read(
         self,
@@ -233,10 +234,12 @@ class Matcher:
         general: list[Slot] = []
         for slots in by_vocab.values():
             levels = [(self.slot_level(s, st, clause), s) for s in slots]
-            best = min(levels, key=lambda ls: ("exact", "general", "other").index(ls[0]))
-            if best[0] == "other":
+            best = min(levels, key=lambda ls: ("exact", "general", "open", "other").index(ls[0]))
+            # A denial that names nothing of the kind asked about ("we do not share it") is not
+            # read as covering it.
+            if best[0] == "other" or (best[0] == "open" and pol == "denied"):
                 return None
-            if best[0] == "general":
+            if best[0] != "exact":
                 general.append(best[1])
         if not general:
             match = "exact"

@@ -256,9 +256,10 @@ def parse_question(
     for pos, ms in by_pos.items():
         who = _subject_of(pos, lo, words, kinds, rules)
         wanted = {"user": "USER_PRACTICE", "recipient": "RECEIVE"}.get(who, "PRACTICE")
-        chosen = [m.id for m in ms if m.label == wanted] or [
-            m.id for m in ms if m.label == "PRACTICE"
-        ]
+        # The longest pattern at the verb wins ("get targeted ads" over "get").
+        of_label = [m for m in ms if m.label == wanted] or [m for m in ms if m.label == "PRACTICE"]
+        longest = max((m.last - m.first for m in of_label), default=0)
+        chosen = [m.id for m in of_label if m.last - m.first == longest]
         if chosen and not practices:
             subject = who
         practices.extend(p for p in dict.fromkeys(chosen) if p not in practices)

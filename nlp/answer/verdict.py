@@ -252,7 +252,10 @@ def answer_question(
         return Answer(question, policy, version, verdict, text, cites, reason, scored(), near)
 
     if q.kind == "info":
-        if not order or considered[order[0]].dense < settings.min_support:
+        lacking = focus is not None and q.focus in settings.focus_required and not any(
+            focus.search(considered[i].clause.text) for i in order[: settings.max_citations]
+        )
+        if not order or considered[order[0]].dense < settings.info_floor or lacking:
             return done("not_stated", "The policy does not appear to address this question.",
                         "info_not_found", closest=order[0] if order else None)
         lead = considered[order[0]].clause
