@@ -179,6 +179,10 @@ class AnswerSettings(_Section):
         ("duration",), description="Focuses of an information question that are not_stated when "
         "no cited clause holds their evidence (a question of how long with no period stated)."
     )
+    topic_depth: int = Field(
+        16, description="Clauses nearest the question read for a topic's evidence (Do Not Track, "
+        "age limits, security promises)."
+    )
     focus_bonus: float = Field(
         0.15, description="Added for an information question when the clause holds the kind of "
         "thing asked for (a duration, an address, a link)."

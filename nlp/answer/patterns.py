@@ -40,6 +40,13 @@ _FORMAT, _VERSION = "policylens-question-patterns", 1
 _POSSESSIVE = re.compile(r"(?i)(\w)['’]s\b")
 
 
+def _alt(word: str) -> str:
+    """A pattern token's alternative as compared: its lemma, or ``=WORD`` for capitals as written."""
+    if len(word) >= 2 and word.replace(".", "").isupper():
+        return "=" + word
+    return lemma(word)
+
+
 def tokens_of(text: str) -> list[Token]:
     """The question's tokens, possessive ``'s`` dropped (offsets into ``text`` still hold)."""
     out = []
@@ -89,21 +96,20 @@ class QuestionPatterns:
         for entry in doc["patterns"]:
             phrases = entry["pattern"]
             for phrase in [phrases] if isinstance(phrases, str) else phrases:
-                seq = tuple(
-                    frozenset(lemma(alt) for alt in tok.split("/")) for tok in phrase.split()
-                )
+                seq = tuple(frozenset(_alt(a) for a in tok.split("/")) for tok in phrase.split())
                 if not seq:
                     continue
                 item = (seq, entry["label"], entry["id"])
                 if "*" in seq[0]:
                     self._wild_first.append(item)
                 for first in seq[0]:
-                    self._by_first.setdefault(first, []).append(item)
+                    self._by_first.setdefault(first.lstrip("="), []).append(item)
         self.aux = frozenset(doc["aux"])
         self.wh = frozenset(doc["wh"])
         self.tell_verbs = frozenset(doc["tell_verbs"])
         self.subordinators = frozenset(doc["subordinators"])
         self.discourse = frozenset(doc["discourse"])
+        self.prepositions = frozenset(doc["prepositions"])
         self.user_subjects = frozenset(lemma(w) for w in doc["user_subjects"])
         self.not_names = frozenset(doc["not_names"])
         self.query_terms: dict[str, str] = dict(doc["query_terms"])
@@ -119,7 +125,10 @@ class QuestionPatterns:
             k: frozenset(v) for k, v in doc["practice_opposes"].items()
         }
         self.places_make_transfer = frozenset(doc["places_make_transfer"])
-        self.place_scopes: dict[str, str] = dict(doc["place_scopes"])
+        self.place_scopes: dict[str, str] = {
+            k: v["excludes"] for k, v in doc["place_scopes"].items()
+        }
+        self.scope_names: dict[str, str] = {k: v["says"] for k, v in doc["place_scopes"].items()}
         self.topics: dict[str, Topic] = {
             tid: Topic(
                 tid,
@@ -144,13 +153,20 @@ class QuestionPatterns:
     def match(self, tokens: Sequence[Token]) -> list[PatternMatch]:
         """Every pattern occurrence (overlaps kept: the reader decides which reading wins)."""
         lemmas = [t.lemma for t in tokens]
+        exact = ["=" + t.text for t in tokens]
         found: list[PatternMatch] = []
         for i, first in enumerate(lemmas):
-            for seq, label, nid in self._by_first.get(first, ()):
+            cands = self._by_first.get(first, [])
+            if tokens[i].text != first:
+                cands = cands + self._by_first.get(tokens[i].text, [])
+            for seq, label, nid in cands:
                 n = len(seq)
                 if i + n > len(lemmas):
                     continue
-                if all("*" in alts or lemmas[i + j] in alts for j, alts in enumerate(seq)):
+                if all(
+                    "*" in alts or lemmas[i + j] in alts or exact[i + j] in alts
+                    for j, alts in enumerate(seq)
+                ):
                     found.append(PatternMatch(label, nid, i, i + n))
         return found
 

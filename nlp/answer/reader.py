@@ -114,8 +114,8 @@ def _kind_of_clause(words: Sequence[str], rules: QuestionPatterns) -> str | None
         if asks_to_tell and any(w in rules.wh for w in words[3:]):
             return "info"
         return "yesno"
-    if first in rules.wh:
-        return "info"
+    if first in rules.wh or (first in rules.prepositions and len(words) > 1 and words[1] in rules.wh):
+        return "info"  # "how long ...", "on what basis ...", "to whom ..."
     if first in rules.tell_verbs:
         return "info"
     return None
@@ -267,9 +267,10 @@ def parse_question(
     if places and (not practices or set(practices) & _WITH_PLACE):
         practices = ["transfer_abroad", *(p for p in practices if p != "transfer_abroad")]
     elif "transfer_abroad" in practices and kind == "yesno":
-        # "sent" without a place asks about sharing ("is my data sent to advertisers?").
-        practices[practices.index("transfer_abroad")] = "share"
-        practices = list(dict.fromkeys(practices))
+        # Without a place, "sent" asks about sharing ("is my data sent to advertisers?") and
+        # "processed" about use.
+        practices.remove("transfer_abroad")
+        practices = practices or ["share"]
     practices.sort(key=lambda p: _PRECEDENCE.index(p) if p in _PRECEDENCE else len(_PRECEDENCE))
 
     slots = tuple(

@@ -21,8 +21,6 @@ from nlp.types import Hit
 
 __all__ = ["decide_topic"]
 
-# Only the clauses nearest the question are read for a topic's evidence.
-_DEPTH = 8
 
 
 def _age_asked(question: str, rules: QuestionPatterns) -> int:
@@ -45,15 +43,18 @@ def decide_topic(
     question: str,
     hits: Sequence[Hit],
     patterns: QuestionPatterns | None = None,
+    *,
+    depth: int = 10,
 ) -> tuple[str, str, int] | None:
     """``(verdict, reason, index of the deciding hit)`` for ``topic``, or ``None`` if no clause
     among the first hits treats it in a way a rule reads. When none treats it at all and the topic
-    says what that means (``absent``), that verdict with index ``-1`` (nothing to cite)."""
+    says what that means (``absent``), that verdict with index ``-1`` (nothing to cite). Only the
+    ``depth`` clauses nearest the question are read."""
     rules = patterns or load_question_patterns()
     spec = rules.topics.get(topic)
     if spec is None:
         return None
-    order = sorted(range(len(hits)), key=lambda i: -hits[i].dense)[:_DEPTH]
+    order = sorted(range(len(hits)), key=lambda i: -hits[i].dense)[:depth]
     seen = False
     for i in order:
         text = hits[i].clause.text

@@ -122,11 +122,14 @@ def _general_text(reading: Reading, practice: str, scope: str, quote: str) -> st
             f"The policy does not name {missing}, but it allows transfers of personal information "
             f"to {scope}: {quote}"
         )
-    return f"The policy does not name {missing}; it only says in general what is {past}: {quote}"
+    return (
+        f"The policy does not name {missing}; it only says in general what is {past} "
+        f"(the closest clause, not an answer): {quote}"
+    )
 
 
 def _answer_text(row: Row, reading: Reading, clause: Clause, clauses: Sequence[Clause],
-                 practice: str) -> str:
+                 practice: str, scope_names: Mapping[str, str]) -> str:
     quote = _quote(clause, clauses)
     cond = bool(reading.condition) and row.reason.endswith(("condition", "exception"))
     if row.verdict == "yes":
@@ -139,8 +142,8 @@ def _answer_text(row: Row, reading: Reading, clause: Clause, clauses: Sequence[C
         if row.reason.startswith("denied_in_general"):
             return f"{lead} — the policy rules it out in general: {quote}"
         return f"{lead} — the policy states: {quote}"
-    scope = ", ".join(s.text for s in reading.statement.places) or "other countries"
-    return _general_text(reading, practice, scope, quote)
+    scopes = [scope_names[s.id] for s in reading.statement.places if s.id in scope_names]
+    return _general_text(reading, practice, scopes[0] if scopes else "other countries", quote)
 
 
 class _Evidence:
@@ -209,10 +212,8 @@ def answer_question(
         if h.clause.kind != "heading" and h.dense >= settings.support_floor
     ]
     if statements is None:
-        found: dict[str, list[Statement]] = {h.clause.id: [] for h in considered}
-        for st in _rule_extractor().extract([h.clause for h in considered]):
-            found[st.clause_id].append(st)
-        statements = found
+        many = _rule_extractor().extract_many([h.clause for h in considered])
+        statements = {h.clause.id: sts for h, sts in zip(considered, many, strict=True)}
     policy_text = "\n".join(c.text for c in clauses)
 
     def named_anywhere(slot: Slot) -> bool:
@@ -263,7 +264,7 @@ def answer_question(
         return done("info", f"The policy says{where}: {_quote(lead, clauses)}", "info", order)
 
     for topic in q.topics:
-        decided = decide_topic(topic, question, considered, rules)
+        decided = decide_topic(topic, question, considered, rules, depth=settings.topic_depth)
         if decided is not None:
             verdict, reason, i = decided
             if i < 0:
@@ -293,16 +294,20 @@ def answer_question(
     def value(ri: tuple[Reading, int]) -> float:
         # A denial is stated on purpose: on the same clause it outweighs an affirmed reading.
         deny = settings.denial_bonus if ri[0].polarity == "denied" else 0.0
-        return considered[ri[1]].dense + bonus.get(ri[0].match, 0.0) + deny
+        return scores[ri[1]] + bonus.get(ri[0].match, 0.0) + deny
 
     candidates.sort(key=lambda ri: -value(ri))
     reading, idx = candidates[0]
     row = table.decide(reading.match, reading.polarity, bool(reading.condition))
     practice = q.practices[0] if q.practices else reading.statement.practice
-    text = _answer_text(row, reading, considered[idx].clause, clauses, practice)
+    text = _answer_text(row, reading, considered[idx].clause, clauses, practice, rules.scope_names)
     # Cite the deciding clause, then the clauses retrieval ranked first (the answering clause is
     # more often among them than among other readings of the same polarity).
     cited = [idx]
+    if row.verdict == "not_stated" and not any(s.vocabulary == "places" for s in reading.general):
+        # Only a transfer clause that covers the place asked about is cited (it says where data
+        # goes); a clause about personal information in general is no support for "fingerprints".
+        return done(row.verdict, text, row.reason, closest=idx)  # type: ignore[arg-type]
     if row.verdict != "not_stated":
         cited += [
             i for i in range(len(considered))
