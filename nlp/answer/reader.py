@@ -318,12 +318,15 @@ def company_names(
     """
     rules = patterns or load_question_patterns()
     skip = rules.not_names
-    out = {w.lower() for w in _WORDS.findall(name) if w.lower() not in skip and not w.isdigit()}
+    out = {
+        w.lower() for w in _WORDS.findall(name)
+        if w.lower() not in skip and not any(ch.isdigit() for ch in w) and len(w) > 2
+    }
     caps: dict[str, int] = {}
     for text in texts:
         for m in _CAPITALISED.finditer(text):
             w = m.group(1).lower()
-            if w not in skip and len(w) > 2:
+            if w not in skip and len(w) > 2 and not any(ch.isdigit() for ch in w):
                 caps[w] = caps.get(w, 0) + 1
     if caps:
         low: dict[str, int] = {}
@@ -333,8 +336,9 @@ def company_names(
                 if lw in caps:
                     low[lw] = low.get(lw, 0) + 1
         top = max(caps.values())
+        onto = load_ontology()
         for w, n in caps.items():
-            if n >= max(3, top // 4) and n >= 0.9 * low.get(w, n):
+            if n >= max(3, top // 4) and n >= 0.8 * low.get(w, n) and not _names_a_thing(w, rules, onto):
                 out.add(w)
     return frozenset(sorted(out, key=lambda w: -caps.get(w, 0))[:_MAX_NAMES] + [
         w for w in out if w in {x.lower() for x in _WORDS.findall(name)}
@@ -342,6 +346,15 @@ def company_names(
 
 
 _MAX_NAMES = 6
+
+
+def _names_a_thing(word: str, rules: QuestionPatterns, onto: Ontology) -> bool:
+    """Whether a frequent capitalised word is something a question asks about (a country, a
+    recipient, a practice), which the text alone does not make the company's name."""
+    toks = tokens_of(word)
+    if any(m.label not in ("FILLER", "FIRST_PARTY") for m in rules.match(toks)):
+        return True
+    return any(onto.match_tokens(toks, vocab) for vocab in SLOT_LABELS.values())
 
 
 def retrieval_query(

@@ -54,7 +54,7 @@ def decide_topic(
     spec = rules.topics.get(topic)
     if spec is None:
         return None
-    order = sorted(range(len(hits)), key=lambda i: -hits[i].dense)[:depth]
+    order = range(min(depth, len(hits)))  # in retrieval order
     seen = False
     for i in order:
         text = hits[i].clause.text
