@@ -29,7 +29,7 @@ from nlp.answer.patterns import QuestionPatterns
 from nlp.answer.reader import Question, Slot
 from nlp.config import PACKAGE_DIR
 from nlp.practices import Ontology
-from nlp.practices.tokens import lemma, tokenize
+from nlp.practices.tokens import tokenize
 from nlp.types import Clause, Statement
 
 __all__ = [
@@ -45,7 +45,8 @@ __all__ = [
 TABLE_FILE = PACKAGE_DIR / "data" / "verdict_table.json"
 _FORMAT, _VERSION = "policylens-verdict-table", 1
 MATCH_LEVELS = ("exact", "general_named", "general", "none")
-_SLOT_FIELDS = ("data_types", "recipients", "places", "purposes", "audience")
+# Clause ids are content hashes, so what a clause names can be remembered across questions.
+_MEMO = 200_000
 # Words of a slot phrase that say nothing of what it names ("my", "the").
 _EMPTY = frozenset(
     {"my", "your", "our", "the", "a", "an", "their", "his", "her", "of", "any", "all", "some", "me"}
@@ -119,6 +120,7 @@ class Matcher:
         self.rules = rules
         self.onto = ontology
         self._regex: dict[tuple[str, str, str], re.Pattern[str]] = {}
+        self._any: dict[tuple[str, str], bool] = {}
 
     # -- naming ----------------------------------------------------------------------------
     def names_pattern(self, slot: Slot) -> re.Pattern[str]:
@@ -145,6 +147,16 @@ class Matcher:
             pat = re.compile(r"(?i)\b(?:" + "|".join(alts) + r")(?:s|es)?\b")
             self._regex[key] = pat
         return pat
+
+    def names_any(self, clause: Clause, vocabulary: str) -> bool:
+        """Whether the clause names anything of ``vocabulary`` (remembered by clause id)."""
+        key = (clause.id, vocabulary)
+        found = self._any.get(key)
+        if found is None:
+            if len(self._any) > _MEMO:
+                self._any.clear()
+            found = self._any[key] = bool(self.onto.match(clause.text, vocabulary))
+        return found
 
     def clause_names(self, clause: Clause, slot: Slot) -> bool:
         """Whether the clause itself (or its list's lead-in; never its heading) names ``slot``."""
@@ -185,9 +197,10 @@ class Matcher:
         specific = False
         general = False
         for sp in spans:
+            # The question's own word in the statement's phrase ("employers") names it.
+            if asked & {t.lemma for t in tokenize(sp.text)}:
+                return "exact"
             if sp.id is None:
-                if asked & {t.lemma for t in tokenize(sp.text)}:
-                    return "exact"
                 continue
             if self.onto.is_a(sp.id, slot.id, vocab):
                 return "exact"
@@ -229,7 +242,11 @@ class Matcher:
         by_vocab: dict[str, list[Slot]] = {}
         for s in question.slots:
             if self.is_root(s.vocabulary, s.id):
-                continue  # "my data", "third parties": asks about everything, names nothing
+                # "my data", "third parties" name nothing in particular, but the statement must be
+                # about something of the kind ("share buttons" are not shared data).
+                if not getattr(st, s.vocabulary, ()) and not self.names_any(clause, s.vocabulary):
+                    return None
+                continue
             by_vocab.setdefault(s.vocabulary, []).append(s)
         general: list[Slot] = []
         for slots in by_vocab.values():
