@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nlp.answer import answer_question, company_names, parse_question, retrieval_query
+from nlp.answer import (
+    answer_question,
+    company_names,
+    lead_ins,
+    parse_question,
+    retrieval_query,
+)
 from nlp.cache import ParseCache
 from nlp.config import Settings
 from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
@@ -673,7 +679,9 @@ class PolicyLens:
             clauses,
             policy=p.id,
             version=label,
-            statements=self.statements_for([h.clause for h in hits]),
+            statements=self.statements_for(
+                [h.clause for h in hits] + lead_ins([h.clause for h in hits], clauses)
+            ),
             names=names,
             settings=settings,
         )

@@ -176,7 +176,10 @@ class Matcher:
         if practice in self.rules.opposes.get(asked, ()):
             return None if denied else "denied"
         if denied:
-            return "denied" if practice == asked or practice in implies.get(asked, ()) else None
+            # Of the broader practices, only "we do not collect" is read as denying the narrower
+            # ones: denials of sharing are too often scoped in ways statements do not carry.
+            broader = practice in implies.get(asked, ()) and practice == "collect"
+            return "denied" if practice == asked or broader else None
         return "affirmed" if practice == asked or asked in implies.get(practice, ()) else None
 
     # -- slots -----------------------------------------------------------------------------

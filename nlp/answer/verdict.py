@@ -19,6 +19,7 @@ What users rely on:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from nlp.answer.decision import Matcher, Reading, Row, VerdictTable, load_verdict_table
@@ -29,7 +30,7 @@ from nlp.config import AnswerSettings
 from nlp.practices import Ontology, StatementExtractor, load_ontology
 from nlp.types import Answer, Citation, Clause, Hit, ScoredClause, Statement, Verdict
 
-__all__ = ["Question", "answer_question", "parse_question"]
+__all__ = ["Question", "answer_question", "lead_ins", "parse_question"]
 
 _MATCH_ORDER = {"exact": 0, "general_named": 1, "general": 2}
 _PAST = {
@@ -146,6 +147,44 @@ def _answer_text(row: Row, reading: Reading, clause: Clause, clauses: Sequence[C
     return _general_text(reading, practice, scopes[0] if scopes else "other countries", quote)
 
 
+def _holds_focus(
+    clause: Clause,
+    focus: str | None,
+    pattern: re.Pattern[str],
+    statements: Mapping[str, Sequence[Statement]],
+) -> bool:
+    """Whether the clause holds what an information question asks for (a stated retention
+    period counts for "how long")."""
+    if focus == "duration" and any(st.retention for st in statements.get(clause.id, ())):
+        return True
+    return bool(pattern.search(clause.text))
+
+
+_LEAD_INS: dict[tuple[str, str, int, str], dict[str, Clause]] = {}
+
+
+def lead_ins(hit_clauses: Sequence[Clause], clauses: Sequence[Clause]) -> list[Clause]:
+    """The list lead-ins of the list items among ``hit_clauses``, found among ``clauses``.
+
+    An item ("IP addresses, device type, ...") states what its lead-in says of it ("we collect
+    the following information:"), so its statements are read with the lead-in's.
+    """
+    if not clauses:
+        return []
+    key = (clauses[0].policy_id, clauses[0].version, len(clauses), clauses[0].id)
+    by_text = _LEAD_INS.get(key)
+    if by_text is None:
+        if len(_LEAD_INS) > 256:
+            _LEAD_INS.clear()
+        by_text = _LEAD_INS[key] = {c.text: c for c in clauses if c.kind != "heading"}
+    found = {}
+    for c in hit_clauses:
+        if c.context and c.context in by_text:
+            lead = by_text[c.context]
+            found[lead.id] = lead
+    return list(found.values())
+
+
 class _Evidence:
     """The statements of the considered clauses, read against the question once."""
 
@@ -157,6 +196,7 @@ class _Evidence:
         matcher: Matcher,
         named_anywhere: Callable[[Slot], bool],
         floor: float,
+        inherited: Mapping[str, str],
     ) -> None:
         self.readings: list[list[Reading]] = []
         for i, h in enumerate(hits):
@@ -164,7 +204,10 @@ class _Evidence:
             if h.dense < floor:
                 self.readings.append(found)
                 continue
-            for st in statements.get(h.clause.id, ()):
+            own = statements.get(h.clause.id, ())
+            if not own and h.clause.id in inherited:
+                own = statements.get(inherited[h.clause.id], ())
+            for st in own:
                 r = matcher.read(q, st, h.clause, i, named_anywhere)
                 if r is not None:
                     found.append(r)
@@ -212,25 +255,34 @@ def answer_question(
         if h.clause.kind != "heading" and h.dense >= settings.support_floor
     ]
     if statements is None:
-        many = _rule_extractor().extract_many([h.clause for h in considered])
-        statements = {h.clause.id: sts for h, sts in zip(considered, many, strict=True)}
+        todo = [h.clause for h in considered]
+        todo += lead_ins(todo, clauses)
+        many = _rule_extractor().extract_many(todo)
+        statements = {c.id: sts for c, sts in zip(todo, many, strict=True)}
     policy_text = "\n".join(c.text for c in clauses)
 
     def named_anywhere(slot: Slot) -> bool:
         return bool(matcher.names_pattern(slot).search(policy_text))
 
-    ev = _Evidence(q, considered, statements, matcher, named_anywhere, settings.reading_floor)
+    inherited: dict[str, str] = {}
+    for h in considered:
+        leads = lead_ins([h.clause], clauses) if h.clause.kind == "bullet" else []
+        if leads:
+            inherited[h.clause.id] = leads[0].id
+    ev = _Evidence(
+        q, considered, statements, matcher, named_anywhere, settings.reading_floor, inherited
+    )
     focus = rules.focus_evidence.get(q.focus or "") if q.kind == "info" else None
     scores = []
     top_fused = max((h.score for h in considered), default=1.0) or 1.0
     for i, h in enumerate(considered):
         best = ev.best(i)
         s = h.dense + settings.fused_weight * h.score / top_fused
-        if best is not None:
+        if best is not None and q.kind == "yesno":
             s += settings.practice_bonus
             if best.match == "exact":
                 s += settings.exact_bonus
-        if focus is not None and focus.search(h.clause.text):
+        if focus is not None and _holds_focus(h.clause, q.focus, focus, statements):
             s += settings.focus_bonus
         scores.append(s)
     order = sorted(range(len(considered)), key=lambda i: -scores[i])
@@ -253,10 +305,15 @@ def answer_question(
         return Answer(question, policy, version, verdict, text, cites, reason, scored(), near)
 
     if q.kind == "info":
+        # Clauses nearly as close as the closest, those holding what is asked for first.
+        top = max((h.dense for h in considered), default=0.0)
+        near = [i for i in order if considered[i].dense >= top - settings.citation_margin]
+        order = near + [i for i in order if i not in near]
         lacking = focus is not None and q.focus in settings.focus_required and not any(
-            focus.search(considered[i].clause.text) for i in order[: settings.max_citations]
+            _holds_focus(considered[i].clause, q.focus, focus, statements)
+            for i in order[: settings.max_citations]
         )
-        if not order or considered[order[0]].dense < settings.info_floor or lacking:
+        if not order or top < settings.info_floor or lacking:
             return done("not_stated", "The policy does not appear to address this question.",
                         "info_not_found", closest=order[0] if order else None)
         lead = considered[order[0]].clause
