@@ -200,8 +200,8 @@ class Matcher:
         specific = False
         general = False
         for sp in spans:
-            # The question's own word in the statement's phrase ("employers") names it.
-            if asked & {t.lemma for t in tokenize(sp.text)}:
+            # The question's own words in the statement's phrase ("employers") name it.
+            if asked and asked <= {t.lemma for t in tokenize(sp.text)}:
                 return "exact"
             if sp.id is None:
                 continue
@@ -223,6 +223,16 @@ class Matcher:
             return "general" if general else "other"
         return "general" if general else "open"
 
+    def _actor_fits(self, question: Question, actor: str) -> bool:
+        """A statement of the company, or of the party the question asks about."""
+        if actor in ("first_party", "") or question.subject == "recipient":
+            return True
+        return any(
+            s.vocabulary == "recipients"
+            and (self.onto.is_a(actor, s.id, "recipients") or self.onto.is_a(s.id, actor, "recipients"))
+            for s in question.slots
+        )
+
     def read(
         self,
         question: Question,
@@ -233,7 +243,7 @@ class Matcher:
     ) -> Reading | None:
         """How ``st`` reads on ``question``; ``None`` when it is about another practice or thing."""
         asked = question.practices[0] if question.practices else None
-        if question.subject != "recipient" and st.actor not in ("first_party", ""):
+        if not self._actor_fits(question, st.actor):
             return None  # what a partner or the user does is not what the company does
         excluded = self.rules.practice_excludes.get(asked or "", {})
         for field, ids in excluded.items():

@@ -110,6 +110,7 @@ class QuestionPatterns:
         self.subordinators = frozenset(doc["subordinators"])
         self.discourse = frozenset(doc["discourse"])
         self.prepositions = frozenset(doc["prepositions"])
+        self.anaphora = re.compile(doc["anaphora"], re.IGNORECASE)
         self.user_subjects = frozenset(lemma(w) for w in doc["user_subjects"])
         self.not_names = frozenset(doc["not_names"])
         self.query_terms: dict[str, str] = dict(doc["query_terms"])

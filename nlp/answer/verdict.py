@@ -30,7 +30,7 @@ from nlp.config import AnswerSettings
 from nlp.practices import Ontology, StatementExtractor, load_ontology
 from nlp.types import Answer, Citation, Clause, Hit, ScoredClause, Statement, Verdict
 
-__all__ = ["Question", "answer_question", "lead_ins", "parse_question"]
+__all__ = ["Question", "answer_question", "lead_in_of", "lead_ins", "parse_question"]
 
 _MATCH_ORDER = {"exact": 0, "general_named": 1, "general": 2}
 _PAST = {
@@ -160,27 +160,46 @@ def _holds_focus(
     return bool(pattern.search(clause.text))
 
 
-_LEAD_INS: dict[tuple[str, str, int, str], dict[str, Clause]] = {}
+_LEAD_INS: dict[tuple[str, str, int, str], tuple[dict[str, Clause], dict[str, Clause]]] = {}
+
+
+def _antecedents(clauses: Sequence[Clause]) -> tuple[dict[str, Clause], dict[str, Clause]]:
+    """Clauses by text, and each clause's predecessor in the same section, remembered per version."""
+    key = (clauses[0].policy_id, clauses[0].version, len(clauses), clauses[0].id)
+    found = _LEAD_INS.get(key)
+    if found is None:
+        if len(_LEAD_INS) > 256:
+            _LEAD_INS.clear()
+        body = [c for c in clauses if c.kind != "heading"]
+        by_text = {c.text: c for c in body}
+        before = {b.id: a for a, b in zip(body, body[1:]) if a.section == b.section}
+        found = _LEAD_INS[key] = (by_text, before)
+    return found
+
+
+def lead_in_of(
+    clause: Clause, clauses: Sequence[Clause], patterns: QuestionPatterns | None = None
+) -> Clause | None:
+    """The clause whose statements ``clause`` carries on: its list's lead-in ("we collect the
+    following information:" for "IP addresses, device type, ..."), or, for a clause that refers
+    back ("This may include IP addresses ..."), the clause before it in its section."""
+    if not clauses:
+        return None
+    by_text, before = _antecedents(clauses)
+    if clause.context and clause.context in by_text:
+        return by_text[clause.context]
+    rules = patterns or load_question_patterns()
+    if rules.anaphora.search(clause.text):
+        return before.get(clause.id)
+    return None
 
 
 def lead_ins(hit_clauses: Sequence[Clause], clauses: Sequence[Clause]) -> list[Clause]:
-    """The list lead-ins of the list items among ``hit_clauses``, found among ``clauses``.
-
-    An item ("IP addresses, device type, ...") states what its lead-in says of it ("we collect
-    the following information:"), so its statements are read with the lead-in's.
-    """
-    if not clauses:
-        return []
-    key = (clauses[0].policy_id, clauses[0].version, len(clauses), clauses[0].id)
-    by_text = _LEAD_INS.get(key)
-    if by_text is None:
-        if len(_LEAD_INS) > 256:
-            _LEAD_INS.clear()
-        by_text = _LEAD_INS[key] = {c.text: c for c in clauses if c.kind != "heading"}
-    found = {}
+    """The lead-ins (see :func:`lead_in_of`) of ``hit_clauses``, each once."""
+    found: dict[str, Clause] = {}
     for c in hit_clauses:
-        if c.context and c.context in by_text:
-            lead = by_text[c.context]
+        lead = lead_in_of(c, clauses)
+        if lead is not None:
             found[lead.id] = lead
     return list(found.values())
 
@@ -266,9 +285,9 @@ def answer_question(
 
     inherited: dict[str, str] = {}
     for h in considered:
-        leads = lead_ins([h.clause], clauses) if h.clause.kind == "bullet" else []
-        if leads:
-            inherited[h.clause.id] = leads[0].id
+        lead = lead_in_of(h.clause, clauses, rules)
+        if lead is not None:
+            inherited[h.clause.id] = lead.id
     ev = _Evidence(
         q, considered, statements, matcher, named_anywhere, settings.reading_floor, inherited
     )
@@ -306,8 +325,13 @@ def answer_question(
 
     if q.kind == "info":
         # Clauses nearly as close as the closest, those holding what is asked for first.
+        # In retrieval order, those holding what is asked for first.
         top = max((h.dense for h in considered), default=0.0)
-        near = [i for i in order if considered[i].dense >= top - settings.citation_margin]
+        floor = max(top - settings.citation_margin, min(top, settings.min_support))
+        near = [i for i in range(len(considered)) if considered[i].dense >= floor]
+        if focus is not None:
+            near.sort(key=lambda i: not _holds_focus(considered[i].clause, q.focus, focus,
+                                                     statements))
         order = near + [i for i in order if i not in near]
         lacking = focus is not None and q.focus in settings.focus_required and not any(
             _holds_focus(considered[i].clause, q.focus, focus, statements)
