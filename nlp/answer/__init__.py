@@ -5,7 +5,7 @@ from nlp.answer.decision import Matcher, VerdictTable, load_verdict_table
 from nlp.answer.patterns import QuestionPatterns, load_question_patterns
 from nlp.answer.reader import Question, Slot, company_names, parse_question, retrieval_query
 from nlp.answer.topics import decide_topic
-from nlp.answer.verdict import answer_question, lead_ins
+from nlp.answer.verdict import answer_question, lead_in_of, lead_ins
 
 __all__ = [
     "Matcher",
@@ -15,6 +15,7 @@ __all__ = [
     "VerdictTable",
     "answer_question",
     "company_names",
+    "lead_in_of",
     "lead_ins",
     "decide_topic",
     "load_question_patterns",

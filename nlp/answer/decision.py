@@ -191,12 +191,16 @@ class Matcher:
             return False
         return len(self.onto.descendants(node.id, vocab)) > 1
 
-    def slot_level(self, slot: Slot, st: Statement, clause: Clause) -> str:
+    def slot_level(
+        self, slot: Slot, st: Statement, clause: Clause, carried: bool = False
+    ) -> str:
         """How ``st`` covers the value ``slot`` asks about: ``exact``, ``general`` (a broader
         value), ``open`` (the statement names nothing of the kind) or ``other``."""
         vocab = slot.vocabulary
         spans = getattr(st, vocab, ())
         asked = {t.lemma for t in tokenize(slot.text)} - _EMPTY
+        if carried and self.clause_names(clause, slot):
+            return "exact"  # the item names what its lead-in's statement is about
         specific = False
         general = False
         for sp in spans:
@@ -240,8 +244,12 @@ class Matcher:
         clause: Clause,
         hit: int,
         named_anywhere: Callable[[Slot], bool],
+        carried: bool = False,
     ) -> Reading | None:
-        """How ``st`` reads on ``question``; ``None`` when it is about another practice or thing."""
+        """How ``st`` reads on ``question``; ``None`` when it is about another practice or thing.
+
+        ``carried``: ``st`` is the statement of the clause's lead-in, which the clause elaborates.
+        """
         asked = question.practices[0] if question.practices else None
         if not self._actor_fits(question, st.actor):
             return None  # what a partner or the user does is not what the company does
@@ -263,7 +271,7 @@ class Matcher:
             by_vocab.setdefault(s.vocabulary, []).append(s)
         general: list[Slot] = []
         for slots in by_vocab.values():
-            levels = [(self.slot_level(s, st, clause), s) for s in slots]
+            levels = [(self.slot_level(s, st, clause, carried), s) for s in slots]
             best = min(levels, key=lambda ls: ("exact", "general", "open", "other").index(ls[0]))
             # A denial that names nothing of the kind asked about ("we do not share it") is not
             # read as covering it.

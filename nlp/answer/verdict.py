@@ -177,29 +177,36 @@ def _antecedents(clauses: Sequence[Clause]) -> tuple[dict[str, Clause], dict[str
     return found
 
 
+_BACK = 2  # clauses before a clause that refers back, nearest first, read for its statements
+
+
 def lead_in_of(
     clause: Clause, clauses: Sequence[Clause], patterns: QuestionPatterns | None = None
-) -> Clause | None:
-    """The clause whose statements ``clause`` carries on: its list's lead-in ("we collect the
-    following information:" for "IP addresses, device type, ..."), or, for a clause that refers
-    back ("This may include IP addresses ..."), the clause before it in its section."""
+) -> list[Clause]:
+    """The clauses whose statements ``clause`` carries on, nearest first: its list's lead-in ("we
+    collect the following information:" for "IP addresses, device type, ..."), or, for a clause
+    that refers back ("This may include IP addresses ..."), the clauses before it in its
+    section."""
     if not clauses:
-        return None
+        return []
     by_text, before = _antecedents(clauses)
     if clause.context and clause.context in by_text:
-        return by_text[clause.context]
+        return [by_text[clause.context]]
     rules = patterns or load_question_patterns()
+    out: list[Clause] = []
     if rules.anaphora.search(clause.text):
-        return before.get(clause.id)
-    return None
+        current = clause
+        while len(out) < _BACK and current.id in before:
+            current = before[current.id]
+            out.append(current)
+    return out
 
 
 def lead_ins(hit_clauses: Sequence[Clause], clauses: Sequence[Clause]) -> list[Clause]:
     """The lead-ins (see :func:`lead_in_of`) of ``hit_clauses``, each once."""
     found: dict[str, Clause] = {}
     for c in hit_clauses:
-        lead = lead_in_of(c, clauses)
-        if lead is not None:
+        for lead in lead_in_of(c, clauses):
             found[lead.id] = lead
     return list(found.values())
 
@@ -224,10 +231,11 @@ class _Evidence:
                 self.readings.append(found)
                 continue
             own = statements.get(h.clause.id, ())
-            if not own and h.clause.id in inherited:
+            carried = not own and h.clause.id in inherited
+            if carried:
                 own = statements.get(inherited[h.clause.id], ())
             for st in own:
-                r = matcher.read(q, st, h.clause, i, named_anywhere)
+                r = matcher.read(q, st, h.clause, i, named_anywhere, carried)
                 if r is not None:
                     found.append(r)
             self.readings.append(found)
@@ -285,9 +293,10 @@ def answer_question(
 
     inherited: dict[str, str] = {}
     for h in considered:
-        lead = lead_in_of(h.clause, clauses, rules)
-        if lead is not None:
-            inherited[h.clause.id] = lead.id
+        for lead in lead_in_of(h.clause, clauses, rules):
+            if statements.get(lead.id):
+                inherited[h.clause.id] = lead.id
+                break
     ev = _Evidence(
         q, considered, statements, matcher, named_anywhere, settings.reading_floor, inherited
     )
