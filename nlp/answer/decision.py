@@ -233,7 +233,10 @@ class Matcher:
             return True
         return any(
             s.vocabulary == "recipients"
-            and (self.onto.is_a(actor, s.id, "recipients") or self.onto.is_a(s.id, actor, "recipients"))
+            and (
+                self.onto.is_a(actor, s.id, "recipients")
+                or self.onto.is_a(s.id, actor, "recipients")
+            )
             for s in question.slots
         )
 

@@ -1,4 +1,4 @@
-"""Measure answers on a lay-question set: verdict accuracy, the answering clause among the citations.
+"""Measure answers on a lay-question set: verdict accuracy, the answering clause among citations.
 
 The set is JSON lines (``corpora/qa/lay_questions.jsonl``, see its DATASHEET): each row a question
 about one policy (``policy``: a path under the datasets folder, or ``seed`` for the bundled

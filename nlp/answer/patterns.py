@@ -41,7 +41,7 @@ _POSSESSIVE = re.compile(r"(?i)(\w)['’]s\b")
 
 
 def _alt(word: str) -> str:
-    """A pattern token's alternative as compared: its lemma, or ``=WORD`` for capitals as written."""
+    """A pattern token's alternative as compared: its lemma, or ``=WORD`` (capitals, as written)."""
     if len(word) >= 2 and word.replace(".", "").isupper():
         return "=" + word
     return lemma(word)

@@ -41,7 +41,9 @@ _PRECEDENCE = (
     "user_correct", "user_access", "user_object", "notify", "protect", "track", "retain", "use",
     "collect",
 )
-_NOUN_MARKERS = frozenset({"my", "your", "our", "the", "a", "an", "their", "his", "her", "its", "any"})
+_NOUN_MARKERS = frozenset(
+    {"my", "your", "our", "the", "a", "an", "their", "his", "her", "its", "any"}
+)
 _CUT = frozenset({",", ";", ":", "(", ")", "—", "–"})
 _WITH_PLACE = frozenset({"transfer_abroad", "share", "retain", "collect", "use"})
 
@@ -114,7 +116,10 @@ def _kind_of_clause(words: Sequence[str], rules: QuestionPatterns) -> str | None
         if asks_to_tell and any(w in rules.wh for w in words[3:]):
             return "info"
         return "yesno"
-    if first in rules.wh or (first in rules.prepositions and len(words) > 1 and words[1] in rules.wh):
+    asks_after_preposition = (
+        first in rules.prepositions and len(words) > 1 and words[1] in rules.wh
+    )
+    if first in rules.wh or asks_after_preposition:
         return "info"  # "how long ...", "on what basis ...", "to whom ..."
     if first in rules.tell_verbs:
         return "info"
@@ -148,9 +153,9 @@ def _main_clause(tokens: Sequence[Token], rules: QuestionPatterns) -> tuple[str,
                     return kind, j, b
             if first not in rules.wh:
                 continue
-        kind = _kind_of_clause(words[i:b], rules)
-        if kind:
-            return kind, i, _cut_trailing_condition(words, i, b, rules)
+        found = _kind_of_clause(words[i:b], rules)
+        if found:
+            return found, i, _cut_trailing_condition(words, i, b, rules)
     # A statement with a question mark ("my data is sold?") asks yes or no.
     i = _first_word(words, rules)
     kind = "yesno" if "?" in words or (i < len(words) and words[i] in rules.aux) else "info"
@@ -175,7 +180,7 @@ def _slot_matches(
     tokens: Sequence[Token], found: Sequence[PatternMatch], onto: Ontology, lo: int, hi: int,
     blocked: Sequence[bool],
 ) -> list[tuple[int, int, str, str]]:
-    """Non-overlapping slot spans ``(first, last, vocabulary, id)``: longest first, then leftmost."""
+    """Non-overlapping slot spans ``(first, last, vocabulary, id)``: longest, then leftmost."""
     cands: list[tuple[int, int, str, str]] = []
     for m in found:
         if m.label in SLOT_LABELS and lo <= m.first and m.last <= hi:
@@ -187,10 +192,9 @@ def _slot_matches(
     taken = list(blocked)
     out: list[tuple[int, int, str, str]] = []
     for a, b, vocab, nid in cands:
-        if any(taken[a:b]):
-            # The same words may name a data type and a purpose ("ads"): keep both readings.
-            if not any(o[0] == a and o[1] == b and o[2] != vocab for o in out):
-                continue
+        # The same words may name a data type and a purpose ("ads"): keep both readings.
+        if any(taken[a:b]) and not any(o[0] == a and o[1] == b and o[2] != vocab for o in out):
+            continue
         out.append((a, b, vocab, nid))
         for k in range(a, b):
             taken[k] = True
@@ -313,7 +317,8 @@ def company_names(
     """Lower-cased words that name the company: those of the policy's name and its most
     frequent capitalised words (written capitalised nearly always, mid-sentence).
 
-    >>> sorted(company_names("Acme Privacy Policy", ["Acme Cloud stores data. Acme Cloud is fine."]))
+    >>> texts = ["Acme Cloud stores data. Acme Cloud is fine."]
+    >>> sorted(company_names("Acme Privacy Policy", texts))
     ['acme', 'cloud']
     """
     rules = patterns or load_question_patterns()
@@ -338,7 +343,8 @@ def company_names(
         top = max(caps.values())
         onto = load_ontology()
         for w, n in caps.items():
-            if n >= max(3, top // 4) and n >= 0.8 * low.get(w, n) and not _names_a_thing(w, rules, onto):
+            frequent = n >= max(3, top // 4) and n >= 0.8 * low.get(w, n)
+            if frequent and not _names_a_thing(w, rules, onto):
                 out.add(w)
     return frozenset(sorted(out, key=lambda w: -caps.get(w, 0))[:_MAX_NAMES] + [
         w for w in out if w in {x.lower() for x in _WORDS.findall(name)}

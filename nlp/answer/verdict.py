@@ -143,7 +143,7 @@ def _answer_text(row: Row, reading: Reading, clause: Clause, clauses: Sequence[C
         if row.reason.startswith("denied_in_general"):
             return f"{lead} — the policy rules it out in general: {quote}"
         return f"{lead} — the policy states: {quote}"
-    scopes = [scope_names[s.id] for s in reading.statement.places if s.id in scope_names]
+    scopes = [scope_names[s.id] for s in reading.statement.places if s.id and s.id in scope_names]
     return _general_text(reading, practice, scopes[0] if scopes else "other countries", quote)
 
 
@@ -164,7 +164,7 @@ _LEAD_INS: dict[tuple[str, str, int, str], tuple[dict[str, Clause], dict[str, Cl
 
 
 def _antecedents(clauses: Sequence[Clause]) -> tuple[dict[str, Clause], dict[str, Clause]]:
-    """Clauses by text, and each clause's predecessor in the same section, remembered per version."""
+    """Clauses by text, and each clause's predecessor in its section (remembered per version)."""
     key = (clauses[0].policy_id, clauses[0].version, len(clauses), clauses[0].id)
     found = _LEAD_INS.get(key)
     if found is None:
@@ -172,7 +172,7 @@ def _antecedents(clauses: Sequence[Clause]) -> tuple[dict[str, Clause], dict[str
             _LEAD_INS.clear()
         body = [c for c in clauses if c.kind != "heading"]
         by_text = {c.text: c for c in body}
-        before = {b.id: a for a, b in zip(body, body[1:]) if a.section == b.section}
+        before = {b.id: a for a, b in zip(body, body[1:], strict=False) if a.section == b.section}
         found = _LEAD_INS[key] = (by_text, before)
     return found
 
@@ -226,7 +226,7 @@ class _Evidence:
     ) -> None:
         self.readings: list[list[Reading]] = []
         for i, h in enumerate(hits):
-            found = []
+            found: list[Reading] = []
             if h.dense < floor:
                 self.readings.append(found)
                 continue
@@ -358,10 +358,12 @@ def answer_question(
         if decided is not None:
             verdict, reason, i = decided
             if i < 0:
-                return done(verdict, "The policy does not address this.", reason,  # type: ignore[arg-type]
-                            closest=order[0] if order else None)
-            lead = "Yes" if verdict == "yes" else "No"
-            text = f"{lead} — the policy states: {_quote(considered[i].clause, clauses)}"
+                return done(
+                    verdict, "The policy does not address this.", reason,  # type: ignore[arg-type]
+                    closest=order[0] if order else None,
+                )
+            says = "Yes" if verdict == "yes" else "No"
+            text = f"{says} — the policy states: {_quote(considered[i].clause, clauses)}"
             return done(verdict, text, reason, [i])  # type: ignore[arg-type]
     candidates = [(r, i) for i in order for r in ev.readings[i]]
     if not candidates:
