@@ -317,9 +317,9 @@ def company_names(
     """Lower-cased words that name the company: those of the policy's name and its most
     frequent capitalised words (written capitalised nearly always, mid-sentence).
 
-    >>> texts = ["Acme Cloud stores data. Acme Cloud is fine."]
-    >>> sorted(company_names("Acme Privacy Policy", texts))
-    ['acme', 'cloud']
+    >>> texts = ["We are Zorbo Labs. Zorbo Labs stores data. Use Zorbo Labs."]
+    >>> sorted(company_names("Zorbo Privacy Policy", texts))
+    ['labs', 'zorbo']
     """
     rules = patterns or load_question_patterns()
     skip = rules.not_names
