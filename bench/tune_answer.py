@@ -37,8 +37,8 @@ from nlp.pipeline import PolicyLens  # noqa: E402
 from nlp.types import ClauseQuery  # noqa: E402
 
 DEFAULT_GRID = {
-    "reading_floor": [0.2, 0.3],
-    "info_floor": [0.2, 0.25, 0.35],
+    "reading_floor": [0.6, 0.85],
+    "info_floor": [0.6, 0.7, 1.0],
     "fused_weight": [0.0, 0.3, 1.0],
     "topic_depth": [8, 16],
 }

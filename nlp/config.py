@@ -152,14 +152,16 @@ class AnswerSettings(_Section):
         0.2, description="Information answers cite clauses within this similarity of the best."
     )
     support_floor: float = Field(
-        0.2, description="Cosine below which a retrieved clause is not weighed at all."
+        0.6, description="Share of min_support below which a retrieved clause is not weighed at "
+        "all (0.6 x 0.35 = 0.21 with the shipped encoder)."
     )
     fused_weight: float = Field(
         0.3, description="Weight of the retriever's fused score (scaled to the best one) beside "
         "the cosine when ordering clauses to cite."
     )
     reading_floor: float = Field(
-        0.2, description="Cosine below which a clause's statements are not read for a verdict."
+        0.6, description="Share of min_support below which a clause's statements are not read "
+        "for a verdict."
     )
     practice_bonus: float = Field(
         0.15, description="Added to a clause's cosine, for citing, when a statement reads on the "
@@ -172,8 +174,8 @@ class AnswerSettings(_Section):
         0.02, description="Added to a denying reading when choosing the reading that decides."
     )
     info_floor: float = Field(
-        0.25, description="Cosine of the best clause below which an information question is "
-        "not_stated."
+        0.7, description="Share of min_support: an information question whose closest clause is "
+        "below it is not_stated."
     )
     focus_required: tuple[str, ...] = Field(
         ("duration",), description="Focuses of an information question that are not_stated when "

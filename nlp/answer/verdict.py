@@ -277,9 +277,9 @@ def answer_question(
     table = table or load_verdict_table()
     matcher = _matcher(rules, onto)
     q = parse_question(question, names=names, patterns=rules, ontology=onto)
+    floor = settings.support_floor * settings.min_support
     considered = [
-        h for h in hits[: settings.search_depth]
-        if h.clause.kind != "heading" and h.dense >= settings.support_floor
+        h for h in hits[: settings.search_depth] if h.clause.kind != "heading" and h.dense >= floor
     ]
     if statements is None:
         todo = [h.clause for h in considered]
@@ -298,7 +298,8 @@ def answer_question(
                 inherited[h.clause.id] = lead.id
                 break
     ev = _Evidence(
-        q, considered, statements, matcher, named_anywhere, settings.reading_floor, inherited
+        q, considered, statements, matcher, named_anywhere,
+        settings.reading_floor * settings.min_support, inherited,
     )
     focus = rules.focus_evidence.get(q.focus or "") if q.kind == "info" else None
     scores = []
@@ -346,7 +347,7 @@ def answer_question(
             _holds_focus(considered[i].clause, q.focus, focus, statements)
             for i in order[: settings.max_citations]
         )
-        if not order or top < settings.info_floor or lacking:
+        if not order or top < settings.info_floor * settings.min_support or lacking:
             return done("not_stated", "The policy does not appear to address this question.",
                         "info_not_found", closest=order[0] if order else None)
         lead = considered[order[0]].clause
