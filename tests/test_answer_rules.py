@@ -268,6 +268,12 @@ def test_sell_unless_opt_out_and_never_rent_is_not_a_denial_of_selling():
     assert ans.verdict == "yes"
 
 
+def test_denying_some_data_is_no_denial_of_all():
+    c = clause("We do not collect your contacts or your precise location.")
+    assert ask("Do you sell my data?", (c, 0.6)).verdict != "no"
+    assert ask("Do you collect my precise location?", (c, 0.6)).verdict == "no"
+
+
 def test_share_buttons_do_not_share_data():
     c = clause("Our pages have share buttons for social networks.")
     assert ask("Do you share my data?", (c, 0.6)).verdict != "yes"

@@ -268,7 +268,13 @@ class Matcher:
             if self.is_root(s.vocabulary, s.id):
                 # "my data", "third parties" name nothing in particular, but the statement must be
                 # about something of the kind ("share buttons" are not shared data).
-                if not getattr(st, s.vocabulary, ()) and not self.names_any(clause, s.vocabulary):
+                spans = getattr(st, s.vocabulary, ())
+                if not spans and not self.names_any(clause, s.vocabulary):
+                    return None
+                # Denying some things ("we do not collect your contacts") is no denial of all.
+                if pol == "denied" and spans and not any(
+                    self.is_root(s.vocabulary, sp.id) for sp in spans
+                ):
                     return None
                 continue
             by_vocab.setdefault(s.vocabulary, []).append(s)
