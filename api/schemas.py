@@ -160,6 +160,10 @@ class AskResponse(BaseModel):
     version: str
     verdict: Verdict
     answer: str
+    reason: str = Field(
+        "", description="The code of the decision (a row of the verdict table, a topic's code, "
+        "`info` or `info_not_found`)."
+    )
     citations: list[CitationOut]
 
     model_config = ConfigDict(
@@ -170,8 +174,9 @@ class AskResponse(BaseModel):
                     "policy": "000-ce4448d9c54926ad",
                     "version": "2020-02-27",
                     "verdict": "yes",
-                    "answer": "Yes — the policy names China: “… such as the United States and "
+                    "answer": "Yes — the policy states: “… such as the United States and "
                     "China.”",
+                    "reason": "stated",
                     "citations": [
                         {
                             "clause_id": "000-ce4448d9c54926ad:2020-02-27:1a2b3c4d5e6f",

@@ -2,18 +2,19 @@
 
 Usage::
 
-    python bench/bench_lay_qa.py [--split validation] [--backends onnx torch]
+    python bench/bench_lay_qa.py [--split validation] [--backends onnx torch] [--datasets DIR]
 
-For every question of the split, ``PolicyLens.ask`` on its policy (the seed, or a file under
-``../shared/datasets``); reported per backend: verdict accuracy, and how often a citation holds
-one of the question's answering phrases (among questions that have phrases). Both backends run on
-the same questions in the same run, so the difference is the encoder's alone. A report, not a test.
+For every question of the split, ``PolicyLens.ask`` on its policy (the seed, or a file under the
+datasets folder), scored by :func:`nlp.answer.evaluation.evaluate_rows` (the same code as
+``policylens evaluate --task qa``): verdict accuracy, and how often the first one / three
+citations hold one of the question's answering phrases (among questions that have phrases). Both
+backends run on the same questions in the same run, so the difference is the encoder's alone.
+A report, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -22,47 +23,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.config import DEFAULT_CORPUS, EmbedSettings, Settings  # noqa: E402
+from nlp.answer.evaluation import (  # noqa: E402
+    DEFAULT_DATASETS,
+    evaluate_rows,
+    format_qa_report,
+    load_questions,
+)
+from nlp.config import EmbedSettings, Settings  # noqa: E402
 from nlp.pipeline import PolicyLens  # noqa: E402
-
-DATA = ROOT / "corpora" / "qa" / "lay_questions.jsonl"
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--split", default="validation")
     ap.add_argument("--backends", nargs="+", default=["onnx", "torch"])
-    ap.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
+    ap.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
+    ap.add_argument("--data", type=Path, default=None, help="another lay-question JSONL file")
+    ap.add_argument("--details", action="store_true", help="print each backend's full report")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
-    rows = [r for r in rows if r["split"] == args.split]
+    rows = load_questions(args.data, args.split)
     print(f"\nLay questions, split {args.split}: {len(rows)} questions, "
           f"{len({r['policy'] for r in rows})} policies\n")
-    print("| backend | verdict accuracy | answering phrase cited |")
-    print("|---|---:|---:|")
+    table = ["| backend | verdict accuracy | cited@1 | cited@3 |", "|---|---:|---:|---:|"]
     for backend in args.backends:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(embed=EmbedSettings(backend=backend, cache_dir=Path(tmp)))
             lens = PolicyLens(settings)
-            ids: dict[str, str] = {}
-            right = cited = with_phrases = 0
-            for r in rows:
-                path = DEFAULT_CORPUS if r["policy"] == "seed" else args.datasets / r["policy"]
-                if r["policy"] not in ids:
-                    ids[r["policy"]] = lens.load(path).id
-                ans = lens.ask(r["question"], policy=ids[r["policy"]])
-                right += ans.verdict == r["verdict"]
-                if r["phrases"]:
-                    with_phrases += 1
-                    texts = [_norm(c.text) for c in ans.citations]
-                    cited += any(_norm(p) in t for p in r["phrases"] for t in texts)
-        print(f"| {backend} | {right}/{len(rows)} ({100 * right / len(rows):.1f}%) | "
-              f"{cited}/{with_phrases} ({100 * cited / max(with_phrases, 1):.1f}%) |")
+            report = evaluate_rows(
+                rows,
+                load=lambda path, lens=lens: lens.load(path).id,
+                ask=lambda q, pid, lens=lens: lens.ask(q, policy=pid),
+                datasets=args.datasets,
+            )
+        if args.details:
+            print(format_qa_report(report, f"{backend}, split {args.split}") + "\n")
+        table.append(f"| {backend} | {report['verdict_accuracy']:.1f}% | "
+                     f"{report['cited_at_1']:.1f}% | {report['cited_at_3']:.1f}% |")
+    print("\n".join(table))
     print(f"\n(command: python bench/bench_lay_qa.py --split {args.split})")
 
 

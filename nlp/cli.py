@@ -488,20 +488,54 @@ def train(
     help="Which saved model to evaluate.",
 )
 @click.option(
-    "--task", type=click.Choice(["classify", "practices"]), default="classify",
-    show_default=True, help="What to evaluate: the clause classifiers or the practices stage.",
+    "--task", type=click.Choice(["classify", "practices", "qa"]), default="classify",
+    show_default=True,
+    help="What to evaluate: the clause classifiers, the practices stage or lay questions.",
+)
+@click.option(
+    "--data", "qa_data", type=PathArg("file"), default=None,
+    help="--task qa: a lay-question JSONL file (default corpora/qa/lay_questions.jsonl).",
+)
+@click.option(
+    "--split", default="validation", show_default=True,
+    help="--task qa: the split to answer (train, validation, seed or all).",
 )
 @data_dir_option
 @json_option
-def evaluate(scheme: str, task: str, data_dir: str | None, as_json: bool) -> None:
+def evaluate(
+    scheme: str, task: str, qa_data: str | None, split: str, data_dir: str | None, as_json: bool
+) -> None:
     """Print per-label precision/recall/F1 and macro/micro F1 on the validation data.
 
     opp115: OPP-115 validation (native labels). policylens: OPP-115 validation and APPCorp
     fold 7 (mapped), and the seed gold set cross-validated by section. Validation figures only.
     --task practices: PI-Extract validation span F1, OPP-115 held-out policies, seed gold.
+    --task qa: lay questions of one split answered by `ask` (policies from --data-dir): verdict
+    accuracy, cited@1 and cited@3, per verdict, the confusion matrix and the reasons of the misses.
 
-    Example: policylens evaluate --scheme opp115
+    Example: policylens evaluate --task qa --split validation
     """
+    if task == "qa":
+        from nlp.answer.evaluation import (
+            DEFAULT_DATASETS,
+            evaluate_rows,
+            format_qa_report,
+            load_questions,
+        )
+
+        lens = _lens()
+        rows = load_questions(Path(qa_data) if qa_data else None, split)
+        report = evaluate_rows(
+            rows,
+            load=lambda path: lens.load(path).id,
+            ask=lambda question, pid: lens.ask(question, policy=pid),
+            datasets=Path(data_dir) if data_dir else DEFAULT_DATASETS,
+        )
+        if as_json:
+            _emit_json({"split": split, **report})
+        else:
+            click.echo(format_qa_report(report, f"Lay questions, split {split}"))
+        return
     if task == "practices":
         from nlp.embed import Encoder
         from nlp.practices.report import format_practices_report, run_practices_evaluation

@@ -151,6 +151,44 @@ class AnswerSettings(_Section):
     citation_margin: float = Field(
         0.2, description="Information answers cite clauses within this similarity of the best."
     )
+    support_floor: float = Field(
+        0.6, description="Share of min_support below which a retrieved clause is not weighed at "
+        "all (0.6 x 0.35 = 0.21 with the shipped encoder)."
+    )
+    fused_weight: float = Field(
+        0.3, description="Weight of the retriever's fused score (scaled to the best one) beside "
+        "the cosine when ordering clauses to cite."
+    )
+    reading_floor: float = Field(
+        0.6, description="Share of min_support below which a clause's statements are not read "
+        "for a verdict."
+    )
+    practice_bonus: float = Field(
+        0.15, description="Added to a clause's cosine, for citing, when a statement reads on the "
+        "question (its practice and slots)."
+    )
+    exact_bonus: float = Field(
+        0.1, description="Added on top when that statement names every slot of the question."
+    )
+    denial_bonus: float = Field(
+        0.02, description="Added to a denying reading when choosing the reading that decides."
+    )
+    info_floor: float = Field(
+        0.7, description="Share of min_support: an information question whose closest clause is "
+        "below it is not_stated."
+    )
+    focus_required: tuple[str, ...] = Field(
+        ("duration",), description="Focuses of an information question that are not_stated when "
+        "no cited clause holds their evidence (a question of how long with no period stated)."
+    )
+    topic_depth: int = Field(
+        16, description="Clauses nearest the question read for a topic's evidence (Do Not Track, "
+        "age limits, security promises)."
+    )
+    focus_bonus: float = Field(
+        0.15, description="Added for an information question when the clause holds the kind of "
+        "thing asked for (a duration, an address, a link)."
+    )
 
 
 class ClassifySettings(_Section):

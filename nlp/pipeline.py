@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nlp.answer import answer_question
+from nlp.answer import (
+    answer_question,
+    company_names,
+    lead_ins,
+    parse_question,
+    retrieval_query,
+)
 from nlp.cache import ParseCache
 from nlp.config import Settings
 from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
@@ -92,6 +98,8 @@ class PolicyLens:
         # extracted once when first asked for.
         self._statements: dict[str, tuple[Statement, ...]] = {}
         self._extractor: PracticeExtractor | None = None
+        # The words naming each policy's company, by (policy id, version label): read once.
+        self._names: dict[tuple[str, str], frozenset[str]] = {}
         embed = self.settings.embed
         self._parser = ParseCache(
             embed.cache_dir / "policies" if embed.use_cache else None,
@@ -438,6 +446,7 @@ class PolicyLens:
         """Forget a policy."""
         self.policy(policy_id)
         del self._policies[policy_id]
+        self._names = {k: v for k, v in self._names.items() if k[0] != policy_id}
         for clause in self._clauses.pop(policy_id):
             self._statements.pop(clause.id, None)
         self._vectors.pop(policy_id, None)
@@ -654,15 +663,26 @@ class PolicyLens:
             top_k=max(settings.search_depth, where.top_k or 0),
             categories=cats,
         )
-        hits = self._search(question, depth, vector)
+        clauses = self.clauses(p.id, label)
+        names = self._names.get((p.id, label))
+        if names is None:
+            names = self._names[(p.id, label)] = company_names(p.name, [c.text for c in clauses])
+        # BM25 reads the question in policy words, without the company's own name; the dense
+        # side keeps the question's vector.
+        query = retrieval_query(parse_question(question, names=names))
+        hits = self._search(query, depth, vector)
         if where.top_k:
             settings = settings.model_copy(update={"max_citations": where.top_k})
         return answer_question(
             question,
             hits,
-            self.clauses(p.id, label),
+            clauses,
             policy=p.id,
             version=label,
+            statements=self.statements_for(
+                [h.clause for h in hits] + lead_ins([h.clause for h in hits], clauses)
+            ),
+            names=names,
             settings=settings,
         )
 

@@ -274,8 +274,44 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoredClause:
+    """A clause the answer stage weighed, and what it made of it (to trace a verdict).
+
+    ``rank`` is its place in retrieval, ``dense`` its cosine to the question, ``score`` the score
+    it was ordered by for citing; ``match`` how its best statement matched the question
+    (``exact``, ``general_named``, ``general`` or ``""`` when none did), ``polarity`` that
+    statement's polarity towards the question and ``practice`` its practice.
+    """
+
+    clause_id: str
+    rank: int
+    dense: float
+    score: float
+    match: str = ""
+    polarity: str = ""
+    practice: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clause_id": self.clause_id,
+            "rank": self.rank,
+            "dense": round(self.dense, 4),
+            "score": round(self.score, 4),
+            "match": self.match,
+            "polarity": self.polarity,
+            "practice": self.practice,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
-    """A verdict on a question, a one-sentence extractive answer and the clauses it rests on."""
+    """A verdict on a question, a one-sentence extractive answer and the clauses it rests on.
+
+    ``reason`` is the code of the decision (a row of ``nlp/data/verdict_table.json`` for yes/no
+    questions, ``info`` or ``info_not_found`` for the others); ``scored`` every clause weighed, in
+    retrieval order; ``closest`` the nearest clause of a ``not_stated`` answer, shown as such and
+    never as support (``citations`` stay empty then).
+    """
 
     question: str
     policy: str
@@ -283,6 +319,9 @@ class Answer:
     verdict: Verdict
     answer: str
     citations: tuple[Citation, ...] = ()
+    reason: str = ""
+    scored: tuple[ScoredClause, ...] = ()
+    closest: Citation | None = None
 
     def to_dict(self, *, labels: bool = False) -> dict[str, Any]:
         """The stable JSON shape documented in the README (the API adds citation labels)."""
@@ -292,6 +331,7 @@ class Answer:
             "version": self.version,
             "verdict": self.verdict,
             "answer": self.answer,
+            "reason": self.reason,
             "citations": [c.to_dict(labels=labels) for c in self.citations],
         }
 

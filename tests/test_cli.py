@@ -125,8 +125,9 @@ def test_ask_json_shape(seed_path):
     code, out, err = run(["ask", "Is my data sent to China?", "--json"])
     assert code == 0, err
     d = json.loads(out)
-    assert list(d) == ["question", "policy", "version", "verdict", "answer", "citations"]
-    assert d["verdict"] == "yes"
+    # issue 11 adds the decision's reason code; the rest of the documented shape stays.
+    assert list(d) == ["question", "policy", "version", "verdict", "answer", "reason", "citations"]
+    assert d["verdict"] == "yes" and d["reason"] == "stated"
     assert d["version"] == "2020-02-27"
     c = d["citations"][0]
     assert list(c) == ["clause_id", "section", "text", "score", "start", "end"]

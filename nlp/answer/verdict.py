@@ -1,209 +1,66 @@
-"""Answer a question about one policy version from retrieved clauses, extractively.
+"""Answer a question about one policy version from the statements of the retrieved clauses.
 
-No language model runs here. The answer stage reads the question into a :class:`Question` (yes/no or
-information-seeking, the practice it asks about, the specific things it names), checks which
-retrieved clauses actually state that practice about those things, and builds a verdict, a
-one-sentence answer quoting the best clause, and the citations.
+No language model runs here. The question is read into a frame (:mod:`nlp.answer.reader`); each
+retrieved clause's statements (practices stage) are read against it (:mod:`nlp.answer.decision`);
+a yes/no question takes its verdict from the verdict table for the best reading, an information
+question cites the clauses that hold what it asks for (a duration, an address, a link). Headings
+are context, never evidence: they are not cited.
 
-The rules that matter to users:
+What users rely on:
 
-* a yes/no question about something the policy never names (fingerprints, Brazil) is never answered
-  ``yes`` because the topic is near: it is ``not_stated``;
-* a place the policy does not name, under a policy that allows transfers abroad in general, gets
-  ``not_stated`` with the general clause cited and an answer that says exactly that;
-* a clause that negates the practice ("we do not sell ...") gives ``no``.
+* a specific thing the policy never names is never ``yes``: when only a broader clause covers it,
+  the answer says so and cites that clause ("does not name Brazil, but ... outside the EEA");
+* ``not_stated`` presents no citation as support; the nearest clause is kept as ``closest``;
+* a conditional statement answers with its condition ("Yes, unless you opt out: ...");
+* a denial answers ``no`` within its scope only ("never ... with employers" says nothing of
+  advertisers).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
 
-from nlp.answer.lexicon import (
-    ACTIONS,
-    ASK_WORDS,
-    DATA_TYPES,
-    GENERIC_WORDS,
-    INFO_WORDS,
-    PLACES,
-    QUESTION_ACTIONS,
-    RECIPIENTS,
-    REGIONS,
-    Term,
-    compile_terms,
-    region_of,
-)
+from nlp.answer.decision import Matcher, Reading, Row, VerdictTable, load_verdict_table
+from nlp.answer.patterns import QuestionPatterns, load_question_patterns
+from nlp.answer.reader import Question, Slot, parse_question
+from nlp.answer.topics import decide_topic
 from nlp.config import AnswerSettings
-from nlp.types import Answer, Citation, Clause, Hit, Verdict
+from nlp.practices import Ontology, StatementExtractor, load_ontology
+from nlp.types import Answer, Citation, Clause, Hit, ScoredClause, Statement, Verdict
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-_DATA_WORDS = re.compile(r"(?i)\b(?:personal (?:information|data)|information|data|details)\b")
-_NEGATOR = r"(?:\bnot\b|\bnever\b|n't\b|\bcannot\b|\bno longer\b|\bneither\b|\bnor\b)"
-_OUTSIDE = re.compile(
-    r"(?i)\boutside (?:of )?(?:the )?(EEA|European Economic Area|EU|European Union|Europe"
-    r"|your (?:home )?(?:country|jurisdiction)[a-z ]*|the country[a-z ]*)"
-)
-_FOREIGN = re.compile(
-    r"(?i)\b(?:other|foreign|third) countr(?:y|ies)\b|\babroad\b|\boverseas\b|\bcross-border\b"
-    r"|\binternational(?:ly)? transfers?\b|\bcountries outside\b"
-)
+__all__ = ["Question", "answer_question", "lead_in_of", "lead_ins", "parse_question"]
+
+_MATCH_ORDER = {"exact": 0, "general_named": 1, "general": 2}
 _PAST = {
-    "transfer": "transferred there",
+    "transfer_abroad": "transferred abroad",
     "share": "shared",
     "sell": "sold",
+    "rent": "rented out",
     "collect": "collected",
     "use": "used",
     "track": "tracked",
-    "keep": "kept",
+    "retain": "kept",
     "delete": "deleted",
-    "access": "accessible to you",
-    "correct": "correctable",
-    "object": "subject to opt-out",
     "protect": "protected",
-    "notify": "notified",
-    "contact": "contacted",
-}
-_WORD_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "children": (r"child(?:ren)?", r"minors?", r"kids?", r"under (?:the age of )?1[368]"),
-    "kids": (r"child(?:ren)?", r"minors?", r"kids?"),
-    "minors": (r"child(?:ren)?", r"minors?", r"kids?"),
-    "cookies": (r"cookies?",),
-    "ads": (r"ads?", r"advertis\w*"),
-    "advertising": (r"ads?", r"advertis\w*"),
-    "marketing": (r"marketing",),
-    "email": (r"e-?mails?",),
-    "emails": (r"e-?mails?",),
+    "notify": "notified to you",
+    "user_access": "open to your access",
+    "user_correct": "open to your correction",
+    "user_delete": "deleted at your request",
+    "user_export": "exportable",
+    "user_object": "something you can opt out of",
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
-    """What a question asks: its kind, the practices it names and the specific things it names."""
-
-    text: str
-    kind: str  # "yesno" or "info"
-    actions: tuple[str, ...]
-    terms: tuple[Term, ...]
-
-    @property
-    def places(self) -> tuple[Term, ...]:
-        return tuple(t for t in self.terms if t.kind == "place")
+@functools.lru_cache(maxsize=1)
+def _rule_extractor() -> StatementExtractor:
+    return StatementExtractor()
 
 
-def _stem_pattern(word: str) -> tuple[str, ...]:
-    w = word.lower()
-    if w in _WORD_SYNONYMS:
-        return _WORD_SYNONYMS[w]
-    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ed", "")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
-            w = w[: -len(suffix)] + repl
-            break
-    return (re.escape(w) + r"\w*",)
-
-
-def _find_named(
-    text: str, table: dict[str, tuple[str, ...]], kind: str
-) -> list[tuple[int, int, Term]]:
-    found = []
-    for name, stems in table.items():
-        pat = compile_terms(stems)
-        m = pat.search(text)
-        if m:
-            found.append((m.start(), m.end(), Term(kind, name, pat)))
-    return found
-
-
-def parse_question(text: str) -> Question:
-    """Read a question into its kind, practices and named things.
-
-    Example
-    -------
-    >>> q = parse_question("Is my data sent to China?")
-    >>> q.kind, q.actions, [t.name for t in q.terms]
-    ('yesno', ('transfer',), ['China'])
-    """
-    words = [w.lower() for w in _WORD.findall(text)]
-    first = words[0] if words else ""
-    if first in ASK_WORDS:
-        kind = "yesno"
-    elif any(w in INFO_WORDS for w in words[:3]):
-        kind = "info"
-    else:
-        kind = "yesno" if any(w in ASK_WORDS for w in words[:2]) else "info"
-
-    actions: list[str] = []
-    for w in words:
-        a = QUESTION_ACTIONS.get(w)
-        if a and a not in actions:
-            actions.append(a)
-    if "opt" in words and "out" in words and "object" not in actions:
-        actions.append("object")
-
-    spans = (
-        _find_named(text, PLACES, "place")
-        + _find_named(text, DATA_TYPES, "data")
-        + _find_named(text, RECIPIENTS, "recipient")
-    )
-    # Keep the longest of overlapping names ("European Economic Area" over "Europe").
-    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-    kept: list[tuple[int, int, Term]] = []
-    for s in spans:
-        if kept and s[0] < kept[-1][1]:
-            continue
-        kept.append(s)
-    terms = [t for _, _, t in kept]
-    covered = [(a, b) for a, b, _ in kept]
-    for m in _WORD.finditer(text):
-        w = m.group().lower()
-        if (
-            w in GENERIC_WORDS
-            or w in QUESTION_ACTIONS
-            or len(w) < 3
-            or any(a <= m.start() < b for a, b in covered)
-        ):
-            continue
-        terms.append(Term("word", w, compile_terms(_stem_pattern(w))))
-    return Question(text=text, kind=kind, actions=tuple(actions), terms=tuple(terms))
-
-
-def _haystack(clause: Clause) -> str:
-    return f"{clause.context}\n{clause.text}"
-
-
-def _action_pattern(action: str) -> re.Pattern[str]:
-    return compile_terms(ACTIONS[action])
-
-
-def _states_action(clause: Clause, actions: Sequence[str]) -> bool:
-    if not actions:
-        return True
-    hay = f"{clause.section_path}\n{_haystack(clause)}"
-    return any(_action_pattern(a).search(hay) for a in actions)
-
-
-def _negated(clause: Clause, q: Question) -> bool:
-    """Whether the clause denies the asked practice ("we do not sell ...", "will never share")."""
-    for stems in (ACTIONS[a] for a in q.actions):
-        verb = "(?:" + "|".join(stems) + ")"
-        # Typographic apostrophes ("don’t") are read as plain ones.
-        text = clause.text.replace("\u2019", "'").replace("\u02bc", "'")
-        if re.search(rf"(?i){_NEGATOR}(?:\W+\w+){{0,3}}?\W+{verb}\b", text):
-            return True
-    return False
-
-
-def _mentions(clause: Clause, term: Term) -> bool:
-    return bool(term.pattern.search(_haystack(clause)))
-
-
-def _names_all(clause: Clause, terms: Sequence[Term]) -> bool:
-    """Named things (places, data types, recipients) must all be there; of plain words, half."""
-    named = [t for t in terms if t.kind != "word"]
-    words = [t for t in terms if t.kind == "word"]
-    if not all(_mentions(clause, t) for t in named):
-        return False
-    return 2 * sum(_mentions(clause, t) for t in words) >= len(words)
+@functools.lru_cache(maxsize=4)
+def _matcher(rules: QuestionPatterns, onto: Ontology) -> Matcher:
+    return Matcher(rules, onto)
 
 
 def _trim(text: str, limit: int = 400) -> str:
@@ -214,21 +71,18 @@ def _trim(text: str, limit: int = 400) -> str:
     return cut.rstrip(",;:") + " …"
 
 
-def _quote(clause: Clause) -> str:
-    return "“" + _trim(clause.text).rstrip(".:;, ") + ".”"
-
-
-def _quote_with_list(clause: Clause, clauses: Sequence[Clause]) -> str:
-    """Quote a clause; a list lead-in ("... only where it is:") is quoted with its items."""
-    if not clause.text.rstrip().endswith(":"):
-        return _quote(clause)
-    items = [
-        c.text.rstrip(";. ") for c in clauses if c.kind == "bullet" and c.context == clause.text
-    ]
-    if not items:
-        return _quote(clause)
-    text = clause.text.rstrip() + " " + "; ".join(items)
-    return "“" + _trim(text, 600).rstrip(".:;, ") + ".”"
+def _quote(clause: Clause, clauses: Sequence[Clause] = ()) -> str:
+    """A clause in quotes; a list lead-in ("... only where it is:") is quoted with its items."""
+    text = clause.text
+    if text.rstrip().endswith(":"):
+        items = [
+            c.text.rstrip(";. ") for c in clauses if c.kind == "bullet" and c.context == clause.text
+        ]
+        if items:
+            return "“" + _trim(text.rstrip() + " " + "; ".join(items), 600).rstrip(".:;, ") + ".”"
+    elif clause.kind == "bullet" and clause.context:
+        text = f"{clause.context.rstrip()} {text}"
+    return "“" + _trim(text).rstrip(".:;, ") + ".”"
 
 
 def _cite(hit: Hit, policy: str) -> Citation:
@@ -246,30 +100,149 @@ def _cite(hit: Hit, policy: str) -> Citation:
     )
 
 
-def _names(terms: Sequence[Term]) -> str:
-    names = [t.name for t in terms]
+def _names(slots: Sequence[Slot]) -> str:
+    names = list(dict.fromkeys(s.text for s in slots))
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _general_transfer(hits: Sequence[Hit], place: Term) -> tuple[Hit, str] | None:
-    """A clause allowing transfers abroad in general that covers ``place``, and its scope."""
-    for h in hits:
-        text = _haystack(h.clause)
-        if not _action_pattern("transfer").search(text):
-            continue
-        m = _OUTSIDE.search(text)
-        if m:
-            region = m.group(1)
-            canonical = next(
-                (r for r in REGIONS if compile_terms(PLACES.get(r, (r,))).fullmatch(region)), None
-            )
-            # "outside the EEA" covers a place only if the place is not itself in the EEA.
-            if canonical and canonical in region_of(place.name):
+def _with_condition(verdict: str, condition: str) -> str:
+    cond = " ".join(condition.split()).rstrip(",.;:")
+    if verdict == "no":
+        low = cond.lower()
+        if low.startswith(("without", "unless", "except", "other than")):
+            return f"No, not {cond}"
+        return f"No (except: {cond})"
+    return f"Yes, {cond}"
+
+
+def _general_text(reading: Reading, practice: str, scope: str, quote: str) -> str:
+    missing = _names(reading.general)
+    past = _PAST.get(practice, practice)
+    if reading.statement.places and any(s.vocabulary == "places" for s in reading.general):
+        return (
+            f"The policy does not name {missing}, but it allows transfers of personal information "
+            f"to {scope}: {quote}"
+        )
+    return (
+        f"The policy does not name {missing}; it only says in general what is {past} "
+        f"(the closest clause, not an answer): {quote}"
+    )
+
+
+def _answer_text(row: Row, reading: Reading, clause: Clause, clauses: Sequence[Clause],
+                 practice: str, scope_names: Mapping[str, str]) -> str:
+    quote = _quote(clause, clauses)
+    cond = bool(reading.condition) and row.reason.endswith(("condition", "exception"))
+    if row.verdict == "yes":
+        lead = _with_condition("yes", reading.condition) if cond else "Yes"
+        if row.reason.startswith("covered_by_general"):
+            return f"{lead} — the policy says so of {_names(reading.general)} in general: {quote}"
+        return f"{lead} — the policy states: {quote}"
+    if row.verdict == "no":
+        lead = _with_condition("no", reading.condition) if cond else "No"
+        if row.reason.startswith("denied_in_general"):
+            return f"{lead} — the policy rules it out in general: {quote}"
+        return f"{lead} — the policy states: {quote}"
+    scopes = [scope_names[s.id] for s in reading.statement.places if s.id and s.id in scope_names]
+    return _general_text(reading, practice, scopes[0] if scopes else "other countries", quote)
+
+
+def _holds_focus(
+    clause: Clause,
+    focus: str | None,
+    pattern: re.Pattern[str],
+    statements: Mapping[str, Sequence[Statement]],
+) -> bool:
+    """Whether the clause holds what an information question asks for (a stated retention
+    period counts for "how long")."""
+    if focus == "duration" and any(st.retention for st in statements.get(clause.id, ())):
+        return True
+    return bool(pattern.search(clause.text))
+
+
+_LEAD_INS: dict[tuple[str, str, int, str], tuple[dict[str, Clause], dict[str, Clause]]] = {}
+
+
+def _antecedents(clauses: Sequence[Clause]) -> tuple[dict[str, Clause], dict[str, Clause]]:
+    """Clauses by text, and each clause's predecessor in its section (remembered per version)."""
+    key = (clauses[0].policy_id, clauses[0].version, len(clauses), clauses[0].id)
+    found = _LEAD_INS.get(key)
+    if found is None:
+        if len(_LEAD_INS) > 256:
+            _LEAD_INS.clear()
+        body = [c for c in clauses if c.kind != "heading"]
+        by_text = {c.text: c for c in body}
+        before = {b.id: a for a, b in zip(body, body[1:], strict=False) if a.section == b.section}
+        found = _LEAD_INS[key] = (by_text, before)
+    return found
+
+
+_BACK = 2  # clauses before a clause that refers back, nearest first, read for its statements
+
+
+def lead_in_of(
+    clause: Clause, clauses: Sequence[Clause], patterns: QuestionPatterns | None = None
+) -> list[Clause]:
+    """The clauses whose statements ``clause`` carries on, nearest first: its list's lead-in ("we
+    collect the following information:" for "IP addresses, device type, ..."), or, for a clause
+    that refers back ("This may include IP addresses ..."), the clauses before it in its
+    section."""
+    if not clauses:
+        return []
+    by_text, before = _antecedents(clauses)
+    if clause.context and clause.context in by_text:
+        return [by_text[clause.context]]
+    rules = patterns or load_question_patterns()
+    out: list[Clause] = []
+    if rules.anaphora.search(clause.text):
+        current = clause
+        while len(out) < _BACK and current.id in before:
+            current = before[current.id]
+            out.append(current)
+    return out
+
+
+def lead_ins(hit_clauses: Sequence[Clause], clauses: Sequence[Clause]) -> list[Clause]:
+    """The lead-ins (see :func:`lead_in_of`) of ``hit_clauses``, each once."""
+    found: dict[str, Clause] = {}
+    for c in hit_clauses:
+        for lead in lead_in_of(c, clauses):
+            found[lead.id] = lead
+    return list(found.values())
+
+
+class _Evidence:
+    """The statements of the considered clauses, read against the question once."""
+
+    def __init__(
+        self,
+        q: Question,
+        hits: Sequence[Hit],
+        statements: Mapping[str, Sequence[Statement]],
+        matcher: Matcher,
+        named_anywhere: Callable[[Slot], bool],
+        floor: float,
+        inherited: Mapping[str, str],
+    ) -> None:
+        self.readings: list[list[Reading]] = []
+        for i, h in enumerate(hits):
+            found: list[Reading] = []
+            if h.dense < floor:
+                self.readings.append(found)
                 continue
-            return h, f"countries outside {'the ' if region.isupper() else ''}{region}"
-        if _FOREIGN.search(text):
-            return h, "other countries"
-    return None
+            own = statements.get(h.clause.id, ())
+            carried = not own and h.clause.id in inherited
+            if carried:
+                own = statements.get(inherited[h.clause.id], ())
+            for st in own:
+                r = matcher.read(q, st, h.clause, i, named_anywhere, carried)
+                if r is not None:
+                    found.append(r)
+            self.readings.append(found)
+
+    def best(self, i: int) -> Reading | None:
+        rs = self.readings[i]
+        return min(rs, key=lambda r: _MATCH_ORDER[r.match]) if rs else None
 
 
 def answer_question(
@@ -279,78 +252,158 @@ def answer_question(
     *,
     policy: str,
     version: str,
+    statements: Mapping[str, Sequence[Statement]] | None = None,
+    names: Collection[str] = (),
     settings: AnswerSettings | None = None,
+    patterns: QuestionPatterns | None = None,
+    ontology: Ontology | None = None,
+    table: VerdictTable | None = None,
 ) -> Answer:
     """Answer ``question`` from ``hits`` (retrieved from one policy version, best first).
 
-    ``clauses`` are all clauses of that version: they tell whether the policy names a thing at all.
+    ``clauses`` are all clauses of that version (they tell whether the policy names a thing at
+    all); ``statements`` the practices of the retrieved clauses by clause id (computed with the
+    rules alone when not given); ``names`` the lower-cased words that name the company.
 
     Example
     -------
     >>> ans = answer_question("Is my data sent to Mars?", [], [], policy="p", version="v1")
-    >>> ans.verdict, ans.citations
-    ('not_stated', ())
+    >>> ans.verdict, ans.citations, ans.reason
+    ('not_stated', (), 'no_statement')
     """
     settings = settings or AnswerSettings()
-    q = parse_question(question)
-    relevant = [h for h in hits if h.dense >= settings.min_support]
+    rules = patterns or load_question_patterns()
+    onto = ontology or load_ontology()
+    table = table or load_verdict_table()
+    matcher = _matcher(rules, onto)
+    q = parse_question(question, names=names, patterns=rules, ontology=onto)
+    floor = settings.support_floor * settings.min_support
+    considered = [
+        h for h in hits[: settings.search_depth] if h.clause.kind != "heading" and h.dense >= floor
+    ]
+    if statements is None:
+        todo = [h.clause for h in considered]
+        todo += lead_ins(todo, clauses)
+        many = _rule_extractor().extract_many(todo)
+        statements = {c.id: sts for c, sts in zip(todo, many, strict=True)}
+    policy_text = "\n".join(c.text for c in clauses)
 
-    def done(verdict: Verdict, text: str, cited: Sequence[Hit] = ()) -> Answer:
-        cites = tuple(_cite(h, policy) for h in list(cited)[: settings.max_citations])
-        return Answer(question, policy, version, verdict, text, cites)
+    def named_anywhere(slot: Slot) -> bool:
+        return bool(matcher.names_pattern(slot).search(policy_text))
+
+    inherited: dict[str, str] = {}
+    for h in considered:
+        for lead in lead_in_of(h.clause, clauses, rules):
+            if statements.get(lead.id):
+                inherited[h.clause.id] = lead.id
+                break
+    ev = _Evidence(
+        q, considered, statements, matcher, named_anywhere,
+        settings.reading_floor * settings.min_support, inherited,
+    )
+    focus = rules.focus_evidence.get(q.focus or "") if q.kind == "info" else None
+    scores = []
+    top_fused = max((h.score for h in considered), default=1.0) or 1.0
+    for i, h in enumerate(considered):
+        best = ev.best(i)
+        s = h.dense + settings.fused_weight * h.score / top_fused
+        if best is not None and q.kind == "yesno":
+            s += settings.practice_bonus
+            if best.match == "exact":
+                s += settings.exact_bonus
+        if focus is not None and _holds_focus(h.clause, q.focus, focus, statements):
+            s += settings.focus_bonus
+        scores.append(s)
+    order = sorted(range(len(considered)), key=lambda i: -scores[i])
+    rank_of = {h.clause.id: r for r, h in enumerate(hits)}
+
+    def scored() -> tuple[ScoredClause, ...]:
+        out = []
+        for i, h in enumerate(considered):
+            b = ev.best(i)
+            out.append(ScoredClause(
+                h.clause.id, rank_of.get(h.clause.id, i), float(h.dense), float(scores[i]),
+                b.match if b else "", b.polarity if b else "", b.statement.practice if b else "",
+            ))
+        return tuple(out)
+
+    def done(verdict: Verdict, text: str, reason: str, cited: Sequence[int] = (),
+             closest: int | None = None) -> Answer:
+        cites = tuple(_cite(considered[i], policy) for i in list(cited)[: settings.max_citations])
+        near = _cite(considered[closest], policy) if closest is not None else None
+        return Answer(question, policy, version, verdict, text, cites, reason, scored(), near)
 
     if q.kind == "info":
-        if not relevant:
-            return done("not_stated", "The policy does not appear to address this question.")
-        # Cite what is nearly as close as the best clause, not everything above the floor.
-        top = max(h.dense for h in relevant)
-        relevant = [h for h in relevant if h.dense >= top - settings.citation_margin]
-        lead = relevant[0].clause
-        where = f" (section {lead.section[-1]})" if lead.section else ""
-        return done("info", f"The policy says{where}: {_quote_with_list(lead, clauses)}", relevant)
-
-    # Yes/no: a clause supports the answer only if it names every specific thing asked about and
-    # states the practice asked about.
-    floor = settings.min_support * 0.6
-    near = [h for h in hits if h.dense >= floor]
-    support = [
-        h
-        for h in near
-        if _names_all(h.clause, q.terms)
-        and _states_action(h.clause, q.actions)
-        and (q.terms or _DATA_WORDS.search(_haystack(h.clause)) or not q.actions)
-    ]
-    if not q.terms and not q.actions:
-        support = [h for h in support if h.dense >= settings.min_support]
-    if support:
-        best = support[0]
-        if _negated(best.clause, q):
-            return done("no", f"No — the policy states: {_quote(best.clause)}", support[:1])
-        says = f"the policy names {_names(q.places)}" if q.places else "the policy states"
-        same = [h for h in support if not _negated(h.clause, q)]
-        return done("yes", f"Yes — {says}: {_quote(best.clause)}", same)
-
-    missing = [t for t in q.terms if not any(_mentions(c, t) for c in clauses)]
-    if q.places:
-        place = q.places[0]
-        general = _general_transfer(near, place)
-        if general and place in missing:
-            hit, scope = general
-            return done(
-                "not_stated",
-                f"The policy does not name {place.name}, but it allows transfers of personal "
-                f"information to {scope}: {_quote_with_list(hit.clause, clauses)}",
-                [hit],
-            )
-    if missing:
-        return done("not_stated", f"The policy does not mention {_names(missing)}.")
-    if q.terms and q.actions:
-        past = _PAST.get(q.actions[0], q.actions[0] + "ed")
-        return done(
-            "not_stated",
-            f"The policy mentions {_names(q.terms)} but does not say that it is {past}.",
+        # Clauses nearly as close as the closest, those holding what is asked for first.
+        # In retrieval order, those holding what is asked for first.
+        top = max((h.dense for h in considered), default=0.0)
+        floor = max(top - settings.citation_margin, min(top, settings.min_support))
+        near = [i for i in range(len(considered)) if considered[i].dense >= floor]
+        if focus is not None:
+            near.sort(key=lambda i: not _holds_focus(considered[i].clause, q.focus, focus,
+                                                     statements))
+        order = near + [i for i in order if i not in near]
+        lacking = focus is not None and q.focus in settings.focus_required and not any(
+            _holds_focus(considered[i].clause, q.focus, focus, statements)
+            for i in order[: settings.max_citations]
         )
-    if q.actions:
-        past = _PAST.get(q.actions[0], q.actions[0] + "ed")
-        return done("not_stated", f"The policy does not say that personal information is {past}.")
-    return done("not_stated", "The policy does not state this.")
+        if not order or top < settings.info_floor * settings.min_support or lacking:
+            return done("not_stated", "The policy does not appear to address this question.",
+                        "info_not_found", closest=order[0] if order else None)
+        lead = considered[order[0]].clause
+        where = f" (section {lead.section[-1]})" if lead.section else ""
+        return done("info", f"The policy says{where}: {_quote(lead, clauses)}", "info", order)
+
+    for topic in q.topics:
+        decided = decide_topic(topic, question, considered, rules, depth=settings.topic_depth)
+        if decided is not None:
+            verdict, reason, i = decided
+            if i < 0:
+                return done(
+                    verdict, "The policy does not address this.", reason,  # type: ignore[arg-type]
+                    closest=order[0] if order else None,
+                )
+            says = "Yes" if verdict == "yes" else "No"
+            text = f"{says} — the policy states: {_quote(considered[i].clause, clauses)}"
+            return done(verdict, text, reason, [i])  # type: ignore[arg-type]
+    candidates = [(r, i) for i in order for r in ev.readings[i]]
+    if not candidates:
+        row = table.decide("none", "affirmed", False)
+        past = _PAST.get(q.practices[0], "stated") if q.practices else "stated"
+        named = [s for s in q.slots if not matcher.is_root(s.vocabulary, s.id)]
+        missing = [s for s in named if not named_anywhere(s)]
+        if missing:
+            text = f"The policy does not mention {_names(missing)}."
+        elif named and q.practices:
+            text = f"The policy mentions {_names(named)} but does not say that it is {past}."
+        elif q.practices:
+            text = f"The policy does not say that personal information is {past}."
+        else:
+            text = "The policy does not state this."
+        return done(row.verdict, text, row.reason, closest=order[0] if order else None)  # type: ignore[arg-type]
+    # The reading of the closest clause decides, a full match counting for more than a general one.
+    bonus = {"exact": settings.exact_bonus, "general_named": settings.exact_bonus / 2}
+
+    def value(ri: tuple[Reading, int]) -> float:
+        # A denial is stated on purpose: on the same clause it outweighs an affirmed reading.
+        deny = settings.denial_bonus if ri[0].polarity == "denied" else 0.0
+        return scores[ri[1]] + bonus.get(ri[0].match, 0.0) + deny
+
+    candidates.sort(key=lambda ri: -value(ri))
+    reading, idx = candidates[0]
+    row = table.decide(reading.match, reading.polarity, bool(reading.condition))
+    practice = q.practices[0] if q.practices else reading.statement.practice
+    text = _answer_text(row, reading, considered[idx].clause, clauses, practice, rules.scope_names)
+    # Cite the deciding clause, then the clauses retrieval ranked first (the answering clause is
+    # more often among them than among other readings of the same polarity).
+    cited = [idx]
+    if row.verdict == "not_stated" and not any(s.vocabulary == "places" for s in reading.general):
+        # Only a transfer clause that covers the place asked about is cited (it says where data
+        # goes); a clause about personal information in general is no support for "fingerprints".
+        return done(row.verdict, text, row.reason, closest=idx)  # type: ignore[arg-type]
+    if row.verdict != "not_stated":
+        cited += [
+            i for i in range(len(considered))
+            if i != idx and considered[i].dense >= settings.min_support
+        ]
+    return done(row.verdict, text, row.reason, cited)  # type: ignore[arg-type]

@@ -1,0 +1,300 @@
+"""The decision of a yes/no question: how a statement matches the frame, and the verdict table.
+
+A statement *reads* on a question when its practice answers the practice asked about (the same
+practice, one that entails it when affirmed, one it entails when denied, or its opposite), and
+each slot of the question is matched: ``exact`` (the statement names the value, a narrower one, or
+leaves the slot open while its clause names the value), ``general`` (only a broader value covers
+it: "personal information" for "health data", "outside the EEA" for Brazil) or ``other`` (the
+statement is about something else: then it does not read at all). The verdict follows from the
+table in ``nlp/data/verdict_table.json`` (match x polarity x condition -> verdict + reason code),
+so each decision is a row a test can point at, not a branch in code.
+
+>>> table = load_verdict_table()
+>>> row = table.decide("general", "affirmed", False)
+>>> row.verdict, row.reason
+('not_stated', 'not_named_general')
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nlp.answer.patterns import QuestionPatterns
+from nlp.answer.reader import Question, Slot
+from nlp.config import PACKAGE_DIR
+from nlp.practices import Ontology
+from nlp.practices.tokens import tokenize
+from nlp.types import Clause, Statement
+
+__all__ = [
+    "MATCH_LEVELS",
+    "TABLE_FILE",
+    "Matcher",
+    "Reading",
+    "Row",
+    "VerdictTable",
+    "load_verdict_table",
+]
+
+TABLE_FILE = PACKAGE_DIR / "data" / "verdict_table.json"
+_FORMAT, _VERSION = "policylens-verdict-table", 1
+MATCH_LEVELS = ("exact", "general_named", "general", "none")
+# Clause ids are content hashes, so what a clause names can be remembered across questions.
+_MEMO = 200_000
+# Words of a slot phrase that say nothing of what it names ("my", "the").
+_EMPTY = frozenset(
+    {"my", "your", "our", "the", "a", "an", "their", "his", "her", "of", "any", "all", "some", "me"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of the verdict table; ``condition`` is ``None`` where the row takes either."""
+
+    match: str
+    polarity: str
+    condition: bool | None
+    verdict: str
+    reason: str
+
+
+class VerdictTable:
+    """The rows of the decision, read in order; the first that fits decides."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.rows = tuple(rows)
+
+    def decide(self, match: str, polarity: str, condition: bool) -> Row:
+        for row in self.rows:
+            if row.match not in ("*", match):
+                continue
+            if row.polarity not in ("*", polarity):
+                continue
+            if row.condition is not None and row.condition != condition:
+                continue
+            return row
+        raise LookupError(f"no verdict row for {match}/{polarity}/{condition}")
+
+
+def _row(d: dict[str, Any]) -> Row:
+    cond = d["condition"]
+    return Row(d["match"], d["polarity"], None if cond == "*" else bool(cond), d["verdict"],
+               d["reason"])
+
+
+@functools.lru_cache(maxsize=4)
+def _load_table(path: str) -> VerdictTable:
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    if doc.get("format") != _FORMAT or doc.get("version") != _VERSION:
+        raise ValueError(f"{path} is not a {_FORMAT} file of version {_VERSION}")
+    return VerdictTable([_row(r) for r in doc["rows"]])
+
+
+def load_verdict_table(path: Path | None = None) -> VerdictTable:
+    """The verdict table of ``path`` (default: the bundled ``nlp/data/verdict_table.json``)."""
+    return _load_table(str(path or TABLE_FILE))
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How one statement of a retrieved clause reads on the question."""
+
+    hit: int  # index of the clause's hit among those considered
+    statement: Statement
+    match: str  # "exact", "general_named" or "general"
+    polarity: str  # "affirmed" or "denied", towards the question
+    condition: str  # the statement's condition ("" when none)
+    general: tuple[Slot, ...] = ()  # the slots only a broader value covers
+
+
+class Matcher:
+    """Reads statements against a question frame with the ontology and the pattern tables."""
+
+    def __init__(self, rules: QuestionPatterns, ontology: Ontology) -> None:
+        self.rules = rules
+        self.onto = ontology
+        self._regex: dict[tuple[str, str, str], re.Pattern[str]] = {}
+        self._any: dict[tuple[str, str], bool] = {}
+
+    # -- naming ----------------------------------------------------------------------------
+    def names_pattern(self, slot: Slot) -> re.Pattern[str]:
+        """The words that name ``slot``'s value or a narrower one in policy text."""
+        key = (slot.vocabulary, slot.id, slot.text.lower())
+        pat = self._regex.get(key)
+        if pat is None:
+            table = self.onto.nodes.get(slot.vocabulary, {})
+            forms: set[str] = set()
+            for nid in self.onto.descendants(slot.id, slot.vocabulary) or {slot.id}:
+                node = table.get(nid)
+                if node is not None:
+                    forms.update(node.surface)
+                    if slot.vocabulary != "purposes":
+                        forms.add(nid.replace("_", " "))
+            own = [w for w in slot.text.lower().split() if w not in _EMPTY]
+            if own:
+                forms.add(" ".join(own))
+            alts = sorted(
+                (r"[\s-]+".join(re.escape(w) for w in f.split()) for f in forms if f.strip()),
+                key=len,
+                reverse=True,
+            )
+            pat = re.compile(r"(?i)\b(?:" + "|".join(alts) + r")(?:s|es)?\b")
+            self._regex[key] = pat
+        return pat
+
+    def names_any(self, clause: Clause, vocabulary: str) -> bool:
+        """Whether the clause names anything of ``vocabulary`` (remembered by clause id)."""
+        key = (clause.id, vocabulary)
+        found = self._any.get(key)
+        if found is None:
+            if len(self._any) > _MEMO:
+                self._any.clear()
+            found = self._any[key] = bool(self.onto.match(clause.text, vocabulary))
+        return found
+
+    def clause_names(self, clause: Clause, slot: Slot) -> bool:
+        """Whether the clause itself (or its list's lead-in; never its heading) names ``slot``."""
+        pat = self.names_pattern(slot)
+        return bool(pat.search(clause.text) or (clause.context and pat.search(clause.context)))
+
+    # -- practice --------------------------------------------------------------------------
+    def polarity(self, asked: str | None, st: Statement) -> str | None:
+        """``affirmed``/``denied`` when ``st`` answers the practice ``asked``, else ``None``."""
+        denied = st.polarity == "denied" or (st.polarity == "conditional" and st.negated)
+        practice = st.practice
+        if asked is None:
+            return "denied" if denied else "affirmed"
+        implies = self.rules.implies
+        if asked == "transfer_abroad" and st.places and practice in self.rules.places_make_transfer:
+            practice = "transfer_abroad"
+        if practice in self.rules.opposes.get(asked, ()):
+            return None if denied else "denied"
+        if denied:
+            # Of the broader practices, only "we do not collect" is read as denying the narrower
+            # ones: denials of sharing are too often scoped in ways statements do not carry.
+            broader = practice in implies.get(asked, ()) and practice == "collect"
+            return "denied" if practice == asked or broader else None
+        return "affirmed" if practice == asked or asked in implies.get(practice, ()) else None
+
+    # -- slots -----------------------------------------------------------------------------
+    def is_root(self, vocab: str, nid: str | None) -> bool:
+        """Whether ``nid`` is a generic top of its vocabulary ("personal information", "third
+        parties"): a root with nodes below it (a flat vocabulary's nodes are not generic)."""
+        node = self.onto.nodes.get(vocab, {}).get(nid or "")
+        if node is None or node.parent is not None:
+            return False
+        return len(self.onto.descendants(node.id, vocab)) > 1
+
+    def slot_level(
+        self, slot: Slot, st: Statement, clause: Clause, carried: bool = False
+    ) -> str:
+        """How ``st`` covers the value ``slot`` asks about: ``exact``, ``general`` (a broader
+        value), ``open`` (the statement names nothing of the kind) or ``other``."""
+        vocab = slot.vocabulary
+        spans = getattr(st, vocab, ())
+        asked = {t.lemma for t in tokenize(slot.text)} - _EMPTY
+        if carried and self.clause_names(clause, slot):
+            return "exact"  # the item names what its lead-in's statement is about
+        specific = False
+        general = False
+        for sp in spans:
+            # The question's own words in the statement's phrase ("employers") name it.
+            if asked and asked <= {t.lemma for t in tokenize(sp.text)}:
+                return "exact"
+            if sp.id is None:
+                continue
+            if self.onto.is_a(sp.id, slot.id, vocab):
+                return "exact"
+            if self.onto.is_a(slot.id, sp.id, vocab):
+                general = True
+            elif vocab == "places" and sp.id in self.rules.place_scopes:
+                excluded = self.rules.place_scopes[sp.id]
+                if not excluded or not self.onto.is_a(slot.id, excluded, vocab):
+                    general = True
+                else:
+                    specific = True
+            elif not self.is_root(vocab, sp.id):
+                specific = True
+        if not specific and self.clause_names(clause, slot):
+            return "exact"
+        if specific:
+            return "general" if general else "other"
+        return "general" if general else "open"
+
+    def _actor_fits(self, question: Question, actor: str) -> bool:
+        """A statement of the company, or of the party the question asks about."""
+        if actor in ("first_party", "") or question.subject == "recipient":
+            return True
+        return any(
+            s.vocabulary == "recipients"
+            and (
+                self.onto.is_a(actor, s.id, "recipients")
+                or self.onto.is_a(s.id, actor, "recipients")
+            )
+            for s in question.slots
+        )
+
+    def read(
+        self,
+        question: Question,
+        st: Statement,
+        clause: Clause,
+        hit: int,
+        named_anywhere: Callable[[Slot], bool],
+        carried: bool = False,
+    ) -> Reading | None:
+        """How ``st`` reads on ``question``; ``None`` when it is about another practice or thing.
+
+        ``carried``: ``st`` is the statement of the clause's lead-in, which the clause elaborates.
+        """
+        asked = question.practices[0] if question.practices else None
+        if not self._actor_fits(question, st.actor):
+            return None  # what a partner or the user does is not what the company does
+        excluded = self.rules.practice_excludes.get(asked or "", {})
+        for field, ids in excluded.items():
+            if any(sp.id in ids for sp in getattr(st, field, ())):
+                return None
+        pol = self.polarity(asked, st)
+        if pol is None:
+            return None
+        by_vocab: dict[str, list[Slot]] = {}
+        for s in question.slots:
+            if self.is_root(s.vocabulary, s.id):
+                # "my data", "third parties" name nothing in particular, but the statement must be
+                # about something of the kind ("share buttons" are not shared data).
+                spans = getattr(st, s.vocabulary, ())
+                if not spans and not self.names_any(clause, s.vocabulary):
+                    return None
+                # Denying some things ("we do not collect your contacts") is no denial of all.
+                if pol == "denied" and spans and not any(
+                    self.is_root(s.vocabulary, sp.id) for sp in spans
+                ):
+                    return None
+                continue
+            by_vocab.setdefault(s.vocabulary, []).append(s)
+        general: list[Slot] = []
+        for slots in by_vocab.values():
+            levels = [(self.slot_level(s, st, clause, carried), s) for s in slots]
+            best = min(levels, key=lambda ls: ("exact", "general", "open", "other").index(ls[0]))
+            # A denial that names nothing of the kind asked about ("we do not share it") is not
+            # read as covering it.
+            if best[0] == "other" or (best[0] == "open" and pol == "denied"):
+                return None
+            if best[0] != "exact":
+                general.append(best[1])
+        if not general:
+            match = "exact"
+        elif all(named_anywhere(s) for s in general):
+            match = "general_named"
+        else:
+            match = "general"
+        condition = st.condition
+        if condition and self.rules.negligible_conditions.search(condition):
+            condition = ""
+        return Reading(hit, st, match, pol, condition, tuple(general))

@@ -1,0 +1,331 @@
+"""The question reader, the statement matcher, the verdict table and the safety rules, unit by unit.
+
+No model runs: statements come from the practices stage's rules alone (as ``answer_question``
+extracts them when none are given).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.answer import (
+    Matcher,
+    answer_question,
+    company_names,
+    decide_topic,
+    load_question_patterns,
+    load_verdict_table,
+    parse_question,
+    retrieval_query,
+)
+from nlp.answer.decision import MATCH_LEVELS, TABLE_FILE
+from nlp.answer.reader import Slot
+from nlp.practices import load_ontology
+from nlp.types import Clause, Hit, Statement
+
+
+def clause(text: str, section: tuple[str, ...] = ("Sharing",), kind: str = "sentence") -> Clause:
+    return Clause(f"p:v1:{abs(hash(text)) % 10**8}", "p", "v1", section, 0, len(text), text, kind)  # type: ignore[arg-type]
+
+
+def ask(question: str, *pairs: tuple[Clause, float], extra: tuple[Clause, ...] = ()):
+    hits = [Hit(c, score=1.0 / (i + 1), dense=d) for i, (c, d) in enumerate(pairs)]
+    return answer_question(
+        question, hits, [c for c, _ in pairs] + list(extra), policy="p", version="v1"
+    )
+
+
+# -- the reader: kind by syntax -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("If I close my account, do you still keep my photos?", "yesno"),
+        ("if I close my account do you still keep my photos", "yesno"),
+        ("When I scan a barcode do you keep the photo?", "yesno"),
+        ("I'm 16, can I give nord my info?", "yesno"),
+        ("my data is sold?", "yesno"),
+        ("Is there a way to delete my data?", "yesno"),
+        ("How long do you keep my data?", "info"),
+        ("Can you tell me how long you keep my data?", "info"),
+        ("On what basis do you process my data?", "info"),
+        ("I'm in europe, where is my data stored?", "info"),
+        ("If we cancel our team, how long do you keep our payment details?", "info"),
+        ("When do you delete my data?", "info"),
+        ("Tell me who gets my data", "info"),
+    ],
+)
+def test_kind_comes_from_the_main_clause(question, kind):
+    assert parse_question(question).kind == kind
+
+
+def test_a_leading_condition_names_no_slot():
+    q = parse_question("If I close my account, do you still keep my photos?")
+    assert q.practices[0] == "retain"
+    assert [s.id for s in q.slots] == ["photos"]  # "account" belongs to the condition
+
+
+@pytest.mark.parametrize(
+    ("question", "practice"),
+    [
+        ("Can I delete my account?", "user_delete"),
+        ("Do you delete my data when I close my account?", "delete"),
+        ("Do advertisers get my location?", "share"),
+        ("Do you get my location?", "collect"),
+        ("Will my kid get targeted ads?", "use"),
+        ("Is my data sent to advertisers?", "share"),
+        ("Is my data sent to Brazil?", "transfer_abroad"),
+        ("Do you sell or share my data?", "sell"),
+        ("How do I opt out of marketing emails?", "user_object"),
+    ],
+)
+def test_who_does_the_verb_decides_the_practice(question, practice):
+    assert parse_question(question).practices[0] == practice
+
+
+def test_slots_carry_the_ontology_ids():
+    onto = load_ontology()
+    q = parse_question("Do you give my pics or my kid's location to the feds?")
+    ids = {(s.vocabulary, s.id) for s in q.slots}
+    assert {("data_types", "photos"), ("data_types", "location"),
+            ("recipients", "authorities"), ("audience", "children")} <= ids
+    for vocab, nid in ids:
+        assert nid in onto.nodes[vocab]
+
+
+def test_the_company_name_is_the_first_party_never_a_slot_or_query_word():
+    q = parse_question("Does Acme sell my data to Google?", names={"acme"})
+    assert q.subject == "first_party"
+    assert "acme" not in q.query.lower()
+    assert [s.id for s in q.slots if s.vocabulary == "recipients"] == ["google"]
+
+
+def test_words_outside_the_patterns_steer_only():
+    q = parse_question("Do you read my calendar?")
+    assert "calendar" in q.words
+    assert not any("calendar" in s.text for s in q.slots)
+
+
+def test_retrieval_query_adds_policy_words():
+    q = parse_question("do you sell my pics?")
+    assert retrieval_query(q).startswith("do you sell my pics")
+    assert "photo" in retrieval_query(q)
+
+
+def test_company_names_from_name_and_text_but_not_things():
+    texts = ["Acme collects data. We store it in Japan. Acme is based in Japan. Japan is nice.",
+             "Acme shares with Google. Acme may use Google. Acme, Google."]
+    names = company_names("Acme Privacy Policy", texts)
+    assert "acme" in names
+    assert "japan" not in names and "google" not in names
+
+
+def test_patterns_file_is_versioned_data():
+    rules = load_question_patterns()
+    assert rules.doc["format"] == "policylens-question-patterns"
+    for entry in rules.doc["patterns"]:
+        assert set(entry) == {"label", "pattern", "id"}
+
+
+# -- the matcher ----------------------------------------------------------------------------
+
+
+def st(practice: str, polarity: str = "affirmed", **slots) -> Statement:
+    from nlp.types import Span
+
+    fields = {k: tuple(Span(t, 0, len(t), i) for t, i in v) for k, v in slots.items()}
+    return Statement("c", "first_party", practice, polarity, **fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_question_patterns(), load_ontology())
+
+
+@pytest.mark.parametrize(
+    ("asked", "practice", "polarity", "expected"),
+    [
+        ("share", "share", "affirmed", "affirmed"),
+        ("share", "sell", "affirmed", "affirmed"),  # selling is sharing
+        ("sell", "share", "affirmed", None),  # sharing is not selling
+        ("share", "collect", "denied", "denied"),  # what is not collected is not shared
+        ("sell", "sell", "denied", "denied"),
+        ("collect", "use", "affirmed", "affirmed"),
+        ("sell", "use", "affirmed", None),
+    ],
+)
+def test_practice_polarity(matcher, asked, practice, polarity, expected):
+    assert matcher.polarity(asked, st(practice, polarity)) == expected
+
+
+@pytest.mark.parametrize(
+    ("slot", "spans", "expected"),
+    [
+        (("data_types", "identifiers"), [("IP address", "ip_address")], "exact"),
+        (("data_types", "ip_address"), [("identifiers", "identifiers")], "general"),
+        (("recipients", "advertisers"), [("service providers", "service_providers")], "other"),
+        (("places", "brazil"), [("outside the EEA", "outside_eea")], "general"),
+        (("places", "france"), [("outside the EEA", "outside_eea")], "other"),
+        (("recipients", "employers"), [("employers", None)], "exact"),
+        (("data_types", "health"), [], "open"),
+    ],
+)
+def test_slot_levels(matcher, slot, spans, expected):
+    vocab, nid = slot
+    s = Slot(vocab, nid, nid.replace("_", " "))
+    statement = st("share", **{vocab: spans})
+    assert matcher.slot_level(s, statement, clause("We may share it.")) == expected
+
+
+def test_the_clause_naming_the_thing_fills_an_open_slot(matcher):
+    s = Slot("data_types", "location", "location")
+    c = clause("We share it, including your location, with partners.")
+    assert matcher.slot_level(s, st("share"), c) == "exact"
+
+
+# -- the verdict table: every row, and every combination covered ---------------------------
+
+
+ROWS = json.loads(TABLE_FILE.read_text(encoding="utf-8"))["rows"]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["reason"] + "-" + str(r["condition"]) for r in ROWS])
+def test_each_table_row_decides(row):
+    table = load_verdict_table()
+    conds = [False, True] if row["condition"] == "*" else [row["condition"]]
+    pols = ["affirmed", "denied"] if row["polarity"] == "*" else [row["polarity"]]
+    hit = [table.decide(row["match"], p, c) for p in pols for c in conds]
+    assert any(h.reason == row["reason"] and h.verdict == row["verdict"] for h in hit)
+
+
+@pytest.mark.parametrize("match", MATCH_LEVELS)
+@pytest.mark.parametrize("polarity", ["affirmed", "denied"])
+@pytest.mark.parametrize("condition", [False, True])
+def test_table_covers_every_case(match, polarity, condition):
+    row = load_verdict_table().decide(match, polarity, condition)
+    assert row.verdict in {"yes", "no", "not_stated"}
+
+
+def test_general_affirmation_is_never_yes():
+    table = load_verdict_table()
+    for cond in (False, True):
+        assert table.decide("general", "affirmed", cond).verdict == "not_stated"
+
+
+# -- the safety rules -----------------------------------------------------------------------
+
+TRANSFER = clause(
+    "We may transfer your personal information to countries outside of the EEA, such as the "
+    "United States and China.", ("International transfers",),
+)
+
+
+def test_an_unnamed_country_is_not_yes_and_cites_the_general_transfer():
+    ans = ask("Does my data end up in Brazil?", (TRANSFER, 0.5))
+    assert ans.verdict == "not_stated"
+    assert ans.reason == "not_named_general"
+    assert "does not name Brazil" in ans.answer and "outside the EEA" in ans.answer
+    assert [c.clause_id for c in ans.citations] == [TRANSFER.id]
+
+
+def test_a_specific_data_type_under_a_general_clause_is_not_yes():
+    general = clause("We share your personal information with advertisers.")
+    ans = ask("Do you share my health data with advertisers?", (general, 0.6))
+    assert ans.verdict == "not_stated"
+    assert ans.citations == ()  # not_stated presents nothing as support ...
+    assert ans.closest is not None and ans.closest.clause_id == general.id  # ... but shows it
+
+
+def test_not_stated_presents_no_citation_as_support():
+    cookies = clause("We use both session cookies and persistent cookies.", ("Cookies",))
+    ans = ask("Do you collect my fingerprints?", (cookies, 0.4))
+    assert ans.verdict == "not_stated"
+    assert ans.citations == ()
+    assert ans.closest is not None
+
+
+def test_a_conditional_statement_answers_with_its_condition():
+    c = clause("We may sell your personal information unless you opt out.")
+    ans = ask("Do you sell my data?", (c, 0.6))
+    assert ans.verdict == "yes"
+    assert ans.answer.startswith("Yes, unless you opt out")
+    assert ans.reason == "stated_with_condition"
+
+
+def test_a_denial_answers_within_its_scope():
+    c = clause("We will never share your health data with employers.")
+    assert ask("Will my employer get my health data?", (c, 0.6)).verdict == "no"
+    # ... and says nothing about other recipients.
+    assert ask("Do you share my health data with advertisers?", (c, 0.6)).verdict != "no"
+
+
+def test_sell_unless_opt_out_and_never_rent_is_not_a_denial_of_selling():
+    c = clause("We may sell your data unless you opt out; we never rent it.")
+    ans = ask("Do you sell my data?", (c, 0.6))
+    assert ans.verdict == "yes"
+
+
+def test_denying_some_data_is_no_denial_of_all():
+    c = clause("We do not collect your contacts or your precise location.")
+    assert ask("Do you sell my data?", (c, 0.6)).verdict != "no"
+    assert ask("Do you collect my precise location?", (c, 0.6)).verdict == "no"
+
+
+def test_share_buttons_do_not_share_data():
+    c = clause("Our pages have share buttons for social networks.")
+    assert ask("Do you share my data?", (c, 0.6)).verdict != "yes"
+
+
+def test_a_heading_is_never_evidence():
+    heading = clause("How long do we keep your information?", ("Retention",), kind="heading")
+    body = clause("We keep your data for 30 days after you close your account.", ("Retention",))
+    ans = ask("How long do you keep my data?", (heading, 0.9), (body, 0.6))
+    assert ans.verdict == "info"
+    assert [c.clause_id for c in ans.citations] == [body.id]
+
+
+def test_an_info_question_cites_the_sentence_holding_the_answer():
+    vague = clause("We care about how long your information stays with us.", ("Retention",))
+    days = clause("Chat transcripts are deleted after 90 days.", ("Retention",))
+    ans = ask("How long do you keep my chats?", (vague, 0.62), (days, 0.55))
+    assert ans.citations[0].clause_id == days.id
+
+
+def test_every_scored_clause_is_kept_with_the_reason():
+    other = clause("We use cookies.", ("Cookies",))
+    ans = ask("Is my data sent to China?", (TRANSFER, 0.6), (other, 0.3))
+    assert ans.reason == "stated"
+    assert [s.clause_id for s in ans.scored] == [TRANSFER.id, other.id]
+    assert ans.scored[0].match == "exact"
+
+
+# -- topics ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "verdict"),
+    [
+        ("Can my 12 year old use it?", "You must be at least 13 years old to use the Service.",
+         "no"),
+        ("Can a 17 year old use it?", "You must be at least 16 years old to use the Service.",
+         "yes"),
+        ("Is this meant for kids?", "Our Services are not directed to children under 13.", "no"),
+    ],
+)
+def test_age_limits(question, text, verdict):
+    c = clause(text, ("Children",))
+    got = decide_topic("age_limit", question, [Hit(c, 1.0, 0.6)])
+    assert got is not None and got[0] == verdict
+
+
+def test_do_not_track_not_honoured_is_no():
+    c = clause("We do not currently respond to Do Not Track signals.", ("Cookies",))
+    assert ask("Do you honor do not track?", (c, 0.6)).verdict == "no"
+
+
+def test_perfect_security_is_not_promised():
+    c = clause("No method of transmission over the Internet is 100% secure.", ("Security",))
+    assert ask("Can you guarantee my data is totally safe?", (c, 0.6)).verdict == "no"
