@@ -82,6 +82,10 @@ def main() -> None:
         n_clauses += len(clauses)
         practices.update(s.practice for s in statements)
         polarity.update(s.polarity for s in statements)
+        # a running total after every group, so a run stopped early still reports its sample
+        print(f"after {min(g + args.group, len(files))} policies: {n_clauses} clauses, "
+              f"embedding {t_embed:.1f} s, statements {t_stmt:.1f} s "
+              f"(+{t_stmt / t_embed:.0%})", flush=True)
     print(f"policies: {len(files) - skipped} ({skipped} unreadable), clauses: {n_clauses}")
     print("\n| step | seconds | clauses/s |\n|---|---|---|")
     print(f"| embedding alone | {t_embed:.1f} | {n_clauses / t_embed:.1f} |")
