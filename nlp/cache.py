@@ -39,12 +39,13 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from nlp.config import IngestSettings, SegmentSettings
 from nlp.errors import InputError
 from nlp.segment import PARSE_VERSION
-from nlp.serialize import clause_from_record, from_record, policy_from_record, to_record
-from nlp.types import Clause, Policy, Statement
+from nlp.serialize import clause_from_record, policy_from_record, to_record
+from nlp.types import Clause, Policy, Retention, Span, Statement
 
 __all__ = ["ParseCache", "StatementCache"]
 
@@ -164,7 +165,7 @@ class StatementCache:
         try:
             record = json.loads(file.read_text(encoding="utf-8"))
             found = {
-                cid: tuple(from_record(Statement, st) for st in sts)
+                cid: tuple(_statement(st) for st in sts)
                 for cid, sts in record["statements"].items()
             }
         except FileNotFoundError:
@@ -191,3 +192,23 @@ class StatementCache:
             tmp.replace(self.folder / f"{key}.json")
         except OSError:
             pass
+
+
+_SPAN_SLOTS = ("data_types", "recipients", "purposes", "places", "audience")
+
+
+def _span(record: dict[str, Any]) -> Span:
+    return Span(record["text"], int(record["start"]), int(record["end"]), record.get("id"))
+
+
+def _statement(record: dict[str, Any]) -> Statement:
+    """A ``Statement`` from its ``to_record`` form; the generic ``from_record`` resolves every
+    annotation of every nested span, which made reading a policy's statements cost an ask."""
+    fields = dict(record)
+    for slot in _SPAN_SLOTS:
+        fields[slot] = tuple(_span(s) for s in fields.get(slot) or ())
+    retention = fields.get("retention")
+    fields["retention"] = Retention(**retention) if retention else None
+    evidence = fields.get("evidence")
+    fields["evidence"] = _span(evidence) if evidence else None
+    return Statement(**fields)

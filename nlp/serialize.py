@@ -12,6 +12,7 @@ one; ``tests/test_records.py`` checks every producer against this one definition
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from datetime import date
@@ -81,14 +82,16 @@ def _convert(value: Any, tp: Any) -> Any:
     return value
 
 
+@functools.cache
+def _fields(cls: Any) -> tuple[tuple[str, Any], ...]:
+    # Resolving the string annotations is most of the cost of a record: once per class.
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+
+
 def from_record(cls: type[T], record: dict[str, Any]) -> T:
     """Rebuild a dataclass of ``nlp.types`` from :func:`to_record` output."""
-    hints = typing.get_type_hints(cls)
-    kwargs = {
-        f.name: _convert(record[f.name], hints[f.name])
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.name in record
-    }
+    kwargs = {name: _convert(record[name], tp) for name, tp in _fields(cls) if name in record}
     return cls(**kwargs)
 
 
