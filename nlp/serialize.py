@@ -12,7 +12,6 @@ one; ``tests/test_records.py`` checks every producer against this one definition
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from datetime import date
@@ -82,11 +81,17 @@ def _convert(value: Any, tp: Any) -> Any:
     return value
 
 
-@functools.cache
-def _fields(cls: Any) -> tuple[tuple[str, Any], ...]:
+_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
     # Resolving the string annotations is most of the cost of a record: once per class.
-    hints = typing.get_type_hints(cls)
-    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+    known = _FIELDS.get(cls)
+    if known is None:
+        hints = typing.get_type_hints(cls)
+        known = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        _FIELDS[cls] = known
+    return known
 
 
 def from_record(cls: type[T], record: dict[str, Any]) -> T:
