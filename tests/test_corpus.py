@@ -240,7 +240,8 @@ def test_practice_table_has_the_documented_row_keys_and_types(corpus):
 def test_flows_count_policy_data_type_recipient_polarity_and_roll_up(corpus):
     flows = corpus.flows()
     assert flows.columns.tolist() == [
-        "policy", "data_type", "recipient", "practice", "polarity", "statements", "clauses"]
+        "policy", "data_type", "recipient", "practice", "polarity", "statements", "clauses",
+        "example"]
     shared = flows[(flows["recipient"] == "advertisers") & (flows["practice"] == "share")]
     assert ("orbitfit", "health", "denied") in {
         (r.policy, r.data_type, r.polarity) for r in shared.itertuples()}
@@ -249,6 +250,14 @@ def test_flows_count_policy_data_type_recipient_polarity_and_roll_up(corpus):
     assert "ip_address" in set(flows["data_type"]) and "ip_address" not in set(rolled["data_type"])
     assert "identifiers" in set(rolled["data_type"])
     assert rolled["statements"].sum() <= flows["statements"].sum()
+    # Subsumption: "identifiers" keeps IP addresses and device identifiers, nothing else.
+    ids = corpus.flows(data_types=["identifiers"])
+    assert not ids.empty and set(ids["data_type"]) <= {
+        "identifiers", "name", "account_credentials", "government_id", "device_identifiers",
+        "ip_address", "cookie_identifiers"}
+    ads = corpus.flows(recipients=["advertisers"])
+    assert set(ads["recipient"]) == {"advertisers"}
+    assert set(ads["policy"]) == {"lumenchat", "orbitfit"}
 
 
 def test_practices_as_dataset_and_parquet_are_typed(corpus, tmp_path):

@@ -28,7 +28,7 @@ when the policy's own company collects, uses or keeps the data, else under ``unn
 ['clause_id', 'policy', 'version', 'section', 'text', 'actor', 'practice', 'polarity']
 >>> flows = flow_summary(table, names=corpus.names)
 >>> flows.columns.tolist()
-['policy', 'data_type', 'recipient', 'practice', 'polarity', 'statements', 'clauses']
+['policy', 'data_type', 'recipient', 'practice', 'polarity', 'statements', 'clauses', 'example']
 """
 
 from __future__ import annotations
@@ -162,16 +162,20 @@ def flow_summary(
     names: Mapping[str, str] | None = None,
     practices: Iterable[str] | None = FLOW_PRACTICES,
     roll_up: int | None = None,
+    data_types: Iterable[str] | None = None,
+    recipients: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Statements counted by policy x data type x recipient x practice x polarity.
 
     ``table`` is a practice table (:meth:`Corpus.practice_table`). ``names`` maps policy ids to
     display names (``Corpus.names``). ``practices`` keeps those practices (``None``: all).
-    ``roll_up=N`` counts each data type as its ancestor N levels below the ontology's root
-    (``1``: ``precise_location`` -> ``location``, ``ip_address`` -> ``identifiers``); a phrase
-    the ontology does not name is counted by its words, lowercased. A statement with several
-    data types or recipients counts once for each pair; ``clauses`` counts distinct clauses, so a
-    clause stating one flow twice counts once there.
+    ``data_types`` and ``recipients`` keep the values that are one of those ontology nodes or
+    below one (``["contact"]`` keeps email addresses and phone numbers). ``roll_up=N`` counts
+    each data type as its ancestor N levels below the ontology's root (``1``:
+    ``precise_location`` -> ``location``, ``ip_address`` -> ``identifiers``); a phrase the
+    ontology does not name is counted by its words, lowercased. A statement with several data
+    types or recipients counts once for each pair; ``clauses`` counts distinct clauses, so a
+    clause stating one flow twice counts once there; ``example`` is the text of its first clause.
     """
     import pandas as pd
 
@@ -179,7 +183,13 @@ def flow_summary(
 
     ontology = load_ontology()
     wanted = set(practices) if practices is not None else None
+    kinds_wanted = list(data_types) if data_types is not None else None
+    to_wanted = list(recipients) if recipients is not None else None
     rows = []
+
+    def keep(span: Mapping[str, Any], nodes: list[str] | None, vocabulary: str) -> bool:
+        return nodes is None or any(
+            ontology.is_a(span.get("id"), n, vocabulary) for n in nodes)
 
     def data_type(span: Mapping[str, Any]) -> str:
         node = span.get("id")
@@ -193,24 +203,31 @@ def flow_summary(
     for r in table.to_dict("records"):
         if wanted is not None and r["practice"] not in wanted:
             continue
-        kinds = sorted({data_type(s) for s in r["data_types"]}) or ["unnamed"]
+        spans = [s for s in r["data_types"] if keep(s, kinds_wanted, "data_types")]
+        if kinds_wanted is not None and not spans:
+            continue
+        kinds = sorted({data_type(s) for s in spans}) or ["unnamed"]
         if r["recipients"]:
-            to = sorted({s.get("id") or str(s.get("text", "")).strip().lower()
-                         for s in r["recipients"]})
+            named = [s for s in r["recipients"] if keep(s, to_wanted, "recipients")]
+            to = sorted({s.get("id") or str(s.get("text", "")).strip().lower() for s in named})
         elif r["actor"] == "first_party" and r["practice"] in _OWN:
             to = ["first_party"]
         else:
             to = ["unnamed"]
+        if to_wanted is not None and not (r["recipients"] and to):
+            continue
         who = (names or {}).get(r["policy"], r["policy"])
         for kind in kinds:
             for recipient in to:
-                rows.append((who, kind, recipient, r["practice"], r["polarity"], r["clause_id"]))
+                rows.append((who, kind, recipient, r["practice"], r["polarity"], r["clause_id"],
+                             r["text"]))
     keys = ["policy", "data_type", "recipient", "practice", "polarity"]
-    flat = pd.DataFrame(rows, columns=[*keys, "clause_id"])
+    flat = pd.DataFrame(rows, columns=[*keys, "clause_id", "text"])
     if flat.empty:
-        return pd.DataFrame(columns=[*keys, "statements", "clauses"]).astype(
+        return pd.DataFrame(columns=[*keys, "statements", "clauses", "example"]).astype(
             {"statements": "int64", "clauses": "int64"})
     grouped = flat.groupby(keys, sort=True)
     out = grouped.size().rename("statements").to_frame()
     out["clauses"] = grouped["clause_id"].nunique()
+    out["example"] = grouped["text"].first()
     return out.reset_index().astype({"statements": "int64", "clauses": "int64"})
