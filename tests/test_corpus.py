@@ -255,6 +255,10 @@ def test_flows_count_policy_data_type_recipient_polarity_and_roll_up(corpus):
     assert not ids.empty and set(ids["data_type"]) <= {
         "identifiers", "name", "account_credentials", "government_id", "device_identifiers",
         "ip_address", "cookie_identifiers"}
+    known = set(flows["data_type"]) | set(flows["recipient"])
+    lumped = corpus.flows(free_text="other")
+    assert set(lumped["data_type"]) | set(lumped["recipient"]) <= known | {"other"}
+    assert lumped["statements"].sum() <= flows["statements"].sum()
     ads = corpus.flows(recipients=["advertisers"])
     assert set(ads["recipient"]) == {"advertisers"}
     assert set(ads["policy"]) == {"lumenchat", "orbitfit"}

@@ -61,7 +61,7 @@ def test_platforms_notebook_runs_on_the_bundled_corpus(monkeypatch):
     assert "Corpus(3 policies, 1 skipped)" in out
     assert "skipped: broken.pdf" in out
     assert "lumenchat" in out and "kitemail" in out
-    assert "platforms state sharing precise location or contacts with advertisers" in out
+    assert "state sharing precise location or contacts with advertisers" in out
     # The data-type x recipient table: lumenchat shares device identifiers with advertisers.
     heat = out[out.index("recipient ") :]
     assert "advertisers" in heat and "identifiers" in heat

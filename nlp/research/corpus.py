@@ -280,16 +280,18 @@ class Corpus:
         roll_up: int | None = None,
         data_types: Iterable[str] | None = None,
         recipients: Iterable[str] | None = None,
+        free_text: str | None = None,
     ) -> pd.DataFrame:
         """Statement counts by policy (display name) x data type x recipient x practice x polarity.
 
         See :func:`nlp.research.practices.flow_summary`; ``roll_up=1`` counts data types as their
         top-level kind in the ontology (``precise_location`` as ``location``); ``data_types`` and
-        ``recipients`` keep those ontology nodes and what lies below them.
+        ``recipients`` keep those ontology nodes and what lies below them; ``free_text="other"``
+        counts the phrases the ontology does not name under one label instead of their words.
         """
         return flow_summary(self.practice_table(version=version), names=self.names,
                             practices=practices, roll_up=roll_up, data_types=data_types,
-                            recipients=recipients)
+                            recipients=recipients, free_text=free_text)
 
     def to_dataset(
         self, *, version: str | None = None, table: Literal["clauses", "practices"] = "clauses"

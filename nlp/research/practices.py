@@ -164,6 +164,7 @@ def flow_summary(
     roll_up: int | None = None,
     data_types: Iterable[str] | None = None,
     recipients: Iterable[str] | None = None,
+    free_text: str | None = None,
 ) -> pd.DataFrame:
     """Statements counted by policy x data type x recipient x practice x polarity.
 
@@ -173,7 +174,8 @@ def flow_summary(
     below one (``["contact"]`` keeps email addresses and phone numbers). ``roll_up=N`` counts
     each data type as its ancestor N levels below the ontology's root (``1``:
     ``precise_location`` -> ``location``, ``ip_address`` -> ``identifiers``); a phrase the
-    ontology does not name is counted by its words, lowercased. A statement with several data
+    ontology does not name is counted by its words, lowercased, or under ``free_text`` when given
+    (e.g. ``"other"``, for charts over many policies). A statement with several data
     types or recipients counts once for each pair; ``clauses`` counts distinct clauses, so a
     clause stating one flow twice counts once there; ``example`` is the text of its first clause.
     """
@@ -191,10 +193,13 @@ def flow_summary(
         return nodes is None or any(
             ontology.is_a(span.get("id"), n, vocabulary) for n in nodes)
 
+    def words(span: Mapping[str, Any]) -> str:
+        return free_text if free_text is not None else str(span.get("text", "")).strip().lower()
+
     def data_type(span: Mapping[str, Any]) -> str:
         node = span.get("id")
         if not node:
-            return str(span.get("text", "")).strip().lower()
+            return words(span)
         if roll_up is None:
             return str(node)
         chain = ontology.ancestors(node, "data_types")  # the node first, the root last
@@ -209,7 +214,7 @@ def flow_summary(
         kinds = sorted({data_type(s) for s in spans}) or ["unnamed"]
         if r["recipients"]:
             named = [s for s in r["recipients"] if keep(s, to_wanted, "recipients")]
-            to = sorted({s.get("id") or str(s.get("text", "")).strip().lower() for s in named})
+            to = sorted({s.get("id") or words(s) for s in named})
         elif r["actor"] == "first_party" and r["practice"] in _OWN:
             to = ["first_party"]
         else:
