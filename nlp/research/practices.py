@@ -179,6 +179,7 @@ def flow_summary(
     types or recipients counts once for each pair; ``clauses`` counts distinct clauses, so a
     clause stating one flow twice counts once there; ``example`` is the text of its first clause.
     """
+    require("research", "pandas", purpose="a flow summary")
     import pandas as pd
 
     from nlp.practices import load_ontology
