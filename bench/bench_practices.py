@@ -9,6 +9,11 @@ policies spread over the folder (all ~330 are ~76k clauses: an hour of encoding 
 
     .venv/bin/python bench/bench_practices.py --data ../shared/datasets/opentermsarchive --sample 30
 
+``--warm`` then measures what keeping the statements saves, on the bundled seed (both versions)
+with a fresh cache folder: ``PolicyLens.statements`` cold (extracted and kept), then in a second,
+fresh lens over the same folder (read back from the statement cache, as a second process would),
+against one ``ask`` of that warm lens. ``--sample -1`` runs that part alone.
+
 Quality figures (PI-Extract validation, OPP-115 held-out policies, the seed gold) come from
 ``policylens evaluate --task practices --data-dir ../shared/datasets``.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -40,15 +46,57 @@ def policy_files(folder: Path) -> list[Path]:
                   and p.is_file() and p.stat().st_size > 0)
 
 
+def warm_check(settings: Settings) -> None:
+    """Cold and warm ``statements()`` of the seed, and one warm ``ask``, in a fresh cache folder."""
+    from nlp.pipeline import PolicyLens
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = settings.model_copy(update={
+            "embed": settings.embed.model_copy(update={"cache_dir": Path(tmp)})})
+        cold = PolicyLens(fresh)
+        policy = cold.load(settings.corpus)
+        cold.encoder.encode(["warm up the model"])
+        labels = [v.label for v in policy.versions]
+        t0 = time.perf_counter()
+        n = sum(len(cold.statements(policy.id, v)) for v in labels)
+        t_cold = time.perf_counter() - t0
+        warm = PolicyLens(fresh)  # nothing in memory: what a second process finds on disk
+        warm.load(settings.corpus)
+        t0 = time.perf_counter()
+        warm.statement_cache  # noqa: B018 - once per lens: the extractor's id (hashes its files)
+        t_id = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        m = sum(len(warm.statements(policy.id, v)) for v in labels)
+        t_warm = time.perf_counter() - t0
+        warm.ask("Do you sell my data?")  # loads the models and builds the index
+        t0 = time.perf_counter()
+        warm.ask("Is my data sent to China?")
+        t_ask = time.perf_counter() - t0
+    clauses = sum(len(warm.clauses(policy.id, v)) for v in labels)
+    assert n == m, (n, m)
+    print(f"\nseed, both versions ({clauses} clauses, {n} statements):")
+    print("| step | seconds |\n|---|---|")
+    print(f"| statements(), cold (extracted, kept on disk) | {t_cold:.3f} |")
+    print(f"| second lens: the extractor's id, once per lens | {t_id:.3f} |")
+    print(f"| second lens: statements() read back | {t_warm:.3f} |")
+    print(f"| one ask of the warm lens | {t_ask:.3f} |")
+    print(f"warm / cold: {t_warm / t_cold:.3f}; warm statements / one ask: {t_warm / t_ask:.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/datasets/opentermsarchive")
     ap.add_argument("--sample", type=int, default=30, help="N policies spread over the folder "
-                    "(0: all)")
+                    "(0: all; -1: none, only --warm)")
+    ap.add_argument("--warm", action="store_true", help="also time cold and warm statements() "
+                    "of the seed against one ask")
     ap.add_argument("--group", type=int, default=5, help="policies per interleaved step")
     args = ap.parse_args()
 
     settings = Settings()
+    if args.sample < 0:
+        warm_check(settings)
+        return
     embed = settings.embed.model_copy(update={"use_cache": False})
     encoder = Encoder(embed)
     files = policy_files(args.data)
@@ -82,6 +130,10 @@ def main() -> None:
         n_clauses += len(clauses)
         practices.update(s.practice for s in statements)
         polarity.update(s.polarity for s in statements)
+        # a running total after every group, so a run stopped early still reports its sample
+        print(f"after {min(g + args.group, len(files))} policies: {n_clauses} clauses, "
+              f"embedding {t_embed:.1f} s, statements {t_stmt:.1f} s "
+              f"(+{t_stmt / t_embed:.0%})", flush=True)
     print(f"policies: {len(files) - skipped} ({skipped} unreadable), clauses: {n_clauses}")
     print("\n| step | seconds | clauses/s |\n|---|---|---|")
     print(f"| embedding alone | {t_embed:.1f} | {n_clauses / t_embed:.1f} |")
@@ -89,8 +141,10 @@ def main() -> None:
     print(f"\nstatements add {t_stmt / t_embed:.0%} to embedding (target <= 25%)")
     print(f"statements: {sum(practices.values())}; by practice: {dict(practices.most_common())}")
     print(f"by polarity: {dict(polarity)}")
+    if args.warm:
+        warm_check(settings)
     print(f"\ncommand: .venv/bin/python bench/bench_practices.py --data {args.data} "
-          f"--sample {args.sample} --group {args.group}")
+          f"--sample {args.sample} --group {args.group}{' --warm' if args.warm else ''}")
 
 
 if __name__ == "__main__":

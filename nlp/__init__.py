@@ -31,6 +31,8 @@ _EXPORTS = {
     "compare_versions": "nlp.compare",
     "coverage_matrix": "nlp.research.corpus",
     "find_mentions": "nlp.research.corpus",
+    "flow_summary": "nlp.research.practices",
+    "PRACTICE_COLUMNS": "nlp.research.practices",
     "load_corpus": "nlp.pipeline",
     "Answer": "nlp.types",
     "Citation": "nlp.types",
@@ -48,6 +50,7 @@ _EXPORTS = {
     "PolicyVersion": "nlp.types",
     "Prediction": "nlp.types",
     "Prepared": "nlp.types",
+    "Statement": "nlp.types",
     "Settings": "nlp.config",
     "StoreError": "nlp.errors",
     "UnsupportedFormatError": "nlp.errors",
@@ -108,6 +111,10 @@ if TYPE_CHECKING:
         coverage_matrix,
         find_mentions,
     )
+    from nlp.research.practices import (
+        PRACTICE_COLUMNS,
+        flow_summary,
+    )
     from nlp.retrieval.index import (
         ClauseIndex,
     )
@@ -134,6 +141,7 @@ if TYPE_CHECKING:
         PolicyVersion,
         Prediction,
         Prepared,
+        Statement,
     )
 
 
@@ -175,7 +183,9 @@ __all__ = [
     "compare_versions",
     "coverage_matrix",
     "find_mentions",
+    "flow_summary",
     "load_corpus",
+    "PRACTICE_COLUMNS",
     "Answer",
     "Citation",
     "Clause",
@@ -193,6 +203,7 @@ __all__ = [
     "Prediction",
     "Prepared",
     "Settings",
+    "Statement",
     "StoreError",
     "UnsupportedFormatError",
     "answer_question",

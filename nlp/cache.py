@@ -1,4 +1,6 @@
-"""The parse cache: a policy file read and segmented once, kept as JSON until its input changes.
+"""On-disk caches of model-free work: parsed policies, and the statements of their clauses.
+
+``ParseCache``: a policy file read and segmented once, kept as JSON until its input changes.
 
 An entry is keyed by the file's bytes and name, the policy id asked for, the ingest and segment
 settings, and ``nlp.segment.PARSE_VERSION``, the version of what ingest and segment return (bumped
@@ -11,6 +13,23 @@ Example
 >>> policy, clauses = cache.read("corpora/000_ce4448d9c54926ad.txt")  # read back
 >>> policy.id, len(clauses) > 300
 ('000-ce4448d9c54926ad', True)
+
+``StatementCache``: the statements of one version's clauses, kept as JSON beside the parse cache
+but keyed on their own: on the extractor's id (``nlp.practices.extractor_id``: the practices model
+files, the ontology and cue tables, the extractor version, the settings and the encoder that names
+unknown phrases) and on a digest of what the extractor reads of every clause of the batch (id,
+kind, section, lead-in, text). A retrained tagger or an edited ontology thus never forces
+re-parsing, and a policy uploaded as bytes (no file) or read back from a store finds its
+statements as well as one read from a file. The batch, not the single clause, is the unit because
+the extractor reads a clause's neighbours (a list's lead-in, the sentence before).
+
+>>> sc = StatementCache(tmp_path / "statements", "practices-test")
+>>> batch = clauses[:3]
+>>> sc.get(batch) is None
+True
+>>> sc.put(batch, {c.id: () for c in batch})
+>>> sorted(sc.get(batch)) == sorted(c.id for c in batch)
+True
 """
 
 from __future__ import annotations
@@ -18,15 +37,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from nlp.config import IngestSettings, SegmentSettings
 from nlp.errors import InputError
 from nlp.segment import PARSE_VERSION
 from nlp.serialize import clause_from_record, policy_from_record, to_record
-from nlp.types import Clause, Policy
+from nlp.types import Clause, Policy, Retention, Span, Statement
 
-__all__ = ["ParseCache"]
+__all__ = ["ParseCache", "StatementCache"]
 
 
 class ParseCache:
@@ -114,3 +135,80 @@ class ParseCache:
             tmp.replace(self.folder / f"{key}.json")
         except OSError:
             pass
+
+
+class StatementCache:
+    """Statements of batches of clauses (one version each) as JSON files in ``folder/extractor``.
+
+    ``folder=None`` keeps nothing. Like the parse cache, a read-only or damaged cache only costs
+    speed: a damaged entry is extracted again, never trusted.
+    """
+
+    def __init__(self, folder: Path | None, extractor: str) -> None:
+        self.folder = Path(folder) / extractor if folder is not None else None
+        self.extractor = extractor
+
+    @staticmethod
+    def key(clauses: Sequence[Clause]) -> str:
+        """The digest of a batch: what the extractor reads of each clause, in order."""
+        h = hashlib.sha256()
+        for c in clauses:
+            h.update("\x1f".join((c.id, c.kind, *c.section, "\x1e", c.context, c.text)).encode())
+            h.update(b"\x1d")
+        return h.hexdigest()
+
+    def get(self, clauses: Sequence[Clause]) -> dict[str, tuple[Statement, ...]] | None:
+        """The statements of every clause of the batch by clause id, or ``None`` when unknown."""
+        if self.folder is None or not clauses:
+            return None
+        file = self.folder / f"{self.key(clauses)}.json"
+        try:
+            record = json.loads(file.read_text(encoding="utf-8"))
+            found = {
+                cid: tuple(_statement(st) for st in sts)
+                for cid, sts in record["statements"].items()
+            }
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        if any(c.id not in found for c in clauses):
+            return None
+        return found
+
+    def put(self, clauses: Sequence[Clause], statements: Mapping[str, Sequence[Statement]]) -> None:
+        """Keep the statements of the batch (every clause of it, those without any too)."""
+        if self.folder is None or not clauses:
+            return
+        key = self.key(clauses)
+        record = {
+            "extractor": self.extractor,
+            "statements": {c.id: to_record(list(statements.get(c.id, ()))) for c in clauses},
+        }
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(self.folder / f"{key}.json")
+        except OSError:
+            pass
+
+
+_SPAN_SLOTS = ("data_types", "recipients", "purposes", "places", "audience")
+
+
+def _span(record: dict[str, Any]) -> Span:
+    return Span(record["text"], int(record["start"]), int(record["end"]), record.get("id"))
+
+
+def _statement(record: dict[str, Any]) -> Statement:
+    """A ``Statement`` from its ``to_record`` form; the generic ``from_record`` resolves every
+    annotation of every nested span, which made reading a policy's statements cost an ask."""
+    fields = dict(record)
+    for slot in _SPAN_SLOTS:
+        fields[slot] = tuple(_span(s) for s in fields.get(slot) or ())
+    retention = fields.get("retention")
+    fields["retention"] = Retention(**retention) if retention else None
+    evidence = fields.get("evidence")
+    fields["evidence"] = _span(evidence) if evidence else None
+    return Statement(**fields)

@@ -241,19 +241,14 @@ def practices(path: str, version: str | None, as_json: bool) -> None:
 
     Example: policylens practices corpora/000_ce4448d9c54926ad.txt --json
     """
-    from nlp.embed import Encoder
-    from nlp.ingest import load_policy
-    from nlp.practices import format_statement, load_extractor, statement_row
-    from nlp.segment import segment_version
+    from nlp.practices import format_statement, statement_row
 
-    settings = Settings()
-    policy = load_policy(path, settings.ingest)
+    lens = _lens(path)
+    policy = lens.policy()
     labels = [policy.version(version).label] if version else [v.label for v in policy.versions]
-    extractor = load_extractor(settings.practices, encode=Encoder(settings.embed).encode)
     for label in labels:
-        clauses = {c.id: c for c in segment_version(policy.id, policy.version(label),
-                                                      settings.segment)}
-        for st in extractor.extract(list(clauses.values())):
+        clauses = {c.id: c for c in lens.clauses(policy.id, label)}
+        for st in lens.statements(policy.id, label):
             clause = clauses[st.clause_id]
             if as_json:
                 _emit_json(statement_row(clause, st))

@@ -30,7 +30,7 @@ from nlp.answer import (
     parse_question,
     retrieval_query,
 )
-from nlp.cache import ParseCache
+from nlp.cache import ParseCache, StatementCache
 from nlp.config import Settings
 from nlp.errors import InputError, ModelError, NotFoundError, PolicylensError
 from nlp.types import (
@@ -100,6 +100,7 @@ class PolicyLens:
         self._extractor: PracticeExtractor | None = None
         # The words naming each policy's company, by (policy id, version label): read once.
         self._names: dict[tuple[str, str], frozenset[str]] = {}
+        self._statement_cache: StatementCache | None = None
         embed = self.settings.embed
         self._parser = ParseCache(
             embed.cache_dir / "policies" if embed.use_cache else None,
@@ -142,19 +143,63 @@ class PolicyLens:
         return self._extractor
 
     def statements_for(self, clauses: Sequence[Clause]) -> dict[str, tuple[Statement, ...]]:
-        """The statements of each clause by clause id, extracting only those not known yet."""
+        """The statements of each clause by clause id, extracting only those not known yet.
+
+        A clause not known yet is looked up, with the other clauses of its version, in the
+        statement cache (``nlp.cache.StatementCache``, beside the parse cache), and extracted
+        with them only when the cache does not have them: the extractor reads a clause's
+        neighbours (its list's lead-in, the sentence before), so a clause's statements are the
+        same whichever of its neighbours were asked for first. A warm cache loads no model.
+        """
         missing = [c for c in clauses if c.id not in self._statements]
         if missing:
-            found: dict[str, list[Statement]] = {c.id: [] for c in missing}
-            for st in self.extractor.extract(missing):
-                found[st.clause_id].append(st)
-            self._statements.update((cid, tuple(sts)) for cid, sts in found.items())
+            for batch in self._statement_batches(missing):
+                self._statements.update(self._extract_batch(batch))
         return {c.id: self._statements[c.id] for c in clauses}
 
     def remember_statements(self, statements: Mapping[str, Sequence[Statement]]) -> None:
         """Take statements known already, by clause id (e.g. read back from the API's store), so
         that :meth:`statements_for` does not extract those clauses again."""
         self._statements.update((cid, tuple(sts)) for cid, sts in statements.items())
+
+    def _statement_batches(self, clauses: Sequence[Clause]) -> list[list[Clause]]:
+        """``clauses`` grouped by version, each group widened to its version's clauses if kept."""
+        groups: dict[tuple[str, str], list[Clause]] = {}
+        for c in clauses:
+            groups.setdefault((c.policy_id, c.version), []).append(c)
+        batches = []
+        for (pid, version), group in groups.items():
+            kept = [c for c in self._clauses.get(pid, ()) if c.version == version]
+            ids = {c.id for c in kept}
+            batches.append(kept if all(c.id in ids for c in group) else group)
+        return batches
+
+    def _extract_batch(self, batch: Sequence[Clause]) -> dict[str, tuple[Statement, ...]]:
+        cache = self.statement_cache
+        cached = cache.get(batch)
+        if cached is not None:
+            return cached
+        found: dict[str, list[Statement]] = {c.id: [] for c in batch}
+        for st in self.extractor.extract(batch):
+            found[st.clause_id].append(st)
+        cache.put(batch, found)
+        return {cid: tuple(sts) for cid, sts in found.items()}
+
+    @property
+    def statement_cache(self) -> StatementCache:
+        """Where statements are kept between runs, under the id of the extractor that made them."""
+        if self._statement_cache is None:
+            from nlp.embed import model_id_of
+            from nlp.practices import extractor_id
+
+            embed = self.settings.embed
+            practices = self.settings.practices
+            encoder_id = model_id_of(self.encoder) if practices.use_nearest else None
+            self._statement_cache = StatementCache(
+                embed.cache_dir / "statements" if embed.use_cache else None,
+                extractor_id(practices, encoder_id),
+            )
+        return self._statement_cache
 
     def statements(
         self, policy_id: str | None = None, version: str | None = None
@@ -238,13 +283,15 @@ class PolicyLens:
         vectors: bool = True,
         labels: bool = True,
         classifier: Any | None = None,
+        statements: bool = False,
     ) -> Prepared:
         """Read ``source`` (a file, or a parsed ``Policy``) into its clauses, vectors and labels.
 
         ``clauses`` spare segmenting a ``Policy`` again. ``vectors=False`` returns no vectors
         (the classifier still encodes what it labels); ``labels=False`` skips labelling.
-        ``classifier`` replaces the lens's own for these clauses. Nothing is added to the lens
-        (see :meth:`add`).
+        ``classifier`` replaces the lens's own for these clauses. ``statements=True`` adds the
+        clauses' statements (from the statement cache, else extracted and kept there). Nothing
+        is added to the lens (see :meth:`add`, which takes the statements back).
         """
         if isinstance(source, Policy):
             policy = source
@@ -262,7 +309,13 @@ class PolicyLens:
         if clf is not None:
             # Without vectors the classifier encodes what it reads itself.
             found = self._label_with(clf, found, emb)
-        return Prepared(policy, tuple(found), emb, labelled=clf is not None)
+        said: tuple[Statement, ...] = ()
+        if statements and found:
+            by_clause: dict[str, tuple[Statement, ...]] = {}
+            for batch in self._statement_batches(found):
+                by_clause.update(self._extract_batch(batch))
+            said = tuple(st for c in found for st in by_clause.get(c.id, ()))
+        return Prepared(policy, tuple(found), emb, labelled=clf is not None, statements=said)
 
     def embed(self, clauses: Sequence[Clause]) -> np.ndarray:
         """The clauses' vectors, of ``Clause.contextual_text`` (what index and classifier read)."""
@@ -344,8 +397,13 @@ class PolicyLens:
         *,
         embeddings: np.ndarray | None = None,
         labelled: bool | None = None,
+        statements: Iterable[Statement] | None = None,
     ) -> Policy:
         """Add a parsed policy (segmenting it unless ``clauses`` are given).
+
+        ``statements`` (``Prepared.statements``, or read back from a store) are kept as the
+        clauses' statements, so none is extracted again; a clause none of them belongs to has
+        none.
 
         ``embeddings`` (one row per clause, in order; e.g. read back from a store) spare encoding
         the clauses again, and let a built index take the policy in place instead of being rebuilt.
@@ -389,6 +447,14 @@ class PolicyLens:
             else:
                 self._unlabelled.add(policy.id)
             self._index = None
+        for old in self._clauses.get(policy.id, ()):
+            self._statements.pop(old.id, None)
+        if statements is not None:
+            given: dict[str, list[Statement]] = {c.id: [] for c in clauses}
+            for st in statements:
+                if st.clause_id in given:
+                    given[st.clause_id].append(st)
+            self._statements.update((cid, tuple(sts)) for cid, sts in given.items())
         self._policies[policy.id] = policy
         self._clauses[policy.id] = clauses
         return policy

@@ -81,14 +81,22 @@ def _convert(value: Any, tp: Any) -> Any:
     return value
 
 
+_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    # Resolving the string annotations is most of the cost of a record: once per class.
+    known = _FIELDS.get(cls)
+    if known is None:
+        hints = typing.get_type_hints(cls)
+        known = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        _FIELDS[cls] = known
+    return known
+
+
 def from_record(cls: type[T], record: dict[str, Any]) -> T:
     """Rebuild a dataclass of ``nlp.types`` from :func:`to_record` output."""
-    hints = typing.get_type_hints(cls)
-    kwargs = {
-        f.name: _convert(record[f.name], hints[f.name])
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.name in record
-    }
+    kwargs = {name: _convert(record[name], tp) for name, tp in _fields(cls) if name in record}
     return cls(**kwargs)
 
 

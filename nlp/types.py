@@ -216,13 +216,15 @@ class Prepared:
     """A policy read and made ready to search or store: its clauses, their vectors and labels.
 
     ``vectors`` has one row per clause (of ``Clause.contextual_text``), or is ``None`` when
-    nothing asked for them; ``labelled`` says whether a classifier set the clauses' labels.
+    nothing asked for them; ``labelled`` says whether a classifier set the clauses' labels;
+    ``statements`` are the clauses' statements in clause order (empty unless asked for).
     """
 
     policy: Policy
     clauses: tuple[Clause, ...]
     vectors: np.ndarray | None = None
     labelled: bool = False
+    statements: tuple[Statement, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

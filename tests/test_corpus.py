@@ -217,3 +217,66 @@ def test_names_that_slug_alike_keep_their_own_policy(lens, tmp_path, data_dir):
     assert sorted(corpus.ids) == ["x", "x-2"]
     assert len(find_mentions(corpus, country="China")) == 1
     assert len(find_mentions(corpus, country="United States")) == 1
+
+
+def test_practice_table_has_the_documented_row_keys_and_types(corpus):
+    from nlp.research import PRACTICE_COLUMNS
+
+    table = corpus.practice_table(version="latest")
+    assert table.columns.tolist() == list(PRACTICE_COLUMNS)
+    assert str(table["negated"].dtype) == "bool" and str(table["practice"].dtype) == "string"
+    assert set(table["policy"]) == {"kitemail", "lumenchat", "orbitfit"}
+    # One row per statement, each pointing at its clause's own text.
+    for row in table.to_dict("records"):
+        for span in row["data_types"]:
+            if span["start"] >= 0:
+                assert row["text"][span["start"] : span["end"]] == span["text"]
+    sell = table[(table["policy"] == "kitemail") & (table["practice"] == "sell")]
+    assert sell["polarity"].tolist() == ["denied"]
+    both = corpus.practice_table()
+    assert len(both) >= len(table)
+
+
+def test_flows_count_policy_data_type_recipient_polarity_and_roll_up(corpus):
+    flows = corpus.flows()
+    assert flows.columns.tolist() == [
+        "policy", "data_type", "recipient", "practice", "polarity", "statements", "clauses",
+        "example"]
+    shared = flows[(flows["recipient"] == "advertisers") & (flows["practice"] == "share")]
+    assert ("orbitfit", "health", "denied") in {
+        (r.policy, r.data_type, r.polarity) for r in shared.itertuples()}
+    assert (flows["clauses"] <= flows["statements"]).all()
+    rolled = corpus.flows(roll_up=1)
+    assert "ip_address" in set(flows["data_type"]) and "ip_address" not in set(rolled["data_type"])
+    assert "identifiers" in set(rolled["data_type"])
+    assert rolled["statements"].sum() <= flows["statements"].sum()
+    # Subsumption: "identifiers" keeps IP addresses and device identifiers, nothing else.
+    ids = corpus.flows(data_types=["identifiers"])
+    assert not ids.empty and set(ids["data_type"]) <= {
+        "identifiers", "name", "account_credentials", "government_id", "device_identifiers",
+        "ip_address", "cookie_identifiers"}
+    known = set(flows["data_type"]) | set(flows["recipient"])
+    lumped = corpus.flows(free_text="other")
+    assert set(lumped["data_type"]) | set(lumped["recipient"]) <= known | {"other"}
+    assert lumped["statements"].sum() <= flows["statements"].sum()
+    ads = corpus.flows(recipients=["advertisers"])
+    assert set(ads["recipient"]) == {"advertisers"}
+    assert set(ads["policy"]) == {"lumenchat", "orbitfit"}
+
+
+def test_practices_as_dataset_and_parquet_are_typed(corpus, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ds = corpus.to_dataset(table="practices", version="latest")
+    assert len(ds) == len(corpus.practice_table(version="latest"))
+    first = next(r for r in ds if r["data_types"])
+    assert set(first["data_types"][0]) == {"text", "id", "start", "end"}
+    path = corpus.to_parquet(tmp_path / "practices.parquet", table="practices")
+    schema = pq.read_schema(path)
+    assert pa.types.is_list(schema.field("data_types").type)
+    assert pa.types.is_struct(schema.field("data_types").type.value_type)
+    assert pa.types.is_struct(schema.field("retention").type)
+    kept = pq.read_table(path).to_pylist()
+    days = [r["retention"]["days"] for r in kept if r["retention"] and r["retention"]["days"]]
+    assert days and all(isinstance(d, int) for d in days)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,6 +61,54 @@ def test_platforms_notebook_runs_on_the_bundled_corpus(monkeypatch):
     assert "Corpus(3 policies, 1 skipped)" in out
     assert "skipped: broken.pdf" in out
     assert "lumenchat" in out and "kitemail" in out
+    assert "state sharing precise location or contacts with advertisers" in out
+    # The data-type x recipient table: lumenchat shares device identifiers with advertisers.
+    heat = out[out.index("recipient ") :]
+    assert "advertisers" in heat and "identifiers" in heat
+    # Retention compared: kitemail states 90 days, lumenchat 30.
+    kept = out[out.index("clauses per retention kind") :]
+    assert "kitemail" in kept and "90" in kept and "30" in kept
+
+
+def _png_sizes(book: dict) -> list[tuple[int, int, float | None]]:
+    """Width, height and (when the PNG says) dots per inch of every figure a notebook shows."""
+    sizes = []
+    for cell in book["cells"]:
+        for out in cell.get("outputs", []):
+            raw = out.get("data", {}).get("image/png")
+            if not raw:
+                continue
+            png = base64.b64decode(raw)
+            width, height = struct.unpack(">II", png[16:24])
+            at = png.find(b"pHYs")
+            dpi = None
+            if at > 0:
+                ppm, _, unit = struct.unpack(">IIB", png[at + 4 : at + 13])
+                dpi = ppm * 0.0254 if unit == 1 else None
+            sizes.append((width, height, dpi))
+    return sizes
+
+
+@pytest.mark.slow
+def test_nbconvert_executes_a_notebook_with_readable_figures(tmp_path):
+    """`jupyter nbconvert --execute` works from the dev install, with the inline backend."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env.update(POLICYLENS_NOTEBOOK_DATA="bundled", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    result = tmp_path / "02_versions.ipynb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+         str(NOTEBOOKS / "02_versions.ipynb"), "--output", str(result)],
+        cwd=NOTEBOOKS, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    book = nbformat.read(result, as_version=4)
+    sizes = _png_sizes(book)
+    assert len(sizes) >= 2, "the figures were not drawn"
+    for width, _, dpi in sizes:
+        assert width >= 900
+        assert dpi is None or dpi >= 100
+    text = "\n".join(o.get("text", "") for c in book.cells for o in c.get("outputs", []))
+    assert "counted once, under the first" in text
 
 
 def test_notebooks_import_only_the_public_api():

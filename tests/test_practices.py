@@ -324,3 +324,88 @@ def test_facade_extracts_statements_once_and_forgets_them_with_the_policy(tmp_pa
     assert lens.statements("p") == statements and not calls
     lens.remove("p")
     assert not lens._statements
+
+
+_LISTED = (
+    "Sharing\n\nWe may disclose your personal information to the following recipients:\n\n"
+    "- payment service providers who settle payments;\n- law enforcement agencies.\n\n"
+    "We do not sell your data, but we share your email address with advertisers.\n"
+)
+
+
+class _NoExtractor:
+    """Stands in for the extractor where none may run: any extraction fails the test."""
+
+    def extract(self, clauses, **kw):
+        raise AssertionError(f"extracted {len(clauses)} clauses again")
+
+
+def _lens(tmp_path, **practices):
+    from nlp import PolicyLens
+    from nlp.config import Settings
+    from tests.fakes import FakeEncoder
+
+    settings = Settings(embed={"cache_dir": tmp_path / "cache"}, practices=practices)
+    return PolicyLens(settings, encoder=FakeEncoder(), classifier=None)
+
+
+def test_a_second_lens_reads_the_statements_back_without_extracting(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text(_LISTED)
+    first = _lens(tmp_path)
+    first.load(path, policy_id="p")
+    said = first.statements("p")
+    assert {(s.practice, s.polarity) for s in said} >= {("sell", "denied"), ("share", "affirmed")}
+    second = _lens(tmp_path)  # a fresh lens knows nothing but what is on disk
+    second._extractor = _NoExtractor()  # type: ignore[assignment]
+    second.load(path, policy_id="p")
+    assert second.statements("p") == said
+    # Another extractor (here: another nearest-node threshold) never reads those statements.
+    other = _lens(tmp_path, nearest_threshold=0.99)
+    other._extractor = _NoExtractor()  # type: ignore[assignment]
+    other.load(path, policy_id="p")
+    with pytest.raises(AssertionError, match="extracted"):
+        other.statements("p")
+
+
+def test_a_damaged_statement_cache_entry_is_extracted_again(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text(_LISTED)
+    lens = _lens(tmp_path)
+    lens.load(path, policy_id="p")
+    said = lens.statements("p")
+    entries = list((tmp_path / "cache" / "statements").rglob("*.json"))
+    assert len(entries) == 1
+    entries[0].write_text('{"statements": {"x": [{"bogus": 1}]}}')
+    again = _lens(tmp_path)
+    again.load(path, policy_id="p")
+    assert again.statements("p") == said
+
+
+def test_an_item_asked_alone_keeps_its_lead_in(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text(_LISTED)
+    lens = _lens(tmp_path)
+    lens.load(path, policy_id="p")
+    item = next(c for c in lens.clauses("p") if c.text.startswith("payment service"))
+    alone = lens.statements_for([item])[item.id]
+    share = [s for s in alone if s.practice == "share"]
+    assert share and share[0].recipients[0].id == "payment_processors"
+    assert [s for s in lens.statements("p") if s.clause_id == item.id] == list(alone)
+
+
+def test_prepare_gives_statements_and_add_keeps_them(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text(_LISTED)
+    lens = _lens(tmp_path)
+    plain = lens.prepare(path, policy_id="p", vectors=False, labels=False)
+    assert plain.statements == ()  # only when asked for
+    ready = lens.prepare(path, policy_id="p", vectors=False, labels=False, statements=True)
+    ids = [c.id for c in ready.clauses]
+    assert ready.statements and all(s.clause_id in ids for s in ready.statements)
+    order = [ids.index(s.clause_id) for s in ready.statements]
+    assert order == sorted(order)  # in clause order
+    other = _lens(tmp_path / "elsewhere")  # no cache in common: only add() can give them
+    other._extractor = _NoExtractor()  # type: ignore[assignment]
+    other.add(ready.policy, ready.clauses, statements=ready.statements)
+    assert other.statements("p") == list(ready.statements)

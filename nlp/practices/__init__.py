@@ -10,22 +10,25 @@ nearest-node fallback, the sentence encoder of the embed stage.
 
 from nlp.practices.api import (
     PracticeExtractor,
+    extractor_id,
     format_statement,
     load_extractor,
     statement_row,
 )
-from nlp.practices.extract import StatementExtractor
+from nlp.practices.extract import EXTRACT_VERSION, StatementExtractor
 from nlp.practices.ontology import Node, Ontology, load_ontology
 from nlp.practices.rules import Patterns, find_retention, load_patterns
 from nlp.practices.tagger import PracticeTagger
 
 __all__ = [
+    "EXTRACT_VERSION",
     "Node",
     "Ontology",
     "Patterns",
     "PracticeExtractor",
     "PracticeTagger",
     "StatementExtractor",
+    "extractor_id",
     "find_retention",
     "format_statement",
     "load_extractor",

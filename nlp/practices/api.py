@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,13 +11,19 @@ from typing import Any
 import numpy as np
 
 from nlp.config import PracticesSettings
-from nlp.practices.extract import Encode, StatementExtractor
-from nlp.practices.ontology import load_ontology
-from nlp.practices.rules import load_patterns
+from nlp.practices.extract import EXTRACT_VERSION, Encode, StatementExtractor
+from nlp.practices.ontology import DEFAULT_ONTOLOGY, load_ontology
+from nlp.practices.rules import DEFAULT_PATTERNS, load_patterns
 from nlp.practices.tagger import PracticeTagger
 from nlp.types import Clause, Statement
 
-__all__ = ["PracticeExtractor", "format_statement", "load_extractor", "statement_row"]
+__all__ = [
+    "PracticeExtractor",
+    "extractor_id",
+    "format_statement",
+    "load_extractor",
+    "statement_row",
+]
 
 
 class PracticeExtractor:
@@ -67,6 +74,29 @@ def load_extractor(settings: PracticesSettings, encode: Encode | None = None) ->
         nearest_threshold=threshold,
     )
     return PracticeExtractor(extractor, meta)
+
+
+def extractor_id(settings: PracticesSettings, encoder_id: str | None = None) -> str:
+    """The id of what :func:`load_extractor` would build, without loading it (caches key on it).
+
+    It covers everything the statements depend on: ``EXTRACT_VERSION``, the bytes of the model
+    folder's files, of the ontology and of the cue tables, the settings that change the output,
+    and ``encoder_id`` (the model that names unknown phrases) when the nearest-node fallback is on.
+    """
+    h = hashlib.sha256(f"extract-{EXTRACT_VERSION}".encode())
+    h.update(settings.model_dump_json(include={"use_tagger", "use_nearest",
+                                               "nearest_threshold"}).encode())
+    folder = Path(settings.model_dir)
+    files = sorted(folder.glob("*.json")) + sorted(folder.glob("*.npz")) if folder.is_dir() else []
+    for f in (DEFAULT_ONTOLOGY, DEFAULT_PATTERNS, *files):
+        h.update(f"\0{f.name}\0".encode())
+        try:
+            h.update(f.read_bytes())
+        except OSError:
+            h.update(b"missing")
+    if settings.use_nearest and encoder_id:
+        h.update(f"\0encoder\0{encoder_id}".encode())
+    return f"practices-{h.hexdigest()[:16]}"
 
 
 def _normalised(encode: Encode) -> Encode:

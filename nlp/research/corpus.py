@@ -28,6 +28,15 @@ language       the clause's language code (``""``: not detected)
 category       first label, or ``""``
 ============== ===================================================================================
 
+The practice table
+------------------
+``Corpus.practice_table()``, ``Corpus.to_dataset(table="practices")`` and
+``Corpus.to_parquet(path, table="practices")`` hold one row per statement (the practices stage's
+``Statement``, extracted once per clause and kept in the statement cache) with the keys of
+``policylens practices --json``, the slots as typed columns (lists of structs); ``Corpus.flows()``
+counts them by policy x data type x recipient x practice x polarity (see
+:mod:`nlp.research.practices`).
+
 Example
 -------
 >>> from nlp import PolicyLens
@@ -45,13 +54,21 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from nlp.answer.lexicon import ACTIONS, DATA_TYPES, PLACES, RECIPIENTS, compile_terms
 from nlp.errors import InputError, NotFoundError
 from nlp.extras import require
 from nlp.ingest.formats import SUPPORTED_FORMATS, policy_ids, policy_names
-from nlp.types import Clause, Policy
+from nlp.research.practices import (
+    FLOW_PRACTICES,
+    flow_summary,
+    practice_arrow,
+    practice_dataset,
+    practice_frame,
+    practice_records,
+)
+from nlp.types import Clause, Policy, Statement
 
 if TYPE_CHECKING:
     import datasets
@@ -103,6 +120,10 @@ class CorpusLens(Protocol):
         self, policy_ids: Iterable[str] | None = None, *, classifier: Any | None = None
     ) -> None:
         """Label the clauses of kept policies (by default with the shipped classifier)."""
+        ...
+
+    def statements_for(self, clauses: Sequence[Clause]) -> dict[str, tuple[Statement, ...]]:
+        """The statements of each clause by clause id (extracted once, then kept)."""
         ...
 
 
@@ -221,11 +242,70 @@ class Corpus:
         frame = pd.DataFrame(self.records(version=version), columns=list(CLAUSE_COLUMNS))
         return frame.astype({"start": "int64", "end": "int64", "latest": "bool"})
 
-    def to_dataset(self, *, version: str | None = None) -> datasets.Dataset:
-        """The clause table as a Hugging Face ``datasets.Dataset`` (``labels``: list of strings)."""
+    def practice_records(self, *, version: str | None = None) -> list[dict[str, Any]]:
+        """Statement rows as dicts, keyed by ``PRACTICE_COLUMNS`` (see :meth:`practice_table`)."""
+        rows: list[dict[str, Any]] = []
+        for p in self.policies:
+            wanted = _version_label(p, version) if version is not None else None
+            for v in p.versions:
+                if wanted is not None and v.label != wanted:
+                    continue
+                clauses = self.lens.clauses(p.id, v.label)
+                rows.extend(practice_records(clauses, self.lens.statements_for(clauses)))
+        return rows
+
+    def practice_table(self, *, version: str | None = None) -> pd.DataFrame:
+        """One row per statement of every clause (all versions by default; ``"latest"``: newest).
+
+        The columns are ``PRACTICE_COLUMNS`` (the keys of ``policylens practices --json``):
+        strings, a bool ``negated``, the slots as lists of ``{"text", "id", "start", "end"}``
+        and ``retention`` as ``{"text", "kind", "days"}`` or ``None``. Statements are extracted
+        once per clause (loading the practices models) and kept in the statement cache.
+
+        >>> from nlp import PolicyLens
+        >>> lens = PolicyLens(encoder=encoder, classifier=None)
+        >>> corpus = load_corpus("tests/data/corpus", lens=lens)
+        >>> t = corpus.practice_table(version="latest")
+        >>> sell = t[(t.policy == "kitemail") & (t.practice == "sell")]
+        >>> sell["polarity"].tolist()
+        ['denied']
+        """
+        return practice_frame(self.practice_records(version=version))
+
+    def flows(
+        self,
+        *,
+        version: str | None = "latest",
+        practices: Iterable[str] | None = FLOW_PRACTICES,
+        roll_up: int | None = None,
+        data_types: Iterable[str] | None = None,
+        recipients: Iterable[str] | None = None,
+        free_text: str | None = None,
+    ) -> pd.DataFrame:
+        """Statement counts by policy (display name) x data type x recipient x practice x polarity.
+
+        See :func:`nlp.research.practices.flow_summary`; ``roll_up=1`` counts data types as their
+        top-level kind in the ontology (``precise_location`` as ``location``); ``data_types`` and
+        ``recipients`` keep those ontology nodes and what lies below them; ``free_text="other"``
+        counts the phrases the ontology does not name under one label instead of their words.
+        """
+        return flow_summary(self.practice_table(version=version), names=self.names,
+                            practices=practices, roll_up=roll_up, data_types=data_types,
+                            recipients=recipients, free_text=free_text)
+
+    def to_dataset(
+        self, *, version: str | None = None, table: Literal["clauses", "practices"] = "clauses"
+    ) -> datasets.Dataset:
+        """The clause table (or, with ``table="practices"``, the practice table) as a dataset.
+
+        Typed features: ``labels`` a list of strings; the practice slots lists of structs and
+        ``retention`` a struct.
+        """
         require("research", "datasets", purpose="a Hugging Face dataset")
         import datasets
 
+        if table == "practices":
+            return practice_dataset(self.practice_records(version=version))
         features = datasets.Features(
             {
                 **{c: datasets.Value("string") for c in CLAUSE_COLUMNS},
@@ -239,10 +319,22 @@ class Corpus:
         columns = {c: [r[c] for r in rows] for c in CLAUSE_COLUMNS}
         return datasets.Dataset.from_dict(columns, features=features)
 
-    def to_parquet(self, path: str | Path, *, version: str | None = None) -> Path:
-        """Write the clause table to a Parquet file (``labels`` a list column); return the path."""
+    def to_parquet(
+        self,
+        path: str | Path,
+        *,
+        version: str | None = None,
+        table: Literal["clauses", "practices"] = "clauses",
+    ) -> Path:
+        """Write the clause table (``labels`` a list column) or, with ``table="practices"``, the
+        practice table (slots as lists of structs, ``retention`` a struct) to Parquet."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        if table == "practices":
+            import pyarrow.parquet as pq
+
+            pq.write_table(practice_arrow(self.practice_records(version=version)), path)
+            return path
         self.clause_table(version=version).to_parquet(path, index=False)
         return path
 
