@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--split", default="validation")
     ap.add_argument("--backends", nargs="+", default=["onnx", "torch"])
     ap.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
+    ap.add_argument("--model-path", type=Path, default=None, help="encoder folder (default: ours)")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---:|---:|")
     for backend in args.backends:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(embed=EmbedSettings(backend=backend, cache_dir=Path(tmp)))
+            embed = EmbedSettings(backend=backend, cache_dir=Path(tmp), model_path=args.model_path)
+            settings = Settings(embed=embed)
             lens = PolicyLens(settings)
             ids: dict[str, str] = {}
             right = cited = with_phrases = 0

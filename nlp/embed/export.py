@@ -30,6 +30,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 import tempfile
@@ -216,12 +217,15 @@ def export_encoder(
     license: str = "Apache-2.0",
     check_texts: Sequence[str] = CHECK_TEXTS,
     refuse_below: float = 0.95,
+    training: dict[str, Any] | None = None,
 ) -> ExportReport:
     """Export the sentence-transformers model in folder ``source`` to an ONNX encoder ``dest``.
 
     ``dest`` is replaced whole. The vectors of the exported model are compared with the source's
     on ``check_texts`` and the figures kept in ``encoder.json`` and the model card; an export
     whose worst cosine is below ``refuse_below`` is refused (a broken trace, not a precision loss).
+    ``training``: how the source was fine-tuned (data, hashes, seeds, figures), kept in
+    ``encoder.json`` and written into the model card.
     """
     torch, onnx, sentence_transformer = _require_train_deps()
     source, dest = Path(source).expanduser().resolve(), Path(dest).expanduser()
@@ -277,7 +281,12 @@ def export_encoder(
             "export": {
                 "opset": opset, "date": dt.date.today().isoformat(), **_versions(torch, onnx)
             },
+            # The cache id hashes encoder.json's content but only the size of model.onnx: the
+            # weights' digest here gives new weights of the same shape a new id.
+            "model_sha256": hashlib.sha256(model_file.read_bytes()).hexdigest(),
         }
+        if training is not None:
+            config["training"] = training
         (staged / ENCODER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
         texts = list(check_texts)
@@ -364,9 +373,50 @@ a text longer than the window), cosine similarity to the source model's vectors:
 the unit vectors {check['max_abs_diff']:.3g}. Retrieval figures against the torch encoder are in
 `docs/benchmarks.md` (the "torch-free encoder" section).
 
-## Intended use and limits
+{_training_section(cfg.get("training"))}## Intended use and limits
 
 Semantic search and classification features for privacy-policy clauses, in English. It inherits
-the base model's limits: trained on general web sentence pairs, not on legal text; texts longer
+the base model's limits{'' if cfg.get("training") else
+': trained on general web sentence pairs, not on legal text'}; texts longer
 than {cfg['max_seq_length']} word pieces are cut.
+"""
+
+
+def _training_section(training: dict[str, Any] | None) -> str:
+    """The model card's account of a fine-tune (empty for a plain export)."""
+    if not training:
+        return ""
+    st = training["settings"]
+    split = training["policyqa_split"]
+    sources = ", ".join(f"{k} {v}" for k, v in training["triples_by_source"].items())
+    licenses = "\n".join(f"* {k}: {v}" for k, v in training["data_licenses"].items())
+    hashes = "\n".join(f"* `{k}`: `{v}`" for k, v in training["data_sha256"].items())
+    figures = training.get("figures") or (
+        'see `docs/benchmarks.md`, "Retriever tuned to policy language".'
+    )
+    return f"""## How it was fine-tuned
+
+From {training['base']} with sentence-transformers ({training['loss']}), one process on CPU,
+`policylens train --encoder` (`nlp.embed.training`). {training['triples']} question -> clause
+triples ({sources}), each with a hard negative: a clause of the same policy that does not answer.
+{training['steps']} steps of {st['batch_size']} (batches never repeat a text), learning rate
+{st['learning_rate']}, warmup {st['warmup_ratio']}, texts cut at {st['train_max_seq_length']}
+word pieces in training; final loss {training['final_loss']}. Seed {st['seed']} (PolicyQA split,
+sampling, trainer).
+
+PolicyQA policies held out for validation (seed {split['seed']}; never trained on, neither their
+questions nor their paragraphs; `nlp/data/encoder_split.json`): {', '.join(split['validation'])}.
+Also never trained on: the lay questions' validation and seed splits, and any clause whose text is
+an OPP-115 validation segment (the clause classifiers are validated there).
+
+Data and licenses:
+
+{licenses}
+
+SHA-256 of the files read:
+
+{hashes}
+
+Validation figures: {figures}
+
 """
