@@ -172,7 +172,7 @@ def test_a_tiny_fine_tune_exports_an_encoder_with_a_new_cache_id(datasets, tmp_p
     assert cfg["training"]["policyqa_split"]["validation"] == SPLIT["validation"]
     assert set(cfg["training"]["data_sha256"]) >= {"policyqa/dev.json"}
     card = (dest / "MODEL_CARD.md").read_text()
-    assert "How it was fine-tuned" in card and "MIT" in card and VAL_SITE in card
+    assert "How it was tuned" in card and "linear map" in card and "MIT" in card and VAL_SITE in card
     tuned = Encoder(EmbedSettings(model_path=dest, cache_dir=tmp_path / "cache"))
     shipped = Encoder(EmbedSettings(model_path=DEFAULT_ENCODER, cache_dir=tmp_path / "cache"))
     assert tuned.model_id != shipped.model_id

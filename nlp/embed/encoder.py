@@ -74,7 +74,8 @@ def model_id_for_path(path: Path) -> str:
     digest = hashlib.sha256()
     for f in sorted(p for p in path.rglob("*") if p.is_file()):
         rel = f.relative_to(path).as_posix()
-        if rel.startswith(".") or rel.lower().startswith("readme"):
+        # Documentation (a README, a model card) is not the model: editing it keeps the id.
+        if rel.startswith(".") or rel.lower().startswith(("readme", "model_card")):
             continue
         size = f.stat().st_size
         digest.update(f"{rel}\0{size}\0".encode())

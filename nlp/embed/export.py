@@ -422,15 +422,27 @@ def _training_section(training: dict[str, Any] | None) -> str:
     figures = training.get("figures") or (
         'see `docs/benchmarks.md`, "Retriever tuned to policy language".'
     )
-    return f"""## How it was fine-tuned
+    if training.get("method") == "adapter":
+        how = f"""From {training['base']}: the transformer is kept as it is and a 384 x 384 linear map after
+mean pooling is learned ({training['loss']}), on the base model's vectors of the
+{training.get('texts', '?')} distinct training texts. Mean pooling is linear, so the map is folded
+into `model.onnx` as a per-token `MatMul` on the last hidden state. {training['steps']} epochs
+(best of at most {st['adapter_max_epochs']}, chosen on the loss of 10% of the training triples
+held out: {training.get('heldout_loss_before')} before, {training['final_loss']} after), batches
+of {st['adapter_batch_size']}, Adam {st['adapter_learning_rate']}, pull towards the identity
+{st['adapter_identity_weight']}."""
+    else:
+        how = f"""From {training['base']}, every weight fine-tuned with sentence-transformers
+({training['loss']}). {training['steps']} steps of {st['batch_size']} (batches never repeat a
+text), learning rate {st['learning_rate']}, warmup {st['warmup_ratio']}, texts cut at
+{st['train_max_seq_length']} word pieces in training; final loss {training['final_loss']}."""
+    return f"""## How it was tuned
 
-From {training['base']} with sentence-transformers ({training['loss']}), one process on CPU,
-`policylens train --encoder` (`nlp.embed.training`). {training['triples']} question -> clause
-triples ({sources}), each with a hard negative: a clause of the same policy that does not answer.
-{training['steps']} steps of {st['batch_size']} (batches never repeat a text), learning rate
-{st['learning_rate']}, warmup {st['warmup_ratio']}, texts cut at {st['train_max_seq_length']}
-word pieces in training; final loss {training['final_loss']}. Seed {st['seed']} (PolicyQA split,
-sampling, trainer).
+{how}
+
+`policylens train --encoder` (`nlp.embed.training`), one process on CPU. {training['triples']}
+question -> clause triples ({sources}), each with a hard negative: a clause of the same policy
+that does not answer it. Seed {st['seed']} (PolicyQA split, sampling, training).
 
 PolicyQA policies held out for validation (seed {split['seed']}; never trained on, neither their
 questions nor their paragraphs; `nlp/data/encoder_split.json`): {', '.join(split['validation'])}.
