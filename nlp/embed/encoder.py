@@ -74,8 +74,7 @@ def model_id_for_path(path: Path) -> str:
     digest = hashlib.sha256()
     for f in sorted(p for p in path.rglob("*") if p.is_file()):
         rel = f.relative_to(path).as_posix()
-        # Documentation (a README, a model card) is not the model: editing it keeps the id.
-        if rel.startswith(".") or rel.lower().startswith(("readme", "model_card")):
+        if rel.startswith(".") or rel.lower().startswith("readme"):
             continue
         size = f.stat().st_size
         digest.update(f"{rel}\0{size}\0".encode())

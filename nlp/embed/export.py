@@ -423,8 +423,8 @@ def _training_section(training: dict[str, Any] | None) -> str:
         'see `docs/benchmarks.md`, "Retriever tuned to policy language".'
     )
     if training.get("method") == "adapter":
-        how = f"""From {training['base']}: the transformer is kept as it is and a 384 x 384 linear map after
-mean pooling is learned ({training['loss']}), on the base model's vectors of the
+        how = f"""From {training['base']}: the transformer is kept as it is and a 384 x 384
+linear map after mean pooling is learned ({training['loss']}), on the base model's vectors of the
 {training.get('texts', '?')} distinct training texts. Mean pooling is linear, so the map is folded
 into `model.onnx` as a per-token `MatMul` on the last hidden state. {training['steps']} epochs
 (best of at most {st['adapter_max_epochs']}, chosen on the loss of 10% of the training triples
