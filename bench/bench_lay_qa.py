@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     ap.add_argument("--data", type=Path, default=None, help="another lay-question JSONL file")
     ap.add_argument("--details", action="store_true", help="print each backend's full report")
+    ap.add_argument("--model-path", type=Path, default=None, help="encoder folder (default: ours)")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     rows = load_questions(args.data, args.split)
@@ -48,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     table = ["| backend | verdict accuracy | cited@1 | cited@3 |", "|---|---:|---:|---:|"]
     for backend in args.backends:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(embed=EmbedSettings(backend=backend, cache_dir=Path(tmp)))
+            embed = EmbedSettings(backend=backend, cache_dir=Path(tmp), model_path=args.model_path)
+            settings = Settings(embed=embed)
             lens = PolicyLens(settings)
             report = evaluate_rows(
                 rows,

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from nlp.config import DEFAULT_CORPUS, EmbedSettings, RetrievalSettings  # noqa: E402
 from nlp.embed import Encoder  # noqa: E402
+from nlp.embed.training.pairs import read_split  # noqa: E402
 from nlp.retrieval.index import ClauseIndex, clause_text_for_bm25  # noqa: E402
 from nlp.types import Clause  # noqa: E402
 
@@ -46,7 +47,9 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def load_policyqa(path: Path) -> tuple[list[Clause], list[dict], list[dict]]:
+def load_policyqa(
+    path: Path, policies: set[str] | None = None
+) -> tuple[list[Clause], list[dict], list[dict]]:
     """Paragraphs as clauses (one version "v1" per policy), and two question sets.
 
     ``per_qa``: every QA, gold = its own paragraph + paragraphs of its policy holding its answer.
@@ -54,8 +57,11 @@ def load_policyqa(path: Path) -> tuple[list[Clause], list[dict], list[dict]]:
     was annotated on + paragraphs holding any of its answers. PolicyQA asks the same question on
     several paragraphs of a policy (730 of 2,420 distinct questions), so per QA no ranking can put
     all of a question's paragraphs first; per question is the fair retrieval measure.
+    ``policies``: keep only these policy titles (``None``: all).
     """
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    if policies is not None:
+        data = [doc for doc in data if doc["title"] in policies]
     clauses: list[Clause] = []
     per_qa: list[dict] = []
     merged: dict[tuple[str, str], set[str]] = {}
@@ -233,6 +239,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--model-path", type=Path, default=None, help="encoder folder (default: the shipped one)"
     )
+    ap.add_argument(
+        "--split",
+        choices=["all", "train", "validation"],
+        default="all",
+        help="policies of the encoder's recorded PolicyQA split (nlp/data/encoder_split.json): "
+        "validation is held out of the encoder's fine-tuning",
+    )
     ap.add_argument("--no-scale", action="store_true", help="skip the ~100k-clause timing")
     ap.add_argument(
         "--seed-questions",
@@ -246,7 +259,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.data.is_file():
         sys.exit(f"PolicyQA dev not found at {args.data}; pass --data path/to/dev.json")
 
-    clauses, questions, distinct = load_policyqa(args.data)
+    keep = None if args.split == "all" else set(read_split()[args.split])
+    clauses, questions, distinct = load_policyqa(args.data, keep)
     if args.limit:
         questions = questions[: args.limit]
         distinct = distinct[: args.limit]
@@ -288,7 +302,8 @@ def main(argv: list[str] | None = None) -> None:
 
     n_pol = len({c.policy_id for c in clauses})
     print(
-        f"\nPolicyQA dev: {len(questions)} QAs ({len(distinct)} distinct questions per policy), "
+        f"\nPolicyQA dev, policies: {args.split}: {len(questions)} QAs "
+        f"({len(distinct)} distinct questions per policy), "
         f"{len(clauses)} paragraphs, {n_pol} policies; each question ranks its policy's paragraphs"
     )
     print(f"(encoding with {encoder.model_id}: {t_encode:.1f} s, cached under {args.cache_dir})\n")
@@ -326,7 +341,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(seed_clause_text_table(encoder, DEFAULT_CORPUS, args.seed_questions)))
     print(
         "\nCommand: .venv/bin/python bench/bench_policyqa.py --data "
-        f"{os.path.relpath(args.data, ROOT)}"
+        f"{os.path.relpath(args.data, ROOT)} --split {args.split}"
     )
 
 

@@ -392,7 +392,13 @@ def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--encoder",
     is_flag=True,
-    help="Export the sentence encoder to ONNX (models/encoder/) instead of training classifiers.",
+    help="Fine-tune the sentence encoder on policy questions and export it to ONNX "
+    "(models/encoder/) instead of training classifiers.",
+)
+@click.option(
+    "--export-only",
+    is_flag=True,
+    help="With --encoder: export the model to ONNX as it is, without fine-tuning.",
 )
 @click.option(
     "--from",
@@ -415,21 +421,38 @@ def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     show_default=True,
     help="With --encoder: how the weights are stored.",
 )
+@click.option(
+    "--max-steps",
+    type=int,
+    default=None,
+    help="With --encoder: stop the fine-tune after N steps (a smoke run; default: one epoch).",
+)
+@click.option(
+    "--keep-tuned",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="With --encoder: also keep the tuned sentence-transformers folder here (torch backend).",
+)
 def train(
     scheme: str,
     practices_model: bool,
     data_dir: str | None,
     encoder: bool,
+    export_only: bool,
     source: str | None,
     dest: str | None,
     precision: str,
+    max_steps: int | None,
+    keep_tuned: str | None,
 ) -> None:
     """Train the clause classifiers into models/ and rewrite models/MODEL_CARD.md.
 
     Trains on OPP-115 train + APPCorp folds 0-6 (+ the seed gold set) and tunes thresholds on
     OPP-115 validation + APPCorp fold 7. Deterministic: re-running rebuilds the same model.
-    With --encoder, exports a sentence-transformers model to the ONNX encoder policylens runs
-    (the only step that needs torch: pip install -e ".[train]").
+    With --encoder, fine-tunes all-MiniLM-L6-v2 on policy question -> clause pairs (PolicyQA
+    training policies, OPP-115 practice spans, PrivacyQA train, the lay questions' train split)
+    and exports it to the ONNX encoder policylens runs (the only step that needs torch:
+    pip install -e ".[train]"); --export-only exports a model as it is.
     With --practices: the data-type tagger on PI-Extract train, the nearest-node threshold on
     the OPP-115 train policies (5 to 15 minutes on two cores).
 
@@ -439,16 +462,34 @@ def train(
     """
     if encoder:
         from nlp.config import DEFAULT_ENCODER
-        from nlp.embed.export import base_model_path, export_encoder
+        from nlp.embed.export import base_model_path
 
         src = Path(source) if source else base_model_path()
-        report = export_encoder(
-            src, Path(dest) if dest else DEFAULT_ENCODER, precision=precision,  # type: ignore[arg-type]
-            name=None if source else "all-MiniLM-L6-v2",
-        )
+        out = Path(dest) if dest else DEFAULT_ENCODER
+        if export_only:
+            from nlp.embed.export import export_encoder
+
+            report = export_encoder(
+                src, out, precision=precision,  # type: ignore[arg-type]
+                name=None if source else "all-MiniLM-L6-v2",
+            )
+        else:
+            from nlp.embed.training import default_datasets_dir, train_encoder
+
+            trained = train_encoder(
+                Settings(), Path(data_dir) if data_dir else default_datasets_dir(), out,
+                base=src, precision=precision,  # type: ignore[arg-type]
+                work_dir=Path(keep_tuned) if keep_tuned else None, max_steps=max_steps,
+                progress=lambda m: click.echo(m, err=True),
+            )
+            report = trained.export
+            click.echo(
+                f"encoder: tuned ({trained.method}, {trained.steps} epochs or steps) on "
+                f"{trained.examples} triples {trained.sources}"
+            )
         click.echo(
             f"encoder: saved to {report.path} ({report.precision}, "
-            f"{report.model_bytes / 1e6:.1f} MB); cosine to {src.name}: min "
+            f"{report.model_bytes / 1e6:.1f} MB); cosine to its source: min "
             f"{report.min_cosine:.6f}, mean {report.mean_cosine:.6f}"
         )
         return

@@ -222,6 +222,39 @@ class PracticesSettings(_Section):
     )
 
 
+class EncoderTrainSettings(_Section):
+    """Fine-tuning the sentence encoder (``policylens train --encoder``)."""
+
+    model_name: str = Field(
+        "all-MiniLM-L6-v2-policylens", description="Name of the tuned model (in its cache id)."
+    )
+    seed: int = Field(13, description="Seed of the PolicyQA split, the sampling and the trainer.")
+    validation_share: float = Field(0.3, description="Share of PolicyQA policies held out.")
+    policyqa_limit: int = Field(10_000, description="Most PolicyQA triples kept (of ~5,400).")
+    opp115_limit: int = Field(3000, description="Most OPP-115 practice-span triples kept.")
+    privacyqa_per_question: int = Field(2, description="Clauses paired with a PrivacyQA question.")
+    lay_repeats: int = Field(3, description="Negatives drawn per lay question and clause.")
+    method: Literal["adapter", "full"] = Field(
+        "adapter",
+        description="adapter: a linear map trained on the frozen encoder's vectors (minutes on "
+        "CPU); full: fine-tune every weight with sentence-transformers (hours on 2 busy cores).",
+    )
+    max_examples: int = Field(0, description="Keep at most this many triples (0: all).")
+    adapter_max_epochs: int = Field(6, description="Most passes over the triples (adapter).")
+    adapter_batch_size: int = Field(64, description="Questions per batch (adapter).")
+    adapter_learning_rate: float = Field(1e-3, description="Adam step size (adapter).")
+    adapter_identity_weight: float = Field(
+        1e-3, description="Pull of the map towards the identity (squared Frobenius distance)."
+    )
+    epochs: float = 1.0
+    max_steps: int = Field(-1, description="Stop after this many steps (-1: the epochs decide).")
+    batch_size: int = Field(32, description="Questions per batch (each with two clauses; full).")
+    learning_rate: float = 4e-5
+    warmup_ratio: float = 0.1
+    train_max_seq_length: int = Field(128, description="Word pieces a text is cut at in training.")
+    max_seq_length: int = Field(256, description="Word pieces the saved model reads.")
+
+
 class CompareSettings(_Section):
     embedding_weight: float = Field(
         0.5, description="Weight of embedding cosine vs word-level text similarity in alignment."
@@ -367,6 +400,7 @@ class Settings(BaseSettings):
     compare: CompareSettings = CompareSettings()
     batch: BatchSettings = BatchSettings()
     practices: PracticesSettings = PracticesSettings()
+    encoder_train: EncoderTrainSettings = EncoderTrainSettings()
     api: ApiSettings = ApiSettings()
 
     @classmethod

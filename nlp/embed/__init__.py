@@ -11,7 +11,9 @@ vectors computed once serve both.
   ``models/encoder/`` run by onnxruntime (:mod:`nlp.embed.onnx_backend`), no torch needed;
   ``torch`` runs a sentence-transformers folder (:mod:`nlp.embed.torch_backend`).
 * :func:`nlp.embed.export.export_encoder` (``policylens train --encoder``, needs torch) writes
-  that ONNX folder from any sentence-transformers model folder.
+  that ONNX folder from any sentence-transformers model folder; :mod:`nlp.embed.training` tunes
+  the shipped model to policy language first (question -> clause triples, same-policy hard
+  negatives).
 * :class:`TextEncoder` is the protocol every stage takes an encoder as; :func:`model_id_of` tells
   the model id of any encoder, so stores key vectors by one rule.
 * :class:`BatchingEncoder` wraps an encoder for a server: questions asked at the same time are

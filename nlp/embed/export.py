@@ -30,6 +30,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 import tempfile
@@ -116,6 +117,10 @@ def _pooling_of(source: Path) -> str:
     if not cfg_path.is_file():
         return "mean"
     cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    # sentence-transformers >= 6 writes one "pooling_mode" string; older ones one flag per mode.
+    if isinstance(cfg.get("pooling_mode"), str):
+        cfg = {f"pooling_mode_{cfg['pooling_mode']}_tokens": True}
+        cfg = {"pooling_mode_cls_token": True} if "pooling_mode_cls_tokens" in cfg else cfg
     modes = [k for k, v in cfg.items() if k.startswith("pooling_mode_") and v]
     if modes == ["pooling_mode_mean_tokens"]:
         return "mean"
@@ -124,17 +129,39 @@ def _pooling_of(source: Path) -> str:
     raise InputError(f"{source}: pooling {modes} is not supported (mean or CLS token only)")
 
 
-def _trace(torch: Any, transformer: Any, out: Path, opset: int) -> list[str]:
-    """Write the transformer to ``out`` as ONNX; returns its input names."""
+def _linear_maps(st: Any) -> list[Any]:
+    """The ``Dense`` modules after pooling, as ``torch.nn.Linear`` layers (identity activation).
+
+    Mean (or CLS) pooling is linear, so a linear map after it equals the same map applied to
+    every token before it: the export folds these into the graph's output.
+    """
+    maps = []
+    for m in list(st)[1:]:
+        if type(m).__name__ != "Dense":
+            continue
+        if type(getattr(m, "activation_function", None)).__name__ != "Identity":
+            raise InputError("only Dense modules with the identity activation can be exported")
+        maps.append(m.linear)
+    return maps
+
+
+def _trace(
+    torch: Any, transformer: Any, out: Path, opset: int, maps: Sequence[Any] = ()
+) -> list[str]:
+    """Write the transformer (then ``maps``, token by token) to ``out`` as ONNX; returns inputs."""
 
     class LastHidden(torch.nn.Module):  # type: ignore[misc, name-defined]
         def __init__(self, model: Any, names: Sequence[str]) -> None:
             super().__init__()
             self.model = model
             self.names = list(names)
+            self.maps = torch.nn.ModuleList(maps)
 
         def forward(self, *inputs: Any) -> Any:
-            return self.model(**dict(zip(self.names, inputs, strict=True))).last_hidden_state
+            hidden = self.model(**dict(zip(self.names, inputs, strict=True))).last_hidden_state
+            for linear in self.maps:
+                hidden = linear(hidden)
+            return hidden
 
     names = ["input_ids", "attention_mask"]
     if getattr(transformer.config, "type_vocab_size", 0):
@@ -216,12 +243,15 @@ def export_encoder(
     license: str = "Apache-2.0",
     check_texts: Sequence[str] = CHECK_TEXTS,
     refuse_below: float = 0.95,
+    training: dict[str, Any] | None = None,
 ) -> ExportReport:
     """Export the sentence-transformers model in folder ``source`` to an ONNX encoder ``dest``.
 
     ``dest`` is replaced whole. The vectors of the exported model are compared with the source's
     on ``check_texts`` and the figures kept in ``encoder.json`` and the model card; an export
     whose worst cosine is below ``refuse_below`` is refused (a broken trace, not a precision loss).
+    ``training``: how the source was fine-tuned (data, hashes, seeds, figures), kept in
+    ``encoder.json`` and written into the model card.
     """
     torch, onnx, sentence_transformer = _require_train_deps()
     source, dest = Path(source).expanduser().resolve(), Path(dest).expanduser()
@@ -239,7 +269,8 @@ def export_encoder(
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         traced = tmp / "fp32.onnx"
-        inputs = _trace(torch, transformer.auto_model, traced, opset)
+        maps = _linear_maps(st)
+        inputs = _trace(torch, transformer.auto_model, traced, opset, maps)
         staged = tmp / "encoder"
         staged.mkdir()
         model_file = staged / "model.onnx"
@@ -269,6 +300,7 @@ def export_encoder(
             "normalize": normalize,
             "dim": dim,
             "precision": precision,
+            "folded_linear_maps": len(maps),
             "source": {
                 "name": name or source.name,
                 "model_id": model_id_for_path(source),
@@ -277,7 +309,12 @@ def export_encoder(
             "export": {
                 "opset": opset, "date": dt.date.today().isoformat(), **_versions(torch, onnx)
             },
+            # The cache id hashes encoder.json's content but only the size of model.onnx: the
+            # weights' digest here gives new weights of the same shape a new id.
+            "model_sha256": hashlib.sha256(model_file.read_bytes()).hexdigest(),
         }
+        if training is not None:
+            config["training"] = training
         (staged / ENCODER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
         texts = list(check_texts)
@@ -364,9 +401,62 @@ a text longer than the window), cosine similarity to the source model's vectors:
 the unit vectors {check['max_abs_diff']:.3g}. Retrieval figures against the torch encoder are in
 `docs/benchmarks.md` (the "torch-free encoder" section).
 
-## Intended use and limits
+{_training_section(cfg.get("training"))}## Intended use and limits
 
 Semantic search and classification features for privacy-policy clauses, in English. It inherits
-the base model's limits: trained on general web sentence pairs, not on legal text; texts longer
+the base model's limits{'' if cfg.get("training") else
+': trained on general web sentence pairs, not on legal text'}; texts longer
 than {cfg['max_seq_length']} word pieces are cut.
+"""
+
+
+def _training_section(training: dict[str, Any] | None) -> str:
+    """The model card's account of a fine-tune (empty for a plain export)."""
+    if not training:
+        return ""
+    st = training["settings"]
+    split = training["policyqa_split"]
+    sources = ", ".join(f"{k} {v}" for k, v in training["triples_by_source"].items())
+    licenses = "\n".join(f"* {k}: {v}" for k, v in training["data_licenses"].items())
+    hashes = "\n".join(f"* `{k}`: `{v}`" for k, v in training["data_sha256"].items())
+    figures = training.get("figures") or (
+        'see `docs/benchmarks.md`, "Retriever tuned to policy language".'
+    )
+    if training.get("method") == "adapter":
+        how = f"""From {training['base']}: the transformer is kept as it is and a 384 x 384
+linear map after mean pooling is learned ({training['loss']}), on the base model's vectors of the
+{training.get('texts', '?')} distinct training texts. Mean pooling is linear, so the map is folded
+into `model.onnx` as a per-token `MatMul` on the last hidden state. {training['steps']} epochs
+(best of at most {st['adapter_max_epochs']}, chosen on the loss of 10% of the training triples
+held out: {training.get('heldout_loss_before')} before, {training['final_loss']} after), batches
+of {st['adapter_batch_size']}, Adam {st['adapter_learning_rate']}, pull towards the identity
+{st['adapter_identity_weight']}."""
+    else:
+        how = f"""From {training['base']}, every weight fine-tuned with sentence-transformers
+({training['loss']}). {training['steps']} steps of {st['batch_size']} (batches never repeat a
+text), learning rate {st['learning_rate']}, warmup {st['warmup_ratio']}, texts cut at
+{st['train_max_seq_length']} word pieces in training; final loss {training['final_loss']}."""
+    return f"""## How it was tuned
+
+{how}
+
+`policylens train --encoder` (`nlp.embed.training`), one process on CPU. {training['triples']}
+question -> clause triples ({sources}), each with a hard negative: a clause of the same policy
+that does not answer it. Seed {st['seed']} (PolicyQA split, sampling, training).
+
+PolicyQA policies held out for validation (seed {split['seed']}; never trained on, neither their
+questions nor their paragraphs; `nlp/data/encoder_split.json`): {', '.join(split['validation'])}.
+Also never trained on: the lay questions' validation and seed splits, and any clause whose text is
+an OPP-115 validation segment (the clause classifiers are validated there).
+
+Data and licenses:
+
+{licenses}
+
+SHA-256 of the files read:
+
+{hashes}
+
+Validation figures: {figures}
+
 """
