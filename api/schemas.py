@@ -493,7 +493,9 @@ class JobResult(BaseModel):
 
 class JobOut(BaseModel):
     id: str
-    kind: Literal["upload"]
+    kind: Literal["upload", "version"] = Field(
+        description="`upload`: a new policy (POST/PUT); `version`: a new text of one."
+    )
     state: Literal["queued", "running", "succeeded", "failed"]
     progress: float = Field(ge=0, le=1, description="How far the job is, 0 to 1.")
     result: JobResult | None = Field(description="Once `succeeded`.")

@@ -176,3 +176,28 @@ def test_compare_two_stored_versions(client):
     upload(client)
     assert_invalid(client.get("/v1/policies/acme/compare"))
     assert_error(client.get("/v1/policies/nope/compare"), 404, "not_found")
+
+
+def test_a_large_new_version_is_a_job(tmp_path):
+    import time
+
+    settings = make_settings(tmp_path, job_upload_bytes=2_000)
+    with make_client(settings) as client:
+        upload(client)
+        big = ACME_2025 + "\n\n" + "\n\n".join(
+            f"We keep support ticket {i} for {i + 1} days." for i in range(120)
+        )
+        r = client.post("/v1/policies/acme/versions", json={"text": big}, headers=AUTH)
+        assert r.status_code == 202, r.text
+        job = r.headers["Location"]
+        for _ in range(600):
+            state = client.get(job).json()
+            if state["state"] in {"succeeded", "failed"}:
+                break
+            time.sleep(0.1)
+        assert state["state"] == "succeeded", state
+        labels = [v["label"] for v in client.get("/v1/policies/acme/versions").json()["items"]]
+        assert labels == ["2025-05-01", "2024-03-03"]
+        # A missing policy is refused at once, not by a failed job.
+        assert_error(client.post("/v1/policies/nope/versions", json={"text": big}, headers=AUTH),
+                     404, "not_found")

@@ -264,17 +264,21 @@ def list_versions(policy_id: str, service: ServiceDep) -> VersionList:
     summary="Add a new text of a policy as its newest version",
     responses={
         200: {"model": PolicyOut, "description": "The policy holds this text already."},
+        202: {"model": JobOut, "description": "A large text: a job stores it (see Location)."},
         **_WRITE_ERRORS,
     },
 )
 def add_version(
     policy_id: str, body: VersionCreate, service: ServiceDep, response: Response
-) -> PolicyOut:
+) -> PolicyOut | JSONResponse:
     """Store `text` as the newest version of `policy_id` (201), labelled by its effective date.
 
-    A text equal to a stored version's is not stored again: the policy comes back with 200.
+    A text equal to a stored version's is not stored again: the policy comes back with 200. A
+    large text is a job (202), as a large upload is.
     """
-    result = service.add_version(policy_id, body.text, fmt=body.format)
+    result = service.jobs.add_version(policy_id, body.text, fmt=body.format)
+    if isinstance(result, JobRecord):
+        return accepted(result)
     response.status_code = 201 if result.created else 200
     return PolicyOut.from_record(result.record, service.seed_id)
 

@@ -225,6 +225,26 @@ class UploadJobs:
         }
         return self.runner.submit("upload", request, raw)
 
+    def add_version(
+        self, policy_id: str, data: str | bytes, *, fmt: str
+    ) -> UploadResult | JobRecord:
+        """A new text of a stored policy, stored at once when small, else as a job.
+
+        The policy must exist (``NotFoundError``) and may not be the seed (``ConflictError``):
+        both are said at once, never by a failed job.
+        """
+        service = self.service
+        api = service.settings.api
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        small = len(raw) <= api.job_upload_bytes or len(raw) > api.max_upload_bytes
+        if small or fmt not in FORMATS or policy_id == service.seed_id:
+            return service.add_version(policy_id, data, fmt=fmt)
+        service.store.get_policy(policy_id)
+        request = {
+            "kind": "version", "policy_id": policy_id, "fmt": fmt, "text": isinstance(data, str)
+        }
+        return self.runner.submit("version", request, raw)
+
     def get(self, job_id: str) -> JobRecord:
         """A job as stored now (``NotFoundError`` if unknown)."""
         return self.runner.get(job_id)
@@ -238,6 +258,10 @@ class UploadJobs:
 
     def _work(self, request: dict[str, Any], payload: bytes, progress: Progress) -> dict[str, Any]:
         data: str | bytes = payload.decode("utf-8") if request.get("text") else payload
+        if request.get("kind") == "version":
+            added = self.service.add_version(request["policy_id"], data, fmt=request["fmt"])
+            progress(1.0)
+            return {"policy_id": added.record.id, "created": added.created}
         store = self.service.store
         existed = request["policy_id"] is not None and store.exists(request["policy_id"])
         result = self.service.upload(
