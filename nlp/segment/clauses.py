@@ -44,7 +44,7 @@ from nlp.extras import require
 from nlp.ingest import clean as _clean
 from nlp.ingest.dates import starts_with_month
 from nlp.ingest.layout import read_layout
-from nlp.segment.sentences import raw_sentence_spans
+from nlp.segment.sentences import raw_sentence_spans, trimmed
 from nlp.types import Clause, ClauseKind, Policy, PolicyVersion
 
 if TYPE_CHECKING:
@@ -188,14 +188,7 @@ def _repair(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
                 merged[-1][1] = b
                 continue
         merged.append([a, b])
-    result = []
-    for a, b in merged:
-        seg = text[a:b]
-        lead = len(seg) - len(seg.lstrip())
-        trail = len(seg) - len(seg.rstrip())
-        if b - trail > a + lead:
-            result.append((a + lead, b - trail))
-    return result
+    return trimmed(text, merged)
 
 
 def _should_join(prev: str, nxt: str, gap: str) -> bool:

@@ -17,7 +17,7 @@ import json
 import re
 from importlib import resources
 
-__all__ = ["raw_sentence_spans"]
+__all__ = ["raw_sentence_spans", "trimmed"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,6 +65,11 @@ def raw_sentence_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, cut))
         start = cut
     spans.append((start, len(text)))
+    return trimmed(text, spans)
+
+
+def trimmed(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> list[tuple[int, int]]:
+    """``spans`` without the whitespace at their ends; spans of whitespace alone are dropped."""
     out = []
     for a, b in spans:
         seg = text[a:b]
