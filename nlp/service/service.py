@@ -809,5 +809,9 @@ class PolicyService:
 
 
 def _stored_shape(v: PolicyVersion) -> tuple[object, ...]:
-    """What the store keeps of a version (not its language or date source)."""
-    return (v.label, v.text, v.effective_date, v.title, v.headings)
+    """What the store keeps of a version (a store from before languages were kept differs, so
+    the seed is stored again with them)."""
+    return (
+        v.label, v.text, v.effective_date, v.title, v.headings, v.language, v.languages,
+        v.date_source,
+    )
