@@ -265,8 +265,8 @@ class SQLiteStore:
                 raise InputError(f"a policy with id or content of {policy.id!r} is already stored")
             conn.execute(
                 "INSERT INTO policies (id, name, source, source_url, fmt, raw_hash, content_hash,"
-                " created_at, n_clauses, statements_key, policy_score, language_supported, warnings)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, n_clauses, statements_key, policy_score, language_supported,"
+                " warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     policy.id,
                     policy.name,
