@@ -1011,3 +1011,23 @@ def test_a_405_names_every_method_of_the_path(client):
     r = client.patch("/v1/policies/quillnote")
     assert r.status_code == 405
     assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "PUT", "DELETE"}
+
+
+def test_a_store_from_before_languages_gets_them_detected_once_at_start(settings):
+    with make_client(settings) as c:
+        pid = upload(c, GERMAN, name="Beispiel").json()["id"]
+    conn = sqlite3.connect(settings.api.db)  # back to schema 3, as an older policylens left it
+    for table, column in (("versions", "language"), ("versions", "languages"),
+                          ("versions", "date_source"), ("clauses", "language"),
+                          ("policies", "policy_score"), ("policies", "language_supported"),
+                          ("policies", "warnings")):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("DELETE FROM schema_version WHERE version > 3")
+    conn.commit()
+    conn.close()
+    with make_client(settings) as c:
+        body = c.get(f"/v1/policies/{pid}").json()
+        clauses = c.get(f"/v1/policies/{pid}/clauses").json()["items"]
+    assert (body["language"], body["language_supported"]) == ("de", False)
+    assert any("German" in w for w in body["warnings"])
+    assert clauses and {cl["language"] for cl in clauses} == {"de"}

@@ -357,10 +357,16 @@ def test_a_schema_3_store_upgrades_in_place_with_languages_unknown(tmp_path):
     old = store.load_policy("old", "m1")
     assert [c.text for c in old.clauses] == ["We sell nothing."]
     assert old.clauses[0].language == "" and old.policy.language == ""
-    assert old.policy.versions[0].languages == () and old.policy.versions[0].date_source == ""
-    assert (old.policy.policy_score, old.policy.language_supported) == (None, True)
     record = store.get_policy("old")
     assert (record.language, record.policy_score, record.warnings) == ("", None, ())
+    assert old.profiled is False  # the service detects them once
+    found = dataclasses.replace(old.policy, versions=(dataclasses.replace(
+        old.policy.versions[0], language="en", languages=(("en", 1.0),)),), policy_score=0.5)
+    store.put_profile(found, [dataclasses.replace(old.clauses[0], language="en")])
+    again = store.load_policy("old", "m1")
+    assert again.profiled and again.policy == found and again.clauses[0].language == "en"
+    assert old.policy.versions[0].languages == () and old.policy.versions[0].date_source == ""
+    assert (old.policy.policy_score, old.policy.language_supported) == (None, True)
     store.close()
 
 

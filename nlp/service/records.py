@@ -85,6 +85,8 @@ class StoredPolicy:
     # clause has none stored (a store from before statements, or a failed write).
     statements: dict[str, tuple[Statement, ...]] | None = None
     statements_key: str | None = None
+    # False for a store from before languages were kept: the service detects them once.
+    profiled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +192,11 @@ class PolicyStore(Protocol):
 
     def put_labels(self, policy_id: str, clauses: Sequence[Clause]) -> None:
         """Replace the labels of a stored policy's clauses (given in stored order)."""
+        ...
+
+    def put_profile(self, policy: Policy, clauses: Sequence[Clause]) -> None:
+        """Replace a stored policy's languages, policy score and warnings, and its clauses'
+        languages (given in stored order)."""
         ...
 
     def delete_policy(self, policy_id: str) -> None:

@@ -391,6 +391,42 @@ class SQLiteStore:
                 [(r, lab) for r, c in zip(rows, clauses, strict=True) for lab in c.labels],
             )
 
+    def put_profile(self, policy: Policy, clauses: Sequence[Clause]) -> None:
+        """Replace a stored policy's languages, policy score and warnings, and its clauses'
+        languages (given in stored order)."""
+        with self._write() as conn:
+            rows = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT row FROM clauses WHERE policy_id = ? ORDER BY position", (policy.id,)
+                )
+            ]
+            if len(rows) != len(clauses):
+                raise InputError(f"policy {policy.id!r} changed while its languages were found")
+            cur = conn.execute(
+                "UPDATE policies SET policy_score = ?, language_supported = ?, warnings = ?"
+                " WHERE id = ?",
+                (
+                    policy.policy_score,
+                    int(policy.language_supported),
+                    json.dumps(list(policy.warnings), ensure_ascii=False),
+                    policy.id,
+                ),
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(f"no policy {policy.id!r}")
+            conn.executemany(
+                "UPDATE versions SET language = ?, languages = ? WHERE policy_id = ? AND label = ?",
+                [
+                    (v.language, json.dumps([list(x) for x in v.languages]), policy.id, v.label)
+                    for v in policy.versions
+                ],
+            )
+            conn.executemany(
+                "UPDATE clauses SET language = ? WHERE row = ?",
+                [(c.language, r) for r, c in zip(rows, clauses, strict=True)],
+            )
+
     def delete_policy(self, policy_id: str) -> None:
         """Delete a policy; its versions, clauses, labels and vectors go with it (cascade)."""
         with self._write() as conn:
@@ -578,6 +614,11 @@ class SQLiteStore:
             ).fetchone()
             if prow is None:
                 raise NotFoundError(f"no policy {policy_id!r}")
+            rows_v = conn.execute(
+                "SELECT label, effective_date, title, text, headings, language, languages,"
+                " date_source FROM versions WHERE policy_id = ? ORDER BY position",
+                (policy_id,),
+            ).fetchall()
             versions = tuple(
                 PolicyVersion(
                     label=label,
@@ -589,15 +630,9 @@ class SQLiteStore:
                     language=language,
                     languages=tuple((c, float(s)) for c, s in json.loads(languages or "[]")),
                 )
-                for label, eff, title, text, headings, language, languages, date_source in (
-                    conn.execute(
-                        "SELECT label, effective_date, title, text, headings, language,"
-                        " languages, date_source FROM versions "
-                        "WHERE policy_id = ? ORDER BY position",
-                        (policy_id,),
-                    )
-                )
+                for label, eff, title, text, headings, language, languages, date_source in rows_v
             )
+            profiled = all(r[6] is not None for r in rows_v)
             rows = conn.execute(
                 'SELECT row, id, policy_id, version, section, start, "end", text, kind, context,'
                 " language FROM clauses WHERE policy_id = ? ORDER BY position",
@@ -642,6 +677,7 @@ class SQLiteStore:
             embeddings=embeddings,
             statements=statements,
             statements_key=prow[3] if statements is not None else None,
+            profiled=profiled,
         )
 
     # -- jobs ----------------------------------------------------------------------------------
