@@ -264,6 +264,11 @@ class VersionOut(BaseModel):
     title: str
     chars: int
     clause_count: int
+    language: str = Field("", description="ISO 639-1 code of the version's language; '': unknown.")
+    date_source: str = Field(
+        "",
+        description="Where `effective_date` was read: header, text, time, meta; '': no date.",
+    )
 
 
 class PolicyOut(BaseModel):
@@ -276,6 +281,19 @@ class PolicyOut(BaseModel):
     clause_count: int
     versions: list[VersionOut]
     seed: bool = Field(False, description="The bundled seed policy (cannot be deleted).")
+    language: str = Field("", description="ISO 639-1 code of the latest version; '': unknown.")
+    language_supported: bool = Field(
+        True,
+        description="False when the latest version is in a language the models were not "
+        "trained on: its labels and answers are unreliable.",
+    )
+    policy_score: float | None = Field(
+        None,
+        description="How likely the document is a privacy policy (0..1); null: not scored.",
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="What ingest noticed without refusing the upload."
+    )
 
     @classmethod
     def from_record(cls, record: PolicyRecord, seed_id: str | None = None) -> PolicyOut:
@@ -294,10 +312,16 @@ class PolicyOut(BaseModel):
                     title=v.title,
                     chars=v.chars,
                     clause_count=v.clause_count,
+                    language=v.language,
+                    date_source=v.date_source,
                 )
                 for v in record.versions
             ],
             seed=record.id == seed_id,
+            language=record.language,
+            language_supported=record.language_supported,
+            policy_score=record.policy_score,
+            warnings=list(record.warnings),
         )
 
     model_config = ConfigDict(

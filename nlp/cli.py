@@ -719,15 +719,20 @@ def classify(
     def report_error(path: str, reason: str) -> None:
         click.echo(f"policylens: skipped {path}: {reason}", err=True)
 
+    def report_warning(policy_id: str, message: str) -> None:
+        click.echo(f"policylens: warning: {policy_id}: {message}", err=True)
+
     if output is None:
         report = BatchReport()
-        for row in batch.iter_rows(paths, on_error=report_error, report=report):
+        for row in batch.iter_rows(
+            paths, on_error=report_error, report=report, on_warning=report_warning
+        ):
             show(row)
         # stdout holds the rows alone; the counts go to stderr.
         click.echo(format_summary(report, per_policy=False).lstrip("\n"), nl=False, err=True)
     else:
         report = batch.run(paths, output, resume=not restart, progress=not quiet,
-                           on_error=report_error)
+                           on_error=report_error, on_warning=report_warning)
         if as_json:
             for summary in report.summaries:
                 _emit_json(summary.to_dict())

@@ -275,8 +275,37 @@ def test_upload_json_returns_the_policy_with_versions_and_clause_count(client):
     assert body["clause_count"] == 5
     assert body["versions"] == [{"label": "2024-03-03", "effective_date": "2024-03-03",
                                  "title": "Acme Privacy Policy", "chars": body["versions"][0]
-                                 ["chars"], "clause_count": 5}]
+                                 ["chars"], "clause_count": 5, "language": "en",
+                                 "date_source": "text"}]
+    assert body["language"] == "en" and body["language_supported"] is True
     assert client.get("/v1/policies/acme").json() == body
+
+
+GERMAN = """Datenschutzerklärung der Beispiel GmbH
+
+Welche Daten wir erheben
+
+Wir erheben Ihre E-Mail-Adresse und Ihre Telefonnummer, wenn Sie ein Konto anlegen.
+
+Wir speichern Ihre Zahlungsdaten für 90 Tage nach Ihrer letzten Bestellung.
+
+Weitergabe
+
+Wir geben Ihre E-Mail-Adresse an Werbepartner weiter. Wir verkaufen Ihre personenbezogenen
+Daten niemals an Datenhändler.
+"""
+
+
+def test_a_german_upload_keeps_its_language_and_warning_in_the_store(client):
+    r = upload(client, GERMAN, name="Beispiel")
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["language"], body["language_supported"]) == ("de", False)
+    assert body["versions"][0]["language"] == "de"
+    assert any("German" in w and "unreliable" in w for w in body["warnings"]), body["warnings"]
+    assert client.get(f"/v1/policies/{body['id']}").json() == body  # read back from the store
+    clauses = client.get(f"/v1/policies/{body['id']}/clauses", headers=AUTH).json()["items"]
+    assert clauses and {c["language"] for c in clauses} == {"de"}
 
 
 def test_same_text_twice_is_stored_once(client):
@@ -982,3 +1011,23 @@ def test_a_405_names_every_method_of_the_path(client):
     r = client.patch("/v1/policies/quillnote")
     assert r.status_code == 405
     assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "PUT", "DELETE"}
+
+
+def test_a_store_from_before_languages_gets_them_detected_once_at_start(settings):
+    with make_client(settings) as c:
+        pid = upload(c, GERMAN, name="Beispiel").json()["id"]
+    conn = sqlite3.connect(settings.api.db)  # back to schema 3, as an older policylens left it
+    for table, column in (("versions", "language"), ("versions", "languages"),
+                          ("versions", "date_source"), ("clauses", "language"),
+                          ("policies", "policy_score"), ("policies", "language_supported"),
+                          ("policies", "warnings")):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("DELETE FROM schema_version WHERE version > 3")
+    conn.commit()
+    conn.close()
+    with make_client(settings) as c:
+        body = c.get(f"/v1/policies/{pid}").json()
+        clauses = c.get(f"/v1/policies/{pid}/clauses").json()["items"]
+    assert (body["language"], body["language_supported"]) == ("de", False)
+    assert any("German" in w for w in body["warnings"])
+    assert clauses and {cl["language"] for cl in clauses} == {"de"}

@@ -138,6 +138,13 @@ def _downgrade_to_schema_1(path) -> None:
     """Make ``path`` what a policylens from before statements and jobs wrote (schema 1)."""
     conn = sqlite3.connect(path)
     conn.executescript(
+        "ALTER TABLE versions DROP COLUMN language;"
+        "ALTER TABLE versions DROP COLUMN languages;"
+        "ALTER TABLE versions DROP COLUMN date_source;"
+        "ALTER TABLE clauses DROP COLUMN language;"
+        "ALTER TABLE policies DROP COLUMN policy_score;"
+        "ALTER TABLE policies DROP COLUMN language_supported;"
+        "ALTER TABLE policies DROP COLUMN warnings;"
         "ALTER TABLE clauses DROP COLUMN statements;"
         "ALTER TABLE policies DROP COLUMN statements_key;"
         "DROP TABLE jobs;"

@@ -271,3 +271,30 @@ def test_cli_exit_status_says_whether_files_were_skipped(model, fake_encoder, fo
     assert res.exit_code == 3
     final = json.loads(res.stdout.splitlines()[-1])
     assert final["policies"] == 0 and final["unsupported"][0]["path"].endswith("policy.docx")
+
+
+GERMAN = """Datenschutzerklärung der Beispiel GmbH
+
+Wir erheben Ihre E-Mail-Adresse und Ihre Telefonnummer, wenn Sie ein Konto anlegen.
+
+Wir geben Ihre E-Mail-Adresse an Werbepartner weiter. Wir verkaufen Ihre personenbezogenen
+Daten niemals an Datenhändler.
+"""
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+def test_cli_classify_warns_once_per_policy_in_an_untrained_language(
+    model, fake_encoder, folder, tmp_path, monkeypatch, to_file
+):
+    from nlp.cli import cli
+
+    (folder / "broken.pdf").unlink()
+    (folder / "beispiel.txt").write_text(GERMAN, encoding="utf-8")
+    runner = _cli(model, fake_encoder, monkeypatch)
+    args = ["-o", str(tmp_path / "o.jsonl")] if to_file else []
+    res = runner.invoke(cli, ["classify", str(folder), "-q", *args])
+    assert res.exit_code == 0, res.output  # a warning, not a stop
+    warned = [line for line in res.stderr.splitlines() if "warning" in line]
+    assert len(warned) == 1, res.stderr
+    assert warned[0].startswith("policylens: warning: beispiel: ") and "German" in warned[0]
+    assert "4 policies classified" in res.output

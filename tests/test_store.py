@@ -293,11 +293,80 @@ def test_a_schema_1_store_upgrades_in_place_and_keeps_its_policies(tmp_path):
     conn.close()
     store = SQLiteStore(path)
     assert store.schema_version() == 1
-    assert store.migrate() == len(MIGRATIONS) == 3
+    assert store.migrate() == len(MIGRATIONS) == 4
     old = store.load_policy("old", "m1")
     assert [c.text for c in old.clauses] == ["We sell nothing."]
     assert old.statements is None  # to be extracted once by the service
     assert store.unfinished_jobs() == []
+    store.close()
+
+
+# -- language and document profile (schema 4) ----------------------------------------------------
+
+
+def test_languages_policy_score_and_warnings_round_trip_through_the_store(store):
+    policy, clauses, emb = make_policy()
+    new, old = policy.versions
+    policy = dataclasses.replace(
+        policy,
+        versions=(
+            dataclasses.replace(new, language="de", languages=(("de", 0.7), ("en", 0.3)),
+                                date_source="text"),
+            dataclasses.replace(old, language="en", languages=(("en", 1.0),),
+                                date_source="header"),
+        ),
+        warnings=("'acme' is in German (de); labels are unreliable",),
+        policy_score=0.8125,
+        language_supported=False,
+    )
+    clauses = [dataclasses.replace(c, language="en" if c.version == old.label else "de")
+               for c in clauses]
+    record = store.add_policy(policy, clauses, emb, model_id="m1", fmt="txt",
+                              content_hash="h", raw_hash="r")
+    assert (record.language, record.language_supported, record.policy_score) == (
+        "de", False, 0.8125)
+    assert record.warnings == policy.warnings
+    assert [(v.language, v.date_source) for v in record.versions] == [
+        ("de", "text"), ("en", "header")]
+    back = store.load_policy("acme", "m1")
+    assert back.policy == policy
+    assert list(back.clauses) == clauses
+    listed = store.list_clauses("acme", version=old.label).items
+    assert {c.language for c in listed} == {"en"}
+
+
+def test_a_schema_3_store_upgrades_in_place_with_languages_unknown(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    for number, migration in enumerate(MIGRATIONS[:3], 1):  # as policylens wrote it before
+        migration(conn)
+        conn.execute("INSERT INTO schema_version VALUES (?, '2026-01-01')", (number,))
+    conn.execute("INSERT INTO policies (id, name, fmt, raw_hash, content_hash, created_at,"
+                 " n_clauses) VALUES ('old', 'Old', 'txt', 'r', 'h', '2026-01-01', 1)")
+    conn.execute("INSERT INTO versions (policy_id, position, label, text) VALUES"
+                 " ('old', 0, 'v1', 'We sell nothing.')")
+    conn.execute("INSERT INTO clauses (policy_id, version, position, id, section, start, \"end\","
+                 " text, kind) VALUES ('old', 'v1', 0, 'old:v1:0', '[]', 0, 16,"
+                 " 'We sell nothing.', 'sentence')")
+    conn.commit()
+    conn.close()
+    store = SQLiteStore(path)
+    assert store.schema_version() == 3
+    assert store.migrate() == len(MIGRATIONS) == 4
+    old = store.load_policy("old", "m1")
+    assert [c.text for c in old.clauses] == ["We sell nothing."]
+    assert old.clauses[0].language == "" and old.policy.language == ""
+    record = store.get_policy("old")
+    assert (record.language, record.policy_score, record.warnings) == ("", None, ())
+    assert old.profiled is False  # the service detects them once
+    found = dataclasses.replace(old.policy, versions=(dataclasses.replace(
+        old.policy.versions[0], language="en", languages=(("en", 1.0),)),), policy_score=0.5)
+    store.put_profile(found, [dataclasses.replace(old.clauses[0], language="en")])
+    again = store.load_policy("old", "m1")
+    assert again.profiled and again.policy == found and again.clauses[0].language == "en"
+    assert old.policy.versions[0].languages == () and old.policy.versions[0].date_source == ""
+    assert (old.policy.policy_score, old.policy.language_supported) == (None, True)
     store.close()
 
 

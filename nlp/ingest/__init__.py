@@ -27,6 +27,7 @@ from nlp.ingest.formats import (
     slugify,
 )
 from nlp.ingest.layout import LayoutLine, heading_spans, read_layout
+from nlp.ingest.profile import language_warning
 from nlp.ingest.reader import load_policy, parse_policy
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "decode_text",
     "format_of",
     "heading_spans",
+    "language_warning",
     "load_policy",
     "normalise_format",
     "parse_policy",

@@ -14,7 +14,16 @@ from nlp.config import IngestSettings
 from nlp.detect import detect_language, language_name, load_policy_detector
 from nlp.types import Policy
 
-__all__ = ["profile_policy"]
+__all__ = ["language_warning", "profile_policy"]
+
+
+def language_warning(language: str, settings: IngestSettings, *, label: str) -> str:
+    """What a reader is told about a policy in ``language``, one the models were not trained on."""
+    trained = ", ".join(language_name(c) for c in settings.model_languages)
+    return (
+        f"{label!r} is in {language_name(language)} ({language}); the classifier and the answer "
+        f"models were trained on {trained} only, so its labels and answers are unreliable"
+    )
 
 
 def profile_policy(policy: Policy, settings: IngestSettings, *, label: str) -> Policy:
@@ -28,12 +37,7 @@ def profile_policy(policy: Policy, settings: IngestSettings, *, label: str) -> P
     latest = versions[0]
     supported = not latest.language or latest.language in settings.model_languages
     if not supported:
-        trained = ", ".join(language_name(c) for c in settings.model_languages)
-        warnings.append(
-            f"{label!r} is in {language_name(latest.language)} ({latest.language}); the "
-            f"classifier and the answer models were trained on {trained} only, so its labels and "
-            "answers are unreliable"
-        )
+        warnings.append(language_warning(latest.language, settings, label=label))
     elif len(latest.languages) > 1:
         mix = ", ".join(f"{language_name(c)} {s:.0%}" for c, s in latest.languages)
         warnings.append(f"{label!r} mixes languages ({mix}); clauses carry a language each")

@@ -127,6 +127,7 @@ class BatchReport:
     engine: str = "local"
     workers: int = 1
     worker_losses: int = 0  # task runs lost to a dying worker (run again, or reported failed)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (policy id, warning)
 
     @property
     def files_skipped(self) -> list[tuple[str, str]]:
@@ -202,6 +203,9 @@ class PolicyWorker:
     min_policy_score: float = 0.0
     # Each policy's "is this a privacy policy?" score (``None``: not scored), by policy id.
     policy_scores: dict[str, float | None] = field(default_factory=dict)
+    # The warning of each policy read in a language the models were not trained on, by policy id
+    # (the policy score has its column; other ingest warnings stay with `segment`).
+    policy_warnings: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def segment_file(self, source: str | Path, policy_id: str) -> tuple[list[Clause], int]:
         """The clauses of every version of one policy file, and its number of versions.
@@ -218,6 +222,14 @@ class PolicyWorker:
                 f"{self.min_policy_score:g}"
             )
         self.policy_scores[policy_id] = score
+        if not policy.language_supported:
+            from nlp.ingest import language_warning
+
+            self.policy_warnings[policy_id] = (
+                language_warning(
+                    policy.language, self.ingest or IngestSettings(), label=Path(str(source)).name
+                ),
+            )
         return segment_policy(policy, self.segment), len(policy.versions)
 
     def __call__(self, task: Task) -> TaskResult:
@@ -246,7 +258,8 @@ class PolicyWorker:
             part = emb[start : start + n]
             rows = clause_rows(clauses, self.classifier, part, self.policy_scores) if n else []
             start += n
-            done[inp.key] = PolicyResult(inp, rows, versions, seconds + share * n)
+            warned = self.policy_warnings.pop(inp.policy_id, ())
+            done[inp.key] = PolicyResult(inp, rows, versions, seconds + share * n, None, warned)
         return TaskResult(task, tuple(done.get(i.key) or failed[i.key] for i in task.inputs))
 
 
@@ -334,15 +347,21 @@ class BatchClassifier:
         on_error: Callable[[str, str], None] | None,
         *,
         strict: bool = False,
+        on_warning: Callable[[str, str], None] | None = None,
     ) -> Iterator[tuple[TaskResult, list[PolicyResult]]]:
         """Run the tasks of ``todo``; each task's result and its policies classified, while the
-        failed ones go to ``report`` and ``on_error`` (``strict``, without it: the first raises)."""
+        failed ones go to ``report`` and ``on_error`` (``strict``, without it: the first raises)
+        and each ingest warning to ``report`` and ``on_warning`` (``(policy id, message)``)."""
         report.engine = self.engine.name
         report.workers = self.engine.workers
         tasks = make_tasks(todo, self.settings.policies_per_task)
         try:
             for tr in self.engine.map(self.worker, tasks):
                 for r in tr.results:
+                    for message in r.warnings:
+                        report.warnings.append((r.input.policy_id, message))
+                        if on_warning is not None:
+                            on_warning(r.input.policy_id, message)
                     if r.error is None:
                         continue
                     if on_error is None and strict:
@@ -360,12 +379,15 @@ class BatchClassifier:
         *,
         on_error: Callable[[str, str], None] | None = None,
         report: BatchReport | None = None,
+        on_warning: Callable[[str, str], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield rows of every clause of every file (no output file, no manifest).
 
         ``on_error`` is called with ``(path, reason)`` for every file skipped, unreadable or
-        unsupported (without it an unreadable file raises). ``report``, when given, is filled as
-        the rows go: policies, clauses and the files skipped.
+        unsupported (without it an unreadable file raises); ``on_warning`` with ``(policy id,
+        message)`` for each policy classified anyway in a language the models were not
+        trained on. ``report``, when given, is filled as the rows go:
+        policies, clauses, warnings and the files skipped.
         """
         report = BatchReport() if report is None else report
         t0 = time.perf_counter()
@@ -374,7 +396,9 @@ class BatchClassifier:
         report.inputs = tuple(str(p) for p in paths)
         for path in others:
             _skip_unsupported(report, path, on_error)
-        for _, results in self._results(inputs, report, on_error, strict=True):
+        for _, results in self._results(
+            inputs, report, on_error, strict=True, on_warning=on_warning
+        ):
             for r in results:
                 report.summaries.append(_summary(r))
                 report.clauses += len(r.rows)
@@ -390,6 +414,7 @@ class BatchClassifier:
         resume: bool = True,
         progress: bool = True,
         on_error: Callable[[str, str], None] | None = None,
+        on_warning: Callable[[str, str], None] | None = None,
     ) -> BatchReport:
         """Classify every policy under ``paths`` into ``output``: a .jsonl, .csv or .parquet
         file, or a folder of Parquet parts, one per task (a name ending in ``/``).
@@ -397,7 +422,8 @@ class BatchClassifier:
         With ``resume`` (default) policies recorded in the manifest by an earlier run, and still
         held by the output, are skipped; without it the output and manifest are started afresh.
         ``on_error`` is called with ``(path, reason)`` for every file skipped (unreadable, or not
-        a policy format); the run goes on.
+        a policy format), ``on_warning`` with ``(policy id, message)`` for every ingest warning
+        (as :meth:`iter_rows`); the run goes on.
         """
         from tqdm import tqdm
 
@@ -425,7 +451,7 @@ class BatchClassifier:
             disable=not progress,
             leave=False,
         ) as bar:
-            for tr, results in self._results(todo, report, on_error):
+            for tr, results in self._results(todo, report, on_error, on_warning=on_warning):
                 _store(sink, tr, results, report)
                 bar.update(len(tr.results))
                 bar.set_postfix(clauses=report.clauses)

@@ -56,13 +56,15 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class PolicyResult:
-    """One policy of a task: its rows, or the one-line reason it could not be read."""
+    """One policy of a task: its rows, or the one-line reason it could not be read; and the
+    warnings to print for it (a language the models were not trained on)."""
 
     input: PolicyInput
     rows: list[dict[str, Any]] = field(default_factory=list)
     versions: int = 0
     seconds: float = 0.0
     error: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

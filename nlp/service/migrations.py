@@ -9,6 +9,10 @@ everything it holds.
 2. statements: ``clauses.statements`` (JSON list of the clause's ``Statement`` records; ``NULL``:
    not extracted yet) and ``policies.statements_key`` (which extractor wrote them).
 3. jobs: uploads processed in the background, with their state, progress, request and result.
+4. language and document profile: ``versions.language``, ``versions.languages`` (JSON list of
+   ``[code, share]``; ``NULL``: not detected), ``versions.date_source``, ``clauses.language``,
+   ``policies.policy_score``, ``policies.language_supported`` (``NULL``: unknown) and
+   ``policies.warnings`` (JSON list; ``NULL``: not kept). Rows of an older store read as unknown.
 """
 
 from __future__ import annotations
@@ -116,11 +120,28 @@ def _m3_jobs(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m4_language(conn: sqlite3.Connection) -> None:
+    # Defaults an older row reads as "unknown", never as a detected value.
+    _run_script(
+        conn,
+        """
+        ALTER TABLE versions ADD COLUMN language TEXT NOT NULL DEFAULT '';
+        ALTER TABLE versions ADD COLUMN languages TEXT;
+        ALTER TABLE versions ADD COLUMN date_source TEXT NOT NULL DEFAULT '';
+        ALTER TABLE clauses ADD COLUMN language TEXT NOT NULL DEFAULT '';
+        ALTER TABLE policies ADD COLUMN policy_score REAL;
+        ALTER TABLE policies ADD COLUMN language_supported INTEGER;
+        ALTER TABLE policies ADD COLUMN warnings TEXT
+        """,
+    )
+
+
 # Ordered; migration i (1-based) moves the schema from version i-1 to i. Append, never edit.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _m1_initial,
     _m2_statements,
     _m3_jobs,
+    _m4_language,
 )
 
 

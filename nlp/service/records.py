@@ -30,22 +30,30 @@ JOB_STATES = ("queued", "running", "succeeded", "failed")
 Statements = Mapping[str, Sequence[Statement]]
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class VersionInfo:
-    """A stored version without its text: what listings show."""
+    """A stored version without its text: what listings show.
+
+    ``language`` is its ISO 639-1 code (``""``: unknown); ``date_source`` where its effective date
+    was read (see ``PolicyVersion.date_source``).
+    """
 
     label: str
     effective_date: date | None
     title: str
     chars: int
     clause_count: int
+    language: str = ""
+    date_source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyRecord:
-    """A stored policy's metadata: its versions and clause count, not its text."""
+    """A stored policy's metadata: its versions and clause count, not its text.
+
+    ``policy_score``, ``language_supported`` and ``warnings`` are what ingest found (see
+    ``Policy``); ``language`` is the latest version's.
+    """
 
     id: str
     name: str
@@ -56,6 +64,14 @@ class PolicyRecord:
     created_at: str
     clause_count: int
     versions: tuple[VersionInfo, ...]
+    policy_score: float | None = None
+    language_supported: bool = True
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def language(self) -> str:
+        """The latest version's language (``""``: unknown)."""
+        return self.versions[0].language if self.versions else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +85,8 @@ class StoredPolicy:
     # clause has none stored (a store from before statements, or a failed write).
     statements: dict[str, tuple[Statement, ...]] | None = None
     statements_key: str | None = None
+    # False for a store from before languages were kept: the service detects them once.
+    profiled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +192,11 @@ class PolicyStore(Protocol):
 
     def put_labels(self, policy_id: str, clauses: Sequence[Clause]) -> None:
         """Replace the labels of a stored policy's clauses (given in stored order)."""
+        ...
+
+    def put_profile(self, policy: Policy, clauses: Sequence[Clause]) -> None:
+        """Replace a stored policy's languages, policy score and warnings, and its clauses'
+        languages (given in stored order)."""
         ...
 
     def delete_policy(self, policy_id: str) -> None:

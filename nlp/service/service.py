@@ -158,7 +158,7 @@ class PolicyService:
         self.store.migrate()
         model_id = self.lens.model_id
         for pid in self.store.policy_ids():
-            stored = self.store.load_policy(pid, model_id)
+            stored = self._restore_profile(self.store.load_policy(pid, model_id))
             emb = stored.embeddings
             if emb is None:
                 # Stored under another model: encode once and keep these vectors too.
@@ -200,6 +200,20 @@ class PolicyService:
         # Stored before statements were kept (or by another extractor): extract once, keep them.
         found = self.lens.statements_for(stored.clauses)
         self.store.put_statements(stored.policy.id, found, self.statements_key)
+
+    def _restore_profile(self, stored: StoredPolicy) -> StoredPolicy:
+        """``stored`` with its languages and policy score, detected once (and kept) when the
+        store is from before they were kept; each clause takes its version's language."""
+        if stored.profiled:
+            return stored
+        from nlp.ingest.profile import profile_policy
+
+        policy = stored.policy
+        policy = profile_policy(policy, self.settings.ingest, label=policy.source or policy.id)
+        language = {v.label: v.language for v in policy.versions}
+        clauses = tuple(replace(c, language=language.get(c.version, "")) for c in stored.clauses)
+        self.store.put_profile(policy, clauses)
+        return replace(stored, policy=policy, clauses=clauses, profiled=True)
 
     def _store_seed(self, path: Path) -> str | None:
         try:
@@ -809,5 +823,6 @@ class PolicyService:
 
 
 def _stored_shape(v: PolicyVersion) -> tuple[object, ...]:
-    """What the store keeps of a version (not its language or date source)."""
-    return (v.label, v.text, v.effective_date, v.title, v.headings)
+    """What the store keeps of a version and ingest decides. Not ``date_source``: a store from
+    before it was kept cannot tell it, and the seed is not stored again for that alone."""
+    return (v.label, v.text, v.effective_date, v.title, v.headings, v.language, v.languages)

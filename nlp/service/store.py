@@ -6,10 +6,12 @@ by implementing the same protocol.
 
 Schema (``schema_version`` records how far the ordered migrations in ``MIGRATIONS`` have run)::
 
-    policies(id, name, source, source_url, fmt, raw_hash, content_hash, created_at, n_clauses)
-    versions(policy_id, position, label, effective_date, title, text, headings)
+    policies(id, name, source, source_url, fmt, raw_hash, content_hash, created_at, n_clauses,
+             statements_key, policy_score, language_supported, warnings)
+    versions(policy_id, position, label, effective_date, title, text, headings, language,
+             languages, date_source)                 -- languages: JSON [code, share] pairs
     clauses(row, policy_id, version, position, id, section, start, end, text, kind, context,
-            statements)                              -- JSON Statement records; NULL: not extracted
+            statements, language)                    -- JSON Statement records; NULL: not extracted
     labels(clause_row, label)
     embeddings(clause_row, model_id, dim, vec)      -- raw float32 bytes, one row per model
     jobs(id, kind, state, progress, request, payload, result, error, attempts, created_at, ...)
@@ -24,7 +26,7 @@ Example
 -------
 >>> store = SQLiteStore(":memory:")
 >>> store.migrate()  # the schema version reached
-3
+4
 >>> store.list_policies().total
 0
 """
@@ -263,7 +265,8 @@ class SQLiteStore:
                 raise InputError(f"a policy with id or content of {policy.id!r} is already stored")
             conn.execute(
                 "INSERT INTO policies (id, name, source, source_url, fmt, raw_hash, content_hash,"
-                " created_at, n_clauses, statements_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, n_clauses, statements_key, policy_score, language_supported,"
+                " warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     policy.id,
                     policy.name,
@@ -275,11 +278,15 @@ class SQLiteStore:
                     _now(),
                     len(clauses),
                     statements_key if statements is not None else None,
+                    policy.policy_score,
+                    int(policy.language_supported),
+                    json.dumps(list(policy.warnings), ensure_ascii=False),
                 ),
             )
             conn.executemany(
                 "INSERT INTO versions (policy_id, position, label, effective_date, title, text,"
-                " headings) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " headings, language, languages, date_source)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         policy.id,
@@ -289,6 +296,9 @@ class SQLiteStore:
                         v.title,
                         v.text,
                         json.dumps([list(h) for h in v.headings]),
+                        v.language,
+                        json.dumps([list(x) for x in v.languages]),
+                        v.date_source,
                     )
                     for i, v in enumerate(policy.versions)
                 ],
@@ -296,7 +306,8 @@ class SQLiteStore:
             for i, c in enumerate(clauses):
                 row = conn.execute(
                     'INSERT INTO clauses (policy_id, version, position, id, section, start, "end",'
-                    " text, kind, context, statements) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " text, kind, context, statements, language)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         policy.id,
                         c.version,
@@ -309,6 +320,7 @@ class SQLiteStore:
                         c.kind,
                         c.context,
                         _statements_json(statements, c.id),
+                        c.language,
                     ),
                 ).lastrowid
                 if c.labels:
@@ -379,6 +391,42 @@ class SQLiteStore:
                 [(r, lab) for r, c in zip(rows, clauses, strict=True) for lab in c.labels],
             )
 
+    def put_profile(self, policy: Policy, clauses: Sequence[Clause]) -> None:
+        """Replace a stored policy's languages, policy score and warnings, and its clauses'
+        languages (given in stored order)."""
+        with self._write() as conn:
+            rows = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT row FROM clauses WHERE policy_id = ? ORDER BY position", (policy.id,)
+                )
+            ]
+            if len(rows) != len(clauses):
+                raise InputError(f"policy {policy.id!r} changed while its languages were found")
+            cur = conn.execute(
+                "UPDATE policies SET policy_score = ?, language_supported = ?, warnings = ?"
+                " WHERE id = ?",
+                (
+                    policy.policy_score,
+                    int(policy.language_supported),
+                    json.dumps(list(policy.warnings), ensure_ascii=False),
+                    policy.id,
+                ),
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(f"no policy {policy.id!r}")
+            conn.executemany(
+                "UPDATE versions SET language = ?, languages = ? WHERE policy_id = ? AND label = ?",
+                [
+                    (v.language, json.dumps([list(x) for x in v.languages]), policy.id, v.label)
+                    for v in policy.versions
+                ],
+            )
+            conn.executemany(
+                "UPDATE clauses SET language = ? WHERE row = ?",
+                [(c.language, r) for r, c in zip(rows, clauses, strict=True)],
+            )
+
     def delete_policy(self, policy_id: str) -> None:
         """Delete a policy; its versions, clauses, labels and vectors go with it (cascade)."""
         with self._write() as conn:
@@ -414,8 +462,8 @@ class SQLiteStore:
 
     def _record(self, conn: sqlite3.Connection, policy_id: str) -> PolicyRecord:
         row = conn.execute(
-            "SELECT id, name, source, source_url, fmt, content_hash, created_at, n_clauses "
-            "FROM policies WHERE id = ?",
+            "SELECT id, name, source, source_url, fmt, content_hash, created_at, n_clauses,"
+            " policy_score, language_supported, warnings FROM policies WHERE id = ?",
             (policy_id,),
         ).fetchone()
         if row is None:
@@ -433,9 +481,12 @@ class SQLiteStore:
                 title=title,
                 chars=int(chars),
                 clause_count=int(counts.get(label, 0)),
+                language=language,
+                date_source=date_source,
             )
-            for label, eff, title, chars in conn.execute(
-                "SELECT label, effective_date, title, length(text) FROM versions "
+            for label, eff, title, chars, language, date_source in conn.execute(
+                "SELECT label, effective_date, title, length(text), language, date_source"
+                " FROM versions "
                 "WHERE policy_id = ? ORDER BY position",
                 (policy_id,),
             )
@@ -450,6 +501,9 @@ class SQLiteStore:
             created_at=row[6],
             clause_count=int(row[7]),
             versions=versions,
+            policy_score=row[8],
+            language_supported=_supported(row[9]),
+            warnings=tuple(json.loads(row[10])) if row[10] else (),
         )
 
     def list_policies(self, *, offset: int = 0, limit: int = 50) -> Page[PolicyRecord]:
@@ -513,7 +567,7 @@ class SQLiteStore:
             total = int(count.fetchone()[0])
             rows = conn.execute(
                 'SELECT c.row, c.id, c.policy_id, c.version, c.section, c.start, c."end", c.text,'
-                f" c.kind, c.context FROM clauses c WHERE {cond} ORDER BY c.position"
+                f" c.kind, c.context, c.language FROM clauses c WHERE {cond} ORDER BY c.position"
                 " LIMIT ? OFFSET ?",
                 [*args, limit, offset],
             ).fetchall()
@@ -545,18 +599,26 @@ class SQLiteStore:
                 kind=kind,
                 context=context,
                 labels=tuple(labels.get(row, ())),
+                language=language,
             )
-            for row, cid, pid, ver, section, start, end, text, kind, context in rows
+            for row, cid, pid, ver, section, start, end, text, kind, context, language in rows
         ]
 
     def load_policy(self, policy_id: str, model_id: str) -> StoredPolicy:
         """A stored policy, its clauses and (when every one has them) their ``model_id`` vectors."""
         with self._read() as conn:
             prow = conn.execute(
-                "SELECT id, name, source, statements_key FROM policies WHERE id = ?", (policy_id,)
+                "SELECT id, name, source, statements_key, policy_score, language_supported,"
+                " warnings FROM policies WHERE id = ?",
+                (policy_id,),
             ).fetchone()
             if prow is None:
                 raise NotFoundError(f"no policy {policy_id!r}")
+            rows_v = conn.execute(
+                "SELECT label, effective_date, title, text, headings, language, languages,"
+                " date_source FROM versions WHERE policy_id = ? ORDER BY position",
+                (policy_id,),
+            ).fetchall()
             versions = tuple(
                 PolicyVersion(
                     label=label,
@@ -564,16 +626,16 @@ class SQLiteStore:
                     effective_date=date.fromisoformat(eff) if eff else None,
                     title=title,
                     headings=tuple(tuple(h) for h in json.loads(headings)),  # type: ignore[misc]
+                    date_source=date_source,
+                    language=language,
+                    languages=tuple((c, float(s)) for c, s in json.loads(languages or "[]")),
                 )
-                for label, eff, title, text, headings in conn.execute(
-                    "SELECT label, effective_date, title, text, headings FROM versions "
-                    "WHERE policy_id = ? ORDER BY position",
-                    (policy_id,),
-                )
+                for label, eff, title, text, headings, language, languages, date_source in rows_v
             )
+            profiled = all(r[6] is not None for r in rows_v)
             rows = conn.execute(
-                'SELECT row, id, policy_id, version, section, start, "end", text, kind, context '
-                "FROM clauses WHERE policy_id = ? ORDER BY position",
+                'SELECT row, id, policy_id, version, section, start, "end", text, kind, context,'
+                " language FROM clauses WHERE policy_id = ? ORDER BY position",
                 (policy_id,),
             ).fetchall()
             clauses = tuple(self._clauses(conn, rows))
@@ -600,13 +662,22 @@ class SQLiteStore:
                 cid: tuple(from_record(Statement, r) for r in json.loads(js))
                 for cid, js in stored_statements
             }
-        policy = Policy(id=prow[0], name=prow[1], source=prow[2], versions=versions)
+        policy = Policy(
+            id=prow[0],
+            name=prow[1],
+            source=prow[2],
+            versions=versions,
+            warnings=tuple(json.loads(prow[6])) if prow[6] else (),
+            policy_score=prow[4],
+            language_supported=_supported(prow[5]),
+        )
         return StoredPolicy(
             policy=policy,
             clauses=clauses,
             embeddings=embeddings,
             statements=statements,
             statements_key=prow[3] if statements is not None else None,
+            profiled=profiled,
         )
 
     # -- jobs ----------------------------------------------------------------------------------
@@ -680,6 +751,11 @@ class SQLiteStore:
                 "ORDER BY created_at, rowid"
             ).fetchall()
         return [_job(r) for r in rows]
+
+
+def _supported(value: int | None) -> bool:
+    # NULL (a store from before languages were kept) reads as the type's default: supported.
+    return value is None or bool(value)
 
 
 _JOB_COLUMNS = "id, kind, state, progress, request, result, error, attempts, created_at, updated_at"
