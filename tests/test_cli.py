@@ -225,9 +225,10 @@ def test_text_dropped_as_debris_is_said_on_stderr(tmp_path):
 
 
 def test_the_base_install_answers_without_training_or_research_libraries(tmp_path, data_dir):
-    """`ask` runs with torch, scikit-learn, pandas, pyarrow and datasets unimportable (the base
-    install has none of them); a Parquet output says which extra brings it."""
-    blocked = ("torch", "sentence_transformers", "sklearn", "pandas", "pyarrow", "datasets")
+    """`ask` and `classify -o rows.jsonl` run with the libraries of the extras unimportable (the
+    base install has none of them); a Parquet output says which extra brings it."""
+    blocked = ("torch", "sentence_transformers", "sklearn", "pandas", "pyarrow", "datasets",
+               "spacy", "fsspec", "ray")
     probe = (
         "import sys\n"
         f"for name in {blocked!r}:\n"
@@ -242,6 +243,13 @@ def test_the_base_install_answers_without_training_or_research_libraries(tmp_pat
     )
     assert ask.returncode == 0, ask.stderr[-2000:]
     assert json.loads(ask.stdout)["verdict"] == "yes"
+    rows = subprocess.run(
+        [sys.executable, "-c", probe, "classify", str(data_dir / "quillnote.md"),
+         "-o", str(tmp_path / "rows.jsonl")],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+    )
+    assert rows.returncode == 0, rows.stderr[-2000:]
+    assert (tmp_path / "rows.jsonl").read_text(encoding="utf-8").strip()
     out = tmp_path / "rows.parquet"
     parquet = subprocess.run(
         [sys.executable, "-c", probe, "classify", str(data_dir / "quillnote.md"), "-o", str(out)],
