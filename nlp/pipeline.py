@@ -454,7 +454,7 @@ class PolicyLens:
             for st in statements:
                 if st.clause_id in given:
                     given[st.clause_id].append(st)
-            self._statements.update((cid, tuple(sts)) for cid, sts in given.items())
+            self.remember_statements(given)
         self._policies[policy.id] = policy
         self._clauses[policy.id] = clauses
         return policy

@@ -195,10 +195,8 @@ class UploadJobs:
         already answers with its policy, never a job.
         """
         service = self.service
-        api = service.settings.api
         raw = data if isinstance(data, bytes) else data.encode("utf-8")
-        small = len(raw) <= api.job_upload_bytes or len(raw) > api.max_upload_bytes
-        if small or fmt not in FORMATS:
+        if not self._queued(raw) or fmt not in FORMATS:
             return service.upload(
                 data, fmt=fmt, name=name, source_url=source_url, policy_id=policy_id
             )
@@ -234,16 +232,20 @@ class UploadJobs:
         both are said at once, never by a failed job.
         """
         service = self.service
-        api = service.settings.api
         raw = data if isinstance(data, bytes) else data.encode("utf-8")
-        small = len(raw) <= api.job_upload_bytes or len(raw) > api.max_upload_bytes
-        if small or fmt not in FORMATS or policy_id == service.seed_id:
+        if not self._queued(raw) or fmt not in FORMATS or policy_id == service.seed_id:
             return service.add_version(policy_id, data, fmt=fmt)
         service.store.get_policy(policy_id)
         request = {
             "kind": "version", "policy_id": policy_id, "fmt": fmt, "text": isinstance(data, str)
         }
         return self.runner.submit("version", request, raw)
+
+    def _queued(self, raw: bytes) -> bool:
+        """Whether an upload of ``raw`` becomes a job: over the job threshold, and not so large
+        that it is refused at once (the synchronous path says so)."""
+        api = self.service.settings.api
+        return api.job_upload_bytes < len(raw) <= api.max_upload_bytes
 
     def get(self, job_id: str) -> JobRecord:
         """A job as stored now (``NotFoundError`` if unknown)."""
