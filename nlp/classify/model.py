@@ -331,14 +331,10 @@ class ClauseClassifier:
             coef, intercept, dim=dim, dense_weight=self.embedding_weight, tfidf=rows
         )
         self.thresholds_ = thresh
+        # The estimators' saved parameters, kept for the record; the arrays are the scorer's.
         self._saved: dict[str, Any] = {
             "tfidf": None if tfidf_state is None else dict(tfidf_state),
             "estimator": dict(est_state),
-            "arrays": {
-                "coef": coef.astype(np.float32),
-                "intercept": intercept.astype(np.float32),
-                **({"idf": np.asarray(arrays["idf"])} if tfidf_state is not None else {}),
-            },
         }
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -357,7 +353,15 @@ class ClauseClassifier:
             "estimator": self._saved["estimator"],
             **self.metadata_,
         }
-        return state, {k: v.copy() for k, v in self._saved["arrays"].items()}
+        scorer = self.scorer_
+        arrays: dict[str, np.ndarray] = {
+            # float32 weights widened to float64 for scoring narrow back exactly
+            "coef": np.hstack([scorer.dense_coef.T, scorer.term_coef.T]).astype(np.float32),
+            "intercept": scorer.intercept.astype(np.float32),
+        }
+        if scorer.tfidf is not None:
+            arrays["idf"] = scorer.tfidf.idf.copy()
+        return state, arrays
 
     @classmethod
     def from_state(
