@@ -126,6 +126,28 @@ def test_failure_mid_write_leaves_nothing_behind(store):
         assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
 
 
+def test_replacing_a_policy_is_one_transaction(store):
+    policy, clauses, emb = add(store)
+    # A replacement that fails mid-write leaves the stored policy as it was, not deleted.
+    broken = list(clauses)
+    broken[2] = dataclasses.replace(broken[2], text=object())  # type: ignore[arg-type]
+    with pytest.raises((sqlite3.Error, TypeError)):
+        store.add_policy(policy, broken, emb, model_id="m1", fmt="txt",
+                         content_hash="hash-new", raw_hash="raw-new", replace=True)
+    kept = store.load_policy("acme", "m1")
+    assert [c.text for c in kept.clauses] == [c.text for c in clauses]
+    assert store.get_policy("acme").content_hash == "hash-acme"
+    # A replacement that succeeds swaps the policy in place; without replace=True it is refused.
+    with pytest.raises(InputError, match="already stored"):
+        store.add_policy(policy, clauses[:3], emb[:3], model_id="m1", fmt="txt",
+                         content_hash="hash-new", raw_hash="raw-new")
+    store.add_policy(policy, clauses[:3], emb[:3], model_id="m1", fmt="txt",
+                     content_hash="hash-new", raw_hash="raw-new", replace=True)
+    assert store.get_policy("acme").content_hash == "hash-new"
+    assert len(store.load_policy("acme", "m1").clauses) == 3
+    assert store.list_policies().total == 1
+
+
 def test_wrong_vectors_or_foreign_clauses_are_refused_before_writing(store):
     policy, clauses, emb = make_policy()
     with pytest.raises(InputError, match="one embedding per clause"):

@@ -149,8 +149,12 @@ class PolicyStore(Protocol):
         source_url: str | None = None,
         statements: Statements | None = None,
         statements_key: str | None = None,
+        replace: bool = False,
     ) -> PolicyRecord:
-        """Store a policy whole (one transaction); ``InputError`` if its id or hash is taken."""
+        """Store a policy whole (one transaction); ``InputError`` if its id or hash is taken.
+
+        ``replace=True`` swaps a stored policy of the same id for this one in that transaction.
+        """
         ...
 
     def put_statements(self, policy_id: str, statements: Statements, key: str) -> None:

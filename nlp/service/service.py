@@ -291,15 +291,7 @@ class PolicyService:
         ``UnsupportedFormatError`` for an unknown ``fmt`` and ``InputError`` for anything
         unreadable (binary, empty, no policy text, script markup left after cleaning).
         """
-        limit = self.settings.api.max_upload_bytes
-        raw = data if isinstance(data, bytes) else data.encode("utf-8")
-        if len(raw) > limit:
-            raise PayloadTooLargeError(
-                f"the upload is {len(raw):,} bytes, more than the limit of {limit:,}; split the "
-                "policy or raise POLICYLENS_API__MAX_UPLOAD_BYTES"
-            )
-        if fmt not in FORMATS:
-            raise UnsupportedFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        raw = self._upload_bytes(data, fmt)
         name = plain_text(name or "")[0].strip()
         if not name:
             raise InputError("the policy needs a name (e.g. the company or product)")
@@ -343,6 +335,19 @@ class PolicyService:
         finally:
             with self._inflight_lock:
                 del self._inflight[raw_hash]
+
+    def _upload_bytes(self, data: str | bytes, fmt: str) -> bytes:
+        """The upload's bytes, once its size and format are checked (every kind of upload)."""
+        limit = self.settings.api.max_upload_bytes
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        if len(raw) > limit:
+            raise PayloadTooLargeError(
+                f"the upload is {len(raw):,} bytes, more than the limit of {limit:,}; split the "
+                "policy or raise POLICYLENS_API__MAX_UPLOAD_BYTES"
+            )
+        if fmt not in FORMATS:
+            raise UnsupportedFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        return raw
 
     def _upload(
         self,
@@ -700,14 +705,7 @@ class PolicyService:
         A text equal to a stored version's is not stored again. The policy keeps its id; the new
         version is labelled by its effective date (or ``v<n>``), made unique among the others.
         """
-        limit = self.settings.api.max_upload_bytes
-        raw = data if isinstance(data, bytes) else data.encode("utf-8")
-        if len(raw) > limit:
-            raise PayloadTooLargeError(
-                f"the upload is {len(raw):,} bytes, more than the limit of {limit:,}"
-            )
-        if fmt not in FORMATS:
-            raise UnsupportedFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        raw = self._upload_bytes(data, fmt)
         if policy_id == self.seed_id:
             raise ConflictError(f"{policy_id!r} is the bundled seed policy; it takes no versions")
         record = self.store.get_policy(policy_id)
@@ -747,35 +745,19 @@ class PolicyService:
             )
             clauses = (*ready.clauses, *stored.clauses)
             vectors = np.vstack([ready.vectors, emb]) if len(emb) else ready.vectors
-            self.store.delete_policy(policy_id)
-            try:
-                new_record = self.store.add_policy(
-                    merged,
-                    clauses,
-                    vectors,
-                    model_id=self.lens.model_id,
-                    fmt=fmt,
-                    content_hash=content_hash(merged),
-                    raw_hash=sha256_of(fmt, raw),
-                    source_url=record.source_url,
-                    statements=self.lens.statements_for(clauses),
-                    statements_key=self.statements_key,
-                )
-            except BaseException:
-                # Put the stored policy back as it was: a failed version must not lose it.
-                self.store.add_policy(
-                    old,
-                    stored.clauses,
-                    emb,
-                    model_id=self.lens.model_id,
-                    fmt=record.fmt,
-                    content_hash=record.content_hash,
-                    raw_hash=record.content_hash,
-                    source_url=record.source_url,
-                    statements=self.lens.statements_for(stored.clauses),
-                    statements_key=self.statements_key,
-                )
-                raise
+            new_record = self.store.add_policy(
+                merged,
+                clauses,
+                vectors,
+                model_id=self.lens.model_id,
+                fmt=fmt,
+                content_hash=content_hash(merged),
+                raw_hash=sha256_of(fmt, raw),
+                source_url=record.source_url,
+                statements=self.lens.statements_for(clauses),
+                statements_key=self.statements_key,
+                replace=True,
+            )
             with suppress(NotFoundError):
                 self.lens.remove(policy_id)
             self.lens.add(

@@ -243,9 +243,14 @@ class SQLiteStore:
         source_url: str | None = None,
         statements: Statements | None = None,
         statements_key: str | None = None,
+        replace: bool = False,
     ) -> PolicyRecord:
         """Store a policy with its versions, clauses, labels, vectors (and statements, by clause
-        id, when given) in one transaction."""
+        id, when given) in one transaction.
+
+        ``replace=True`` deletes the stored policy of the same id in that transaction: a crash
+        leaves the old policy or the new one, never neither.
+        """
         emb = np.ascontiguousarray(embeddings, dtype=np.float32)
         if emb.ndim != 2 or emb.shape[0] != len(clauses):
             raise InputError(
@@ -257,6 +262,8 @@ class SQLiteStore:
             raise InputError(f"clauses do not belong to policy {policy.id!r} (versions {stray})")
         dim = int(emb.shape[1])
         with self._write() as conn:
+            if replace:
+                conn.execute("DELETE FROM policies WHERE id = ?", (policy.id,))
             taken = conn.execute(
                 "SELECT id FROM policies WHERE id = ? OR content_hash = ?",
                 (policy.id, content_hash),
