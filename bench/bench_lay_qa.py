@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> None:
                 load=lambda path, lens=lens: lens.load(path).id,
                 ask=lambda q, pid, lens=lens: lens.ask(q, policy=pid),
                 datasets=args.datasets,
+                clause_texts=lambda pid, lens=lens: {c.id: c.text for c in lens.clauses(pid)},
             )
         if args.details:
             print(format_qa_report(report, f"{backend}, split {args.split}") + "\n")

@@ -566,6 +566,7 @@ def evaluate(
             load=lambda path: lens.load(path).id,
             ask=lambda question, pid: lens.ask(question, policy=pid),
             datasets=Path(data_dir) if data_dir else DEFAULT_DATASETS,
+            clause_texts=lambda pid: {c.id: c.text for c in lens.clauses(pid)},
         )
         if as_json:
             _emit_json({"split": split, **report})

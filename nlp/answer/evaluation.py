@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,18 +58,32 @@ def _cited(answer: Answer, phrases: Sequence[str], k: int) -> bool:
     return any(_norm(p) in t for p in phrases for t in texts)
 
 
+def _answer_rank(answer: Answer, phrases: Sequence[str], texts: Mapping[str, str]) -> int | None:
+    """The retrieval rank (1 = first) of the first weighed clause holding an answering phrase."""
+    wanted = [_norm(p) for p in phrases]
+    for sc in sorted(answer.scored, key=lambda s: s.rank):
+        text = texts.get(sc.clause_id, "")
+        if any(p in text for p in wanted):
+            return sc.rank + 1  # ranks count from 0
+    return None
+
+
 def evaluate_rows(
     rows: Iterable[dict[str, Any]],
     *,
     load: Callable[[Path], str] | None,
     ask: Callable[[str, str], Answer] | None,
     datasets: Path = DEFAULT_DATASETS,
+    clause_texts: Callable[[str], Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Ask every row's question about its policy and score the answers.
 
     ``load(path) -> policy id`` reads a policy once; ``ask(question, policy id) -> Answer``.
     Rows whose policy file is missing are counted in ``skipped``. cited@k counts the questions
-    with answering phrases whose first k citations hold one of them.
+    with answering phrases whose first k citations hold one of them. With ``clause_texts(policy
+    id) -> {clause id: text}``, ``retrieved_at`` also says how often retrieval ranked an
+    answering clause among the first k of the clauses the answer stage weighed (whatever it
+    then cited): what separates a retrieval miss from a citing miss.
     """
     ids: dict[str, str | None] = {}
     right = with_phrases = cited1 = cited3 = 0
@@ -79,6 +93,8 @@ def evaluate_rows(
     missed: list[dict[str, Any]] = []
     skipped = 0
     n = 0
+    ranks: list[int | None] = []
+    texts: dict[str, dict[str, str]] = {}
     for row in rows:
         key = row["policy"]
         if key not in ids:
@@ -105,6 +121,10 @@ def evaluate_rows(
             cited1 += c1
             cited3 += c3
             stats["cited3"] += c3
+            if clause_texts is not None:
+                if pid not in texts:
+                    texts[pid] = {k: _norm(v) for k, v in clause_texts(pid).items()}
+                ranks.append(_answer_rank(ans, row["phrases"], texts[pid]))
         if not ok:
             misses[(gold, ans.verdict, ans.reason)] += 1
         if not ok or (row.get("phrases") and not c3):
@@ -121,6 +141,10 @@ def evaluate_rows(
         "cited_at_1": pct(cited1, with_phrases),
         "cited_at_3": pct(cited3, with_phrases),
         "with_phrases": with_phrases,
+        "retrieved_at": {
+            str(k): pct(sum(1 for r in ranks if r is not None and r <= k), len(ranks))
+            for k in (1, 3, 5, 10, 20)
+        } if ranks else {},
         "per_verdict": {
             v: {
                 "questions": s["n"],
@@ -146,6 +170,10 @@ def format_qa_report(report: dict[str, Any], title: str = "Lay questions") -> st
         "",
         f"verdict accuracy {report['verdict_accuracy']:.1f}%, cited@1 {report['cited_at_1']:.1f}%, "
         f"cited@3 {report['cited_at_3']:.1f}% (of {report['with_phrases']} with answering phrases)",
+        *([
+            "retrieval ranked an answering clause in the first k of those weighed: "
+            + ", ".join(f"@{k} {v:.1f}%" for k, v in report["retrieved_at"].items())
+        ] if report.get("retrieved_at") else []),
         "",
         "| expected | questions | verdict right | cited@3 |",
         "|---|---:|---:|---:|",
