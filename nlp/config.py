@@ -189,6 +189,15 @@ class AnswerSettings(_Section):
         0.15, description="Added for an information question when the clause holds the kind of "
         "thing asked for (a duration, an address, a link)."
     )
+    slot_similarity: float = Field(
+        0.7, description="Cosine (retrieval encoder) of a question's slot phrase and a statement's "
+        "free-text phrase above which the phrase names the slot; measured on the lay-question "
+        "train split by bench/tune_answer.py --similarity (above 1: never)."
+    )
+    similarity_depth: int = Field(
+        5, description="Clauses nearest the question whose statements' phrases are compared by "
+        "similarity, when none of them names every slot exactly."
+    )
 
 
 class ClassifySettings(_Section):
