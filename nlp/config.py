@@ -194,6 +194,10 @@ class AnswerSettings(_Section):
         "free-text phrase above which the phrase names the slot; measured on the lay-question "
         "train split by bench/tune_answer.py --similarity (above 1: never)."
     )
+    wording_depth: int = Field(
+        3, description="Clauses nearest the question (retrieval order) whose wording alone may "
+        "answer yes when no statement of any retrieved clause reads on the question."
+    )
     similarity_depth: int = Field(
         5, description="Clauses nearest the question whose statements' phrases are compared by "
         "similarity, when none of them names every slot exactly."

@@ -120,6 +120,24 @@ class Reading:
     similar: tuple[Slot, ...] = ()  # the slots matched by closeness in meaning only
 
 
+_JOINERS = re.compile(r"(?i)(?:^|[\s,/&])(?:or|and|nor|,|/|&)(?:$|[\s,/&])|,")
+
+
+def _coordinated(text: str, slots: Sequence[Slot]) -> bool:
+    """Whether the question names ``slots`` as alternatives or a list ("X or Y", "X, Y and Z"):
+    a coordinator stands between each one and the next."""
+    if len(slots) < 2:
+        return True
+    low = text.lower()
+    places = sorted((low.find(s.text.lower()), len(s.text)) for s in slots)
+    if any(p < 0 for p, _n in places):
+        return True  # where the words are is unknown: read them as alternatives, as before
+    return all(
+        _JOINERS.search(low[a + n : b]) is not None
+        for (a, n), (b, _m) in zip(places, places[1:], strict=False)
+    )
+
+
 class Matcher:
     """Reads statements against a question frame with the ontology and the pattern tables."""
 
@@ -211,7 +229,12 @@ class Matcher:
         if denied:
             # Of the broader practices, only "we do not collect" is read as denying the narrower
             # ones: denials of sharing are too often scoped in ways statements do not carry.
-            broader = practice in implies.get(asked, ()) and practice == "collect"
+            # "We do not collect it except to run the site" permits collection, not a sale: the
+            # exception of a broader denial says nothing of the narrower practice.
+            broader = (
+                practice in implies.get(asked, ()) and practice == "collect"
+                and st.polarity != "conditional"
+            )
             return "denied" if practice == asked or broader else None
         return "affirmed" if practice == asked or asked in implies.get(practice, ()) else None
 
@@ -329,15 +352,19 @@ class Matcher:
         close: list[Slot] = []
         for slots in by_vocab.values():
             levels = [(self.slot_level(s, st, clause, carried, similar), s) for s in slots]
-            best = min(levels, key=lambda ls: _SLOT_ORDER.index(ls[0]))
-            # A denial that names nothing of the kind asked about ("we do not share it") is not
-            # read as covering it.
-            if best[0] == "other" or (best[0] == "open" and pol == "denied"):
-                return None
-            if best[0] == "similar":
-                close.append(best[1])
-            elif best[0] != "exact":
-                general.append(best[1])
+            levels.sort(key=lambda ls: _SLOT_ORDER.index(ls[0]))
+            # Alternatives ("my photos or videos") are answered by the best of them; things named
+            # together otherwise ("face recognition on my videos") must each be covered.
+            needed = levels[:1] if _coordinated(question.text, slots) else levels
+            for level, slot in needed:
+                # A denial that names nothing of the kind asked about ("we do not share it") is
+                # not read as covering it.
+                if level == "other" or (level == "open" and pol == "denied"):
+                    return None
+                if level == "similar":
+                    close.append(slot)
+                elif level != "exact":
+                    general.append(slot)
         if not general:
             match = "similar" if close else "exact"
         elif all(named_anywhere(s) for s in general):

@@ -111,6 +111,8 @@ class QuestionPatterns:
         self.discourse = frozenset(doc["discourse"])
         self.prepositions = frozenset(doc["prepositions"])
         self.anaphora = re.compile(doc["anaphora"], re.IGNORECASE)
+        # Cues that keep a clause's wording alone from answering yes (a denial, a condition).
+        self.wording_guard = re.compile(doc["wording_guard"], re.IGNORECASE)
         self.user_subjects = frozenset(lemma(w) for w in doc["user_subjects"])
         self.not_names = frozenset(doc["not_names"])
         self.query_terms: dict[str, str] = dict(doc["query_terms"])

@@ -27,6 +27,7 @@ from nlp.answer.patterns import QuestionPatterns, load_question_patterns
 from nlp.answer.reader import Question, Slot, parse_question
 from nlp.answer.similarity import PhraseSimilarity
 from nlp.answer.topics import decide_topic
+from nlp.answer.wording import reads_by_wording
 from nlp.config import AnswerSettings
 from nlp.practices import Ontology, StatementExtractor, load_ontology
 from nlp.types import Answer, Citation, Clause, Hit, ScoredClause, Statement, Verdict
@@ -281,6 +282,20 @@ class _Evidence:
         return min(rs, key=lambda r: _MATCH_ORDER[r.match]) if rs else None
 
 
+def _by_wording(
+    q: Question, considered: Sequence[Hit], ev: _Evidence, matcher: Matcher,
+    settings: AnswerSettings,
+) -> int | None:
+    """The first of the nearest clauses, none of whose statements reads on the question, whose
+    wording alone affirms it (see :mod:`nlp.answer.wording`)."""
+    for i, h in enumerate(considered[: settings.wording_depth]):
+        if h.dense >= settings.min_support and not ev.readings[i] and reads_by_wording(
+            q, h.clause, matcher
+        ):
+            return i
+    return None
+
+
 def answer_question(
     question: str,
     hits: Sequence[Hit],
@@ -420,6 +435,11 @@ def answer_question(
             return done(verdict, text, reason, [i])  # type: ignore[arg-type]
     candidates = [(r, i) for i in order for r in ev.readings[i]]
     if not candidates:
+        worded = _by_wording(q, considered, ev, matcher, settings)
+        if worded is not None:
+            row = table.decide("wording", "affirmed", False)
+            text = f"Yes — the policy states: {_quote(considered[worded].clause, clauses)}"
+            return done(row.verdict, text, row.reason, [worded])  # type: ignore[arg-type]
         row = table.decide("none", "affirmed", False)
         past = _PAST.get(q.practices[0], "stated") if q.practices else "stated"
         named = [s for s in q.slots if not matcher.is_root(s.vocabulary, s.id)]
