@@ -190,9 +190,10 @@ class AnswerSettings(_Section):
         "thing asked for (a duration, an address, a link)."
     )
     slot_similarity: float = Field(
-        0.7, description="Cosine (retrieval encoder) of a question's slot phrase and a statement's "
-        "free-text phrase above which the phrase names the slot; measured on the lay-question "
-        "train split by bench/tune_answer.py --similarity (above 1: never)."
+        0.65, description="Cosine (retrieval encoder) of a question's slot phrase and a "
+        "statement's free-text phrase above which the phrase names the slot: the lowest that "
+        "accepts at most 2% of unrelated ontology pairs, by bench/tune_answer.py --similarity "
+        "(on the train split; above 1: never)."
     )
     wording_depth: int = Field(
         3, description="Clauses nearest the question (retrieval order) whose wording alone may "

@@ -68,7 +68,7 @@ class PhraseSimilarity:
             return
         vecs = np.asarray(self._encode(todo), dtype=np.float32)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        vecs = vecs / np.where(norms == 0, 1.0, norms)
+        vecs = (vecs / np.where(norms == 0, 1.0, norms)).astype(np.float32)
         with self._lock:
             if len(self._vectors) + len(todo) > self._limit:
                 self._vectors.clear()
