@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlp.answer.patterns import QuestionPatterns
-from nlp.answer.reader import Question, Slot
+from nlp.answer.patterns import QuestionPatterns, tokens_of
+from nlp.answer.reader import SLOT_LABELS, Question, Slot
 from nlp.config import PACKAGE_DIR
 from nlp.practices import Ontology
 from nlp.practices.tokens import tokenize
@@ -175,13 +175,20 @@ class Matcher:
         return pat
 
     def names_any(self, clause: Clause, vocabulary: str) -> bool:
-        """Whether the clause names anything of ``vocabulary`` (remembered by clause id)."""
+        """Whether the clause names anything of ``vocabulary``, by the ontology or by the
+        patterns questions are read with ("your covered information"), remembered by clause id."""
         key = (clause.id, vocabulary)
         found = self._any.get(key)
         if found is None:
             if len(self._any) > _MEMO:
                 self._any.clear()
-            found = self._any[key] = bool(self.onto.match(clause.text, vocabulary))
+            found = bool(self.onto.match(clause.text, vocabulary))
+            if not found:
+                found = any(
+                    SLOT_LABELS.get(m.label) == vocabulary
+                    for m in self.rules.match(tokens_of(clause.text))
+                )
+            self._any[key] = found
         return found
 
     def clause_names(self, clause: Clause, slot: Slot) -> bool:
