@@ -51,6 +51,7 @@ DEFAULT_GRID = {
     "info_floor": [0.6, 0.7, 1.0],
     "fused_weight": [0.0, 0.3, 1.0],
     "topic_depth": [8, 16],
+    "wording_depth": [1, 3, 5],
 }
 SIMILARITY_GRID = {"slot_similarity": [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 0.95,
                                        2.0]}
