@@ -191,3 +191,36 @@ def test_wording_with_a_denial_or_condition_does_not_answer(text):
 def test_wording_must_name_the_specific_thing():
     ans = words("Do you share my health data?", "We share information with our partners.")
     assert ans.verdict != "yes"
+
+
+# -- the question's own condition -----------------------------------------------------------
+
+DECLINE = clause("If you decline permission for us to collect your geolocation, we will not collect it.")
+
+
+@pytest.mark.parametrize(("question", "condition"), [
+    ("If I turn off location, do you still collect it?", "If I turn off location"),
+    ("Do you keep my photos when I close my account?", "when I close my account"),
+    ("Do you sell my data?", ""),
+])
+def test_the_reader_keeps_the_questions_condition(question, condition):
+    from nlp.answer import parse_question
+
+    assert parse_question(question).condition == condition
+
+
+def test_a_statement_under_the_questions_own_condition_answers_outright():
+    matcher = Matcher(load_question_patterns(), load_ontology())
+    assert matcher.same_condition("if I turn off location", "If you decline permission for us "
+                                  "to collect your geolocation")
+    # One refuses, the other grants: not the same condition, however alike their words.
+    assert not matcher.same_condition("if I allow location", "If you decline permission for us "
+                                      "to collect your geolocation")
+    assert not matcher.same_condition("if I close my account", "if you decline location")
+    st = Statement(DECLINE.id, "first_party", "collect", "conditional",
+                   "If you decline permission for us to collect your geolocation",
+                   data_types=(Span("your geolocation", 60, 76, "location"),), negated=True)
+    ans = ask("If I turn off location, do you still collect it?", DECLINE, st)
+    assert ans.verdict == "no" and ans.reason == "denied"
+    other = ask("If I allow location, do you collect it?", DECLINE, st)
+    assert other.reason == "only_with_condition"  # not the question's condition: stated with it

@@ -57,6 +57,12 @@ _MEMO = 200_000
 _EMPTY = frozenset(
     {"my", "your", "our", "the", "a", "an", "their", "his", "her", "of", "any", "all", "some", "me"}
 )
+# Words of a condition that say nothing of what it is about.
+_CONDITION_WORDS = _EMPTY | frozenset(
+    {"if", "when", "whenever", "once", "after", "before", "unless", "i", "you", "we", "us", "it",
+     "they", "do", "does", "did", "be", "is", "are", "have", "has", "to", "for", "with", "on",
+     "in", "no", "not", "still", "ever", "use", "using"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +226,27 @@ class Matcher:
         node = self.onto.nodes.get(slot.vocabulary, {}).get(slot.id)
         forms = list(node.surface[:_SURFACE_FORMS]) if node is not None else []
         return list(dict.fromkeys([slot.text, *forms]))
+
+    def same_condition(self, asked: str, stated: str) -> bool:
+        """Whether a statement's condition is the question's own ("if I turn off location" and
+        "if you decline permission to collect your geolocation"): both refuse or neither does,
+        and they name the same thing (a word, or related nodes of one vocabulary)."""
+        if not asked or not stated:
+            return False
+        cues = self.rules.refusal_cues
+        if bool(cues.search(asked)) != bool(cues.search(stated)):
+            return False
+        words = [{t.lemma for t in tokenize(x) if t.lemma.isalpha()} - _CONDITION_WORDS
+                 for x in (asked, stated)]
+        if words[0] & words[1]:
+            return True
+        return any(
+            self.onto.is_a(a.id, b.id, vocab) or self.onto.is_a(b.id, a.id, vocab)
+            for vocab in ("data_types", "recipients", "purposes")
+            for a in self.onto.match(asked, vocab)
+            for b in self.onto.match(stated, vocab)
+            if a.id and b.id and not self.is_root(vocab, a.id) and not self.is_root(vocab, b.id)
+        )
 
     # -- practice --------------------------------------------------------------------------
     def polarity(self, asked: str | None, st: Statement) -> str | None:

@@ -18,6 +18,7 @@ What users rely on:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -467,6 +468,11 @@ def answer_question(
 
     candidates.sort(key=lambda ri: -value(ri))
     reading, idx = candidates[0]
+    # A statement under the question's own condition answers it outright ("if you decline, we
+    # will not collect it" answers "if I turn it off, do you still collect it?" with no).
+    own = matcher.same_condition(q.condition, reading.condition)
+    if own:
+        reading = dataclasses.replace(reading, condition="")
     row = table.decide(reading.match, reading.polarity, bool(reading.condition))
     practice = q.practices[0] if q.practices else reading.statement.practice
     text = _answer_text(row, reading, considered[idx].clause, clauses, practice, rules.scope_names)
