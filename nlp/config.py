@@ -189,6 +189,20 @@ class AnswerSettings(_Section):
         0.15, description="Added for an information question when the clause holds the kind of "
         "thing asked for (a duration, an address, a link)."
     )
+    slot_similarity: float = Field(
+        0.65, description="Cosine (retrieval encoder) of a question's slot phrase and a "
+        "statement's free-text phrase above which the phrase names the slot: the lowest that "
+        "accepts at most 2% of unrelated ontology pairs, by bench/tune_answer.py --similarity "
+        "(on the train split; above 1: never)."
+    )
+    wording_depth: int = Field(
+        3, description="Clauses nearest the question (retrieval order) whose wording alone may "
+        "answer yes when no statement of any retrieved clause reads on the question."
+    )
+    similarity_depth: int = Field(
+        5, description="Clauses nearest the question whose statements' phrases are compared by "
+        "similarity, when none of them names every slot exactly."
+    )
 
 
 class ClassifySettings(_Section):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nlp.answer import (
+    PhraseSimilarity,
     answer_question,
     company_names,
     lead_ins,
@@ -100,6 +101,8 @@ class PolicyLens:
         self._extractor: PracticeExtractor | None = None
         # The words naming each policy's company, by (policy id, version label): read once.
         self._names: dict[tuple[str, str], frozenset[str]] = {}
+        # Slot phrases compared by the retrieval encoder, vectors remembered per phrase.
+        self._phrases = PhraseSimilarity(lambda texts: self.encoder.encode(list(texts)))
         self._statement_cache: StatementCache | None = None
         embed = self.settings.embed
         self._parser = ParseCache(
@@ -750,6 +753,7 @@ class PolicyLens:
             ),
             names=names,
             settings=settings,
+            similarity=self._phrases,
         )
 
 

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlp.answer.patterns import QuestionPatterns
-from nlp.answer.reader import Question, Slot
+from nlp.answer.patterns import QuestionPatterns, tokens_of
+from nlp.answer.reader import SLOT_LABELS, Question, Slot
 from nlp.config import PACKAGE_DIR
 from nlp.practices import Ontology
 from nlp.practices.tokens import tokenize
-from nlp.types import Clause, Statement
+from nlp.types import Clause, Span, Statement
 
 __all__ = [
     "MATCH_LEVELS",
@@ -44,12 +44,24 @@ __all__ = [
 
 TABLE_FILE = PACKAGE_DIR / "data" / "verdict_table.json"
 _FORMAT, _VERSION = "policylens-verdict-table", 1
-MATCH_LEVELS = ("exact", "general_named", "general", "none")
+MATCH_LEVELS = ("exact", "similar", "general_named", "general", "wording", "none")
+# Levels of one slot, best first.
+_SLOT_ORDER = ("exact", "similar", "general", "open", "other")
+# Longer free-text phrases are clause fragments the extractor kept whole, not names of a thing.
+_FREE_WORDS = 6
+# Surface forms of the question slot's node compared beside its own phrase.
+_SURFACE_FORMS = 4
 # Clause ids are content hashes, so what a clause names can be remembered across questions.
 _MEMO = 200_000
 # Words of a slot phrase that say nothing of what it names ("my", "the").
 _EMPTY = frozenset(
     {"my", "your", "our", "the", "a", "an", "their", "his", "her", "of", "any", "all", "some", "me"}
+)
+# Words of a condition that say nothing of what it is about.
+_CONDITION_WORDS = _EMPTY | frozenset(
+    {"if", "when", "whenever", "once", "after", "before", "unless", "i", "you", "we", "us", "it",
+     "they", "do", "does", "did", "be", "is", "are", "have", "has", "to", "for", "with", "on",
+     "in", "no", "not", "still", "ever", "use", "using"}
 )
 
 
@@ -111,6 +123,25 @@ class Reading:
     polarity: str  # "affirmed" or "denied", towards the question
     condition: str  # the statement's condition ("" when none)
     general: tuple[Slot, ...] = ()  # the slots only a broader value covers
+    similar: tuple[Slot, ...] = ()  # the slots matched by closeness in meaning only
+
+
+_JOINERS = re.compile(r"(?i)(?:^|[\s,/&])(?:or|and|nor|,|/|&)(?:$|[\s,/&])|,")
+
+
+def _coordinated(text: str, slots: Sequence[Slot]) -> bool:
+    """Whether the question names ``slots`` as alternatives or a list ("X or Y", "X, Y and Z"):
+    a coordinator stands between each one and the next."""
+    if len(slots) < 2:
+        return True
+    low = text.lower()
+    places = sorted((low.find(s.text.lower()), len(s.text)) for s in slots)
+    if any(p < 0 for p, _n in places):
+        return True  # where the words are is unknown: read them as alternatives, as before
+    return all(
+        _JOINERS.search(low[a + n : b]) is not None
+        for (a, n), (b, _m) in zip(places, places[1:], strict=False)
+    )
 
 
 class Matcher:
@@ -121,6 +152,7 @@ class Matcher:
         self.onto = ontology
         self._regex: dict[tuple[str, str, str], re.Pattern[str]] = {}
         self._any: dict[tuple[str, str], bool] = {}
+        self._free: dict[tuple[str, str, str], bool] = {}
 
     # -- naming ----------------------------------------------------------------------------
     def names_pattern(self, slot: Slot) -> re.Pattern[str]:
@@ -149,19 +181,72 @@ class Matcher:
         return pat
 
     def names_any(self, clause: Clause, vocabulary: str) -> bool:
-        """Whether the clause names anything of ``vocabulary`` (remembered by clause id)."""
+        """Whether the clause names anything of ``vocabulary``, by the ontology or by the
+        patterns questions are read with ("your covered information"), remembered by clause id."""
         key = (clause.id, vocabulary)
         found = self._any.get(key)
         if found is None:
             if len(self._any) > _MEMO:
                 self._any.clear()
-            found = self._any[key] = bool(self.onto.match(clause.text, vocabulary))
+            found = bool(self.onto.match(clause.text, vocabulary))
+            if not found:
+                found = any(
+                    SLOT_LABELS.get(m.label) == vocabulary
+                    for m in self.rules.match(tokens_of(clause.text))
+                )
+            self._any[key] = found
         return found
 
     def clause_names(self, clause: Clause, slot: Slot) -> bool:
         """Whether the clause itself (or its list's lead-in; never its heading) names ``slot``."""
         pat = self.names_pattern(slot)
         return bool(pat.search(clause.text) or (clause.context and pat.search(clause.context)))
+
+    def free_phrase(self, span: Span, slot: Slot) -> bool:
+        """Whether ``span`` may match ``slot`` by closeness in meaning: the ontology gives it no
+        id and names nothing in it that differs from the slot's value (a phrase naming another
+        country or data type is that other thing, however close its vector)."""
+        if span.id is not None or not 0 < len(span.text.split()) <= _FREE_WORDS:
+            return False
+        key = (span.text, slot.vocabulary, slot.id)
+        found = self._free.get(key)
+        if found is None:
+            if len(self._free) > _MEMO:
+                self._free.clear()
+            found = self._free[key] = all(
+                self.onto.is_a(m.id, slot.id, slot.vocabulary)
+                or self.onto.is_a(slot.id, m.id, slot.vocabulary)
+                for m in self.onto.match(span.text, slot.vocabulary)
+                if m.id is not None
+            )
+        return found
+
+    def slot_phrases(self, slot: Slot) -> list[str]:
+        """What a slot is compared by: its words in the question and its node's surface forms."""
+        node = self.onto.nodes.get(slot.vocabulary, {}).get(slot.id)
+        forms = list(node.surface[:_SURFACE_FORMS]) if node is not None else []
+        return list(dict.fromkeys([slot.text, *forms]))
+
+    def same_condition(self, asked: str, stated: str) -> bool:
+        """Whether a statement's condition is the question's own ("if I turn off location" and
+        "if you decline permission to collect your geolocation"): both refuse or neither does,
+        and they name the same thing (a word, or related nodes of one vocabulary)."""
+        if not asked or not stated:
+            return False
+        cues = self.rules.refusal_cues
+        if bool(cues.search(asked)) != bool(cues.search(stated)):
+            return False
+        words = [{t.lemma for t in tokenize(x) if t.lemma.isalpha()} - _CONDITION_WORDS
+                 for x in (asked, stated)]
+        if words[0] & words[1]:
+            return True
+        return any(
+            self.onto.is_a(a.id, b.id, vocab) or self.onto.is_a(b.id, a.id, vocab)
+            for vocab in ("data_types", "recipients", "purposes")
+            for a in self.onto.match(asked, vocab)
+            for b in self.onto.match(stated, vocab)
+            if a.id and b.id and not self.is_root(vocab, a.id) and not self.is_root(vocab, b.id)
+        )
 
     # -- practice --------------------------------------------------------------------------
     def polarity(self, asked: str | None, st: Statement) -> str | None:
@@ -178,7 +263,12 @@ class Matcher:
         if denied:
             # Of the broader practices, only "we do not collect" is read as denying the narrower
             # ones: denials of sharing are too often scoped in ways statements do not carry.
-            broader = practice in implies.get(asked, ()) and practice == "collect"
+            # "We do not collect it except to run the site" permits collection, not a sale: the
+            # exception of a broader denial says nothing of the narrower practice.
+            broader = (
+                practice in implies.get(asked, ()) and practice == "collect"
+                and st.polarity != "conditional"
+            )
             return "denied" if practice == asked or broader else None
         return "affirmed" if practice == asked or asked in implies.get(practice, ()) else None
 
@@ -192,10 +282,16 @@ class Matcher:
         return len(self.onto.descendants(node.id, vocab)) > 1
 
     def slot_level(
-        self, slot: Slot, st: Statement, clause: Clause, carried: bool = False
+        self,
+        slot: Slot,
+        st: Statement,
+        clause: Clause,
+        carried: bool = False,
+        similar: Callable[[Slot, str], bool] | None = None,
     ) -> str:
-        """How ``st`` covers the value ``slot`` asks about: ``exact``, ``general`` (a broader
-        value), ``open`` (the statement names nothing of the kind) or ``other``."""
+        """How ``st`` covers the value ``slot`` asks about: ``exact``, ``similar`` (a phrase the
+        ontology does not know, close in meaning by ``similar``), ``general`` (a broader value),
+        ``open`` (the statement names nothing of the kind) or ``other``."""
         vocab = slot.vocabulary
         spans = getattr(st, vocab, ())
         asked = {t.lemma for t in tokenize(slot.text)} - _EMPTY
@@ -203,11 +299,14 @@ class Matcher:
             return "exact"  # the item names what its lead-in's statement is about
         specific = False
         general = False
+        close = False
         for sp in spans:
             # The question's own words in the statement's phrase ("employers") name it.
             if asked and asked <= {t.lemma for t in tokenize(sp.text)}:
                 return "exact"
             if sp.id is None:
+                if similar is not None and not close and self.free_phrase(sp, slot):
+                    close = similar(slot, sp.text)
                 continue
             if self.onto.is_a(sp.id, slot.id, vocab):
                 return "exact"
@@ -223,6 +322,8 @@ class Matcher:
                 specific = True
         if not specific and self.clause_names(clause, slot):
             return "exact"
+        if close:
+            return "similar"
         if specific:
             return "general" if general else "other"
         return "general" if general else "open"
@@ -248,10 +349,13 @@ class Matcher:
         hit: int,
         named_anywhere: Callable[[Slot], bool],
         carried: bool = False,
+        similar: Callable[[Slot, str], bool] | None = None,
     ) -> Reading | None:
         """How ``st`` reads on ``question``; ``None`` when it is about another practice or thing.
 
-        ``carried``: ``st`` is the statement of the clause's lead-in, which the clause elaborates.
+        ``carried``: ``st`` is the statement of the clause's lead-in, which the clause elaborates;
+        ``similar(slot, phrase)``: whether a free-text phrase of the statement is close enough in
+        meaning to the slot (see :meth:`free_phrase`; ``None``: never).
         """
         asked = question.practices[0] if question.practices else None
         if not self._actor_fits(question, st.actor):
@@ -279,17 +383,24 @@ class Matcher:
                 continue
             by_vocab.setdefault(s.vocabulary, []).append(s)
         general: list[Slot] = []
+        close: list[Slot] = []
         for slots in by_vocab.values():
-            levels = [(self.slot_level(s, st, clause, carried), s) for s in slots]
-            best = min(levels, key=lambda ls: ("exact", "general", "open", "other").index(ls[0]))
-            # A denial that names nothing of the kind asked about ("we do not share it") is not
-            # read as covering it.
-            if best[0] == "other" or (best[0] == "open" and pol == "denied"):
-                return None
-            if best[0] != "exact":
-                general.append(best[1])
+            levels = [(self.slot_level(s, st, clause, carried, similar), s) for s in slots]
+            levels.sort(key=lambda ls: _SLOT_ORDER.index(ls[0]))
+            # Alternatives ("my photos or videos") are answered by the best of them; things named
+            # together otherwise ("face recognition on my videos") must each be covered.
+            needed = levels[:1] if _coordinated(question.text, slots) else levels
+            for level, slot in needed:
+                # A denial that names nothing of the kind asked about ("we do not share it") is
+                # not read as covering it.
+                if level == "other" or (level == "open" and pol == "denied"):
+                    return None
+                if level == "similar":
+                    close.append(slot)
+                elif level != "exact":
+                    general.append(slot)
         if not general:
-            match = "exact"
+            match = "similar" if close else "exact"
         elif all(named_anywhere(s) for s in general):
             match = "general_named"
         else:
@@ -297,4 +408,4 @@ class Matcher:
         condition = st.condition
         if condition and self.rules.negligible_conditions.search(condition):
             condition = ""
-        return Reading(hit, st, match, pol, condition, tuple(general))
+        return Reading(hit, st, match, pol, condition, tuple(general), tuple(close))

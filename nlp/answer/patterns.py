@@ -111,6 +111,11 @@ class QuestionPatterns:
         self.discourse = frozenset(doc["discourse"])
         self.prepositions = frozenset(doc["prepositions"])
         self.anaphora = re.compile(doc["anaphora"], re.IGNORECASE)
+        # Cues that keep a clause's wording alone from answering yes (a denial, a condition).
+        self.wording_guard = re.compile(doc["wording_guard"], re.IGNORECASE)
+        # Words that make a condition a refusal ("if I turn off location"), so that two
+        # conditions on the same thing are the same only when both refuse or neither does.
+        self.refusal_cues = re.compile(doc["refusal_cues"], re.IGNORECASE)
         self.user_subjects = frozenset(lemma(w) for w in doc["user_subjects"])
         self.not_names = frozenset(doc["not_names"])
         self.query_terms: dict[str, str] = dict(doc["query_terms"])

@@ -79,6 +79,7 @@ class Question:
     query: str = ""
     words: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    condition: str = ""
 
     def slot_ids(self, vocabulary: str) -> tuple[str, ...]:
         return tuple(s.id for s in self.slots if s.vocabulary == vocabulary)
@@ -294,6 +295,12 @@ def parse_question(
         if k not in known and not named[k] and t.text.isalpha() and len(t.text) > 2
     )
     query = " ".join(t.text for k, t in enumerate(tokens) if not named[k]) or text
+    condition = ""
+    first = _first_word(words, rules)
+    if lo > 0 and first < lo and words[first] in rules.subordinators:
+        condition = text[tokens[first].start : tokens[lo - 1].end]
+    elif hi < len(tokens) and words[hi] in rules.subordinators:
+        condition = text[tokens[hi].start :]
     return Question(
         text=text,
         kind=kind,
@@ -304,6 +311,7 @@ def parse_question(
         query=query,
         words=steer,
         topics=tuple(dict.fromkeys(m.id for m in found if m.label == "TOPIC")),
+        condition=condition.strip(" ,;:?"),
     )
 
 

@@ -18,6 +18,7 @@ What users rely on:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -25,14 +26,16 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from nlp.answer.decision import Matcher, Reading, Row, VerdictTable, load_verdict_table
 from nlp.answer.patterns import QuestionPatterns, load_question_patterns
 from nlp.answer.reader import Question, Slot, parse_question
+from nlp.answer.similarity import PhraseSimilarity
 from nlp.answer.topics import decide_topic
+from nlp.answer.wording import reads_by_wording
 from nlp.config import AnswerSettings
 from nlp.practices import Ontology, StatementExtractor, load_ontology
 from nlp.types import Answer, Citation, Clause, Hit, ScoredClause, Statement, Verdict
 
 __all__ = ["Question", "answer_question", "lead_in_of", "lead_ins", "parse_question"]
 
-_MATCH_ORDER = {"exact": 0, "general_named": 1, "general": 2}
+_MATCH_ORDER = {"exact": 0, "similar": 1, "general_named": 2, "general": 3, "wording": 4}
 _PAST = {
     "transfer_abroad": "transferred abroad",
     "share": "shared",
@@ -211,6 +214,41 @@ def lead_ins(hit_clauses: Sequence[Clause], clauses: Sequence[Clause]) -> list[C
     return list(found.values())
 
 
+def _statements_of(
+    clause: Clause, statements: Mapping[str, Sequence[Statement]], inherited: Mapping[str, str]
+) -> tuple[Sequence[Statement], bool]:
+    """A clause's own statements, else those of the lead-in it carries on (and that it does)."""
+    own = statements.get(clause.id, ())
+    if not own and clause.id in inherited:
+        return statements.get(inherited[clause.id], ()), True
+    return own, False
+
+
+def _similarity_phrases(
+    q: Question,
+    hits: Sequence[Hit],
+    statements: Mapping[str, Sequence[Statement]],
+    inherited: Mapping[str, str],
+    matcher: Matcher,
+) -> list[str]:
+    """The phrases a question's similarity pass compares: the named slots' phrases and the
+    free-text phrases of the same kind in statements of the practice asked about."""
+    asked = q.practices[0] if q.practices else None
+    slots = [s for s in q.slots if not matcher.is_root(s.vocabulary, s.id)]
+    free: list[str] = []
+    for h in hits:
+        for st in _statements_of(h.clause, statements, inherited)[0]:
+            if matcher.polarity(asked, st) is None:
+                continue
+            free += [
+                sp.text for s in slots for sp in getattr(st, s.vocabulary, ())
+                if matcher.free_phrase(sp, s)
+            ]
+    if not free:
+        return []
+    return free + [p for s in slots for p in matcher.slot_phrases(s)]
+
+
 class _Evidence:
     """The statements of the considered clauses, read against the question once."""
 
@@ -223,6 +261,8 @@ class _Evidence:
         named_anywhere: Callable[[Slot], bool],
         floor: float,
         inherited: Mapping[str, str],
+        similar: Callable[[Slot, str], bool] | None = None,
+        similar_depth: int = 0,
     ) -> None:
         self.readings: list[list[Reading]] = []
         for i, h in enumerate(hits):
@@ -230,12 +270,10 @@ class _Evidence:
             if h.dense < floor:
                 self.readings.append(found)
                 continue
-            own = statements.get(h.clause.id, ())
-            carried = not own and h.clause.id in inherited
-            if carried:
-                own = statements.get(inherited[h.clause.id], ())
+            own, carried = _statements_of(h.clause, statements, inherited)
+            close = similar if i < similar_depth else None
             for st in own:
-                r = matcher.read(q, st, h.clause, i, named_anywhere, carried)
+                r = matcher.read(q, st, h.clause, i, named_anywhere, carried, close)
                 if r is not None:
                     found.append(r)
             self.readings.append(found)
@@ -243,6 +281,20 @@ class _Evidence:
     def best(self, i: int) -> Reading | None:
         rs = self.readings[i]
         return min(rs, key=lambda r: _MATCH_ORDER[r.match]) if rs else None
+
+
+def _by_wording(
+    q: Question, considered: Sequence[Hit], ev: _Evidence, matcher: Matcher,
+    settings: AnswerSettings,
+) -> int | None:
+    """The first of the nearest clauses, none of whose statements reads on the question, whose
+    wording alone affirms it (see :mod:`nlp.answer.wording`)."""
+    for i, h in enumerate(considered[: settings.wording_depth]):
+        if h.dense >= settings.min_support and not ev.readings[i] and reads_by_wording(
+            q, h.clause, matcher
+        ):
+            return i
+    return None
 
 
 def answer_question(
@@ -258,12 +310,15 @@ def answer_question(
     patterns: QuestionPatterns | None = None,
     ontology: Ontology | None = None,
     table: VerdictTable | None = None,
+    similarity: PhraseSimilarity | None = None,
 ) -> Answer:
     """Answer ``question`` from ``hits`` (retrieved from one policy version, best first).
 
     ``clauses`` are all clauses of that version (they tell whether the policy names a thing at
     all); ``statements`` the practices of the retrieved clauses by clause id (computed with the
-    rules alone when not given); ``names`` the lower-cased words that name the company.
+    rules alone when not given); ``names`` the lower-cased words that name the company;
+    ``similarity`` compares a question's slot phrases with the statements' free-text phrases
+    (with the retrieval encoder; without it, slots match by the ontology and the words alone).
 
     Example
     -------
@@ -297,10 +352,23 @@ def answer_question(
             if statements.get(lead.id):
                 inherited[h.clause.id] = lead.id
                 break
-    ev = _Evidence(
-        q, considered, statements, matcher, named_anywhere,
-        settings.reading_floor * settings.min_support, inherited,
-    )
+    reading_floor = settings.reading_floor * settings.min_support
+    ev = _Evidence(q, considered, statements, matcher, named_anywhere, reading_floor, inherited)
+    depth = settings.similarity_depth
+    if similarity is not None and q.kind == "yesno" and not any(
+        r.match == "exact" for rs in ev.readings[:depth] for r in rs
+    ):
+        # Only when nothing near the question reads exactly: most questions cost no encode.
+        phrases = _similarity_phrases(q, considered[:depth], statements, inherited, matcher)
+        if phrases:
+            similarity.prime(phrases)
+            threshold = settings.slot_similarity
+
+            def close(slot: Slot, phrase: str) -> bool:
+                return similarity.best(matcher.slot_phrases(slot), phrase) >= threshold
+
+            ev = _Evidence(q, considered, statements, matcher, named_anywhere, reading_floor,
+                           inherited, close, depth)
     focus = rules.focus_evidence.get(q.focus or "") if q.kind == "info" else None
     scores = []
     top_fused = max((h.score for h in considered), default=1.0) or 1.0
@@ -368,6 +436,11 @@ def answer_question(
             return done(verdict, text, reason, [i])  # type: ignore[arg-type]
     candidates = [(r, i) for i in order for r in ev.readings[i]]
     if not candidates:
+        worded = _by_wording(q, considered, ev, matcher, settings)
+        if worded is not None:
+            row = table.decide("wording", "affirmed", False)
+            text = f"Yes — the policy states: {_quote(considered[worded].clause, clauses)}"
+            return done(row.verdict, text, row.reason, [worded])  # type: ignore[arg-type]
         row = table.decide("none", "affirmed", False)
         past = _PAST.get(q.practices[0], "stated") if q.practices else "stated"
         named = [s for s in q.slots if not matcher.is_root(s.vocabulary, s.id)]
@@ -382,7 +455,11 @@ def answer_question(
             text = "The policy does not state this."
         return done(row.verdict, text, row.reason, closest=order[0] if order else None)  # type: ignore[arg-type]
     # The reading of the closest clause decides, a full match counting for more than a general one.
-    bonus = {"exact": settings.exact_bonus, "general_named": settings.exact_bonus / 2}
+    bonus = {
+        "exact": settings.exact_bonus,
+        "similar": settings.exact_bonus / 2,
+        "general_named": settings.exact_bonus / 2,
+    }
 
     def value(ri: tuple[Reading, int]) -> float:
         # A denial is stated on purpose: on the same clause it outweighs an affirmed reading.
@@ -391,6 +468,11 @@ def answer_question(
 
     candidates.sort(key=lambda ri: -value(ri))
     reading, idx = candidates[0]
+    # A statement under the question's own condition answers it outright ("if you decline, we
+    # will not collect it" answers "if I turn it off, do you still collect it?" with no).
+    own = matcher.same_condition(q.condition, reading.condition)
+    if own:
+        reading = dataclasses.replace(reading, condition="")
     row = table.decide(reading.match, reading.polarity, bool(reading.condition))
     practice = q.practices[0] if q.practices else reading.statement.practice
     text = _answer_text(row, reading, considered[idx].clause, clauses, practice, rules.scope_names)
