@@ -1,0 +1,265 @@
+"""Negation and condition scope over the tokens of one predication.
+
+A negator reaches the verb phrase it governs and every verb coordinated with it ("does not rent,
+sell or share", "neither sell nor rent", "do not sell X or share it"), and stops where a new
+clause starts (a relative or subordinate word, a new subject, an infinitive of purpose). A
+negative determiner negates the predicate of the noun phrase it opens ("no personal information
+is sold", "we collect no location data"). "but not X" after a noun phrase excludes X from the
+statement instead of denying it ("your profile, but not your photos, is kept"). A negation that
+is the user's choice ("you can opt not to share") makes the practice conditional, not denied. A
+condition governs the verbs after it when it is fronted ("If you are a buyer, we share ...") and
+the verb group just before it otherwise ("... and share it unless you opt out").
+
+The words are data (``scope`` in ``nlp/data/practice_patterns.json``); nothing here is learned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from nlp.practices.tokens import Token
+
+__all__ = ["HitScope", "NegationScope", "ScopeReading"]
+
+
+class _Hit(Protocol):
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class HitScope:
+    """What reaches one practice cue: a negation, the user's choice, a condition (token spans)."""
+
+    negated: bool = False
+    choice: tuple[int, int] | None = None
+    condition: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeReading:
+    """The scope of every cue of a predication and the excluded phrases ("but not X")."""
+
+    hits: tuple[HitScope, ...]
+    exclusions: tuple[tuple[int, int], ...]
+
+
+def _phrases(entries: Sequence[str]) -> list[tuple[str, ...]]:
+    return sorted((tuple(e.lower().split()) for e in entries), key=len, reverse=True)
+
+
+class NegationScope:
+    """Scope rules over tokens, with the word lists of ``data`` (the ``scope`` table)."""
+
+    def __init__(self, data: dict[str, Any], negation: frozenset[str],
+                 exceptions: Sequence[tuple[str, ...]]) -> None:
+        self.negation = negation
+        self.exceptions = list(exceptions)
+        self.verbal = frozenset(data["verbal_negators"])
+        self.determiners = frozenset(data["negative_determiners"])
+        self.gerund = frozenset(data["gerund_negators"])
+        self.inverting = frozenset(data["inverting_negators"])
+        self.bridge = frozenset(data["bridge"])
+        self.max_skipped = int(data["max_skipped"])
+        self.links = frozenset(data["coordination_links"])
+        self.disjunctions = frozenset(data["disjunctions"])
+        self.stops = frozenset(data["scope_stops"])
+        self.subjects = frozenset(data["subject_pronouns"])
+        self.exclusion_after = frozenset(data["exclusion_after"])
+        self.np_end = frozenset(data["noun_phrase_end"])
+        self.choices = _phrases(data["user_choice"])
+        self.max_np = int(data["max_noun_phrase"])
+
+    # -- helpers -------------------------------------------------------------------------
+    def is_negator(self, low: Sequence[str], i: int) -> bool:
+        """Whether ``low[i]`` is a negation cue and not part of an exception ("not only")."""
+        w = low[i]
+        if not (w in self.negation or w.endswith("n't") or w == "cannot"):
+            return False
+        for e in self.exceptions:
+            n = len(e)
+            for k in range(n):  # the cue may sit anywhere in the exception ("whether or not")
+                if e[k] == w and tuple(low[i - k : i - k + n]) == e:
+                    return False
+        return True
+
+    def _subject_at(self, low: Sequence[str], i: int) -> bool:
+        """A pronoun that opens a new clause ("... we use"), not an object ("contact you or")."""
+        if low[i] not in self.subjects:
+            return False
+        nxt = low[i + 1] if i + 1 < len(low) else ""
+        return nxt not in self.links and nxt not in self.np_end
+
+    def groups(self, low: Sequence[str], hits: Sequence[_Hit]) -> list[int]:
+        """The verb group of every cue: cues coordinated with the one before share its group."""
+        out: list[int] = []
+        g = 0
+        for k, hit in enumerate(hits):
+            if k:
+                gap = range(hits[k - 1].end, hit.start)
+                words = [low[j] for j in gap]
+                blocked = any(w in self.stops for w in words) or any(
+                    self._subject_at(low, j) for j in gap)
+                link_only = all(w in self.links for w in words)
+                infinitive = low[hit.start - 1] == "to" if hit.start else False
+                joined = not blocked and (link_only or (
+                    not infinitive and any(w in self.disjunctions for w in words)))
+                if not joined:
+                    g += 1
+            out.append(g)
+        return out
+
+    def _choice(self, low: Sequence[str], i: int) -> int | None:
+        """Start of a user-choice cue just before the negator at ``i`` ("opt not to")."""
+        for phrase in self.choices:
+            n = len(phrase)
+            for back in (n, n + 1):  # "choose not to", "ask us not to", "request that we not"
+                s = i - back
+                if s >= 0 and tuple(low[s : s + n]) == phrase:
+                    return s
+        return None
+
+    # -- the reading ---------------------------------------------------------------------
+    def read(
+        self, tokens: Sequence[Token], hits: Sequence[_Hit],
+        conditions: Sequence[tuple[int, int]] = (), arguments: frozenset[int] = frozenset(),
+    ) -> ScopeReading:
+        """The scope of each of ``hits`` (sorted, non-overlapping token ranges).
+
+        ``conditions`` are token ranges of condition phrases (negators inside them govern
+        nothing outside); ``arguments`` are token indices of data-type and recipient spans, the
+        nouns a negative determiner after a verb must open ("we collect no location data").
+        """
+        low = [t.text.lower().replace("’", "'") for t in tokens]
+        n = len(low)
+        group = self.groups(low, hits)
+        at = {h.start: k for k, h in enumerate(hits)}
+        negated = [False] * len(hits)
+        choice: list[tuple[int, int] | None] = [None] * len(hits)
+        exclusions: list[tuple[int, int]] = []
+
+        def inside_condition(i: int) -> bool:
+            return any(a <= i < b for a, b in conditions)
+
+        def reach(k: int, i: int) -> None:
+            """Negate cue ``k`` and the cues coordinated after it (negator at token ``i``)."""
+            c = self._choice(low, i)
+            while c and (low[c - 1] in self.subjects or low[c - 1] in self.bridge) and low[
+                    c - 1] not in {",", "and", "or"}:
+                c -= 1  # the condition reads from its subject: "you can opt not to share"
+            for m in range(k, len(hits)):
+                if group[m] != group[k]:
+                    break
+                if c is not None:
+                    choice[m] = (c, hits[m].end)
+                else:
+                    negated[m] = True
+
+        for i in range(n):
+            if inside_condition(i) or not self.is_negator(low, i):
+                continue
+            w = low[i]
+            if w in self.gerund:
+                # "without selling it": the gerund only; "without your consent" is a condition
+                if i + 1 in at:
+                    reach(at[i + 1], i)
+                continue
+            if w in self.determiners and not (i + 1 < n and low[i + 1] in self.bridge):
+                k = self._determiner_target(low, i, hits, at, arguments)
+                if k is not None:
+                    reach(k, i)
+                continue
+            # a verbal negator: skip auxiliaries and adverbs up to the verb it governs
+            j = i + 1
+            inverted = w in self.inverting
+            while j < n and j not in at and (low[j] in self.bridge or (
+                    inverted and low[j] in self.subjects) or self.is_negator(low, j)):
+                j += 1
+            if j in at:
+                reach(at[j], i)
+                continue
+            if j < n and i and low[i - 1] in self.exclusion_after:
+                end = self._noun_phrase_end(low, j, at)
+                if end is not None:
+                    exclusions.append((i, end))
+                    continue
+            k = self._next_hit(low, j, at, self.max_skipped, inverted)
+            if k is not None:
+                reach(k, i)
+        cond = self._condition_scope(low, hits, group, conditions)
+        return ScopeReading(
+            tuple(HitScope(negated[k], choice[k], cond[k]) for k in range(len(hits))),
+            tuple(exclusions),
+        )
+
+    def _next_hit(self, low: Sequence[str], j: int, at: dict[int, int], budget: int,
+                  inverted: bool = False) -> int | None:
+        """The cue within ``budget`` ordinary words of ``j``, with no clause boundary between."""
+        skipped = 0
+        while j < len(low):
+            if j in at:
+                return at[j]
+            w = low[j]
+            if w in self.stops or w in self.np_end or (
+                    not inverted and self._subject_at(low, j)):
+                return None
+            if w not in self.bridge:
+                skipped += 1
+                if skipped > budget:
+                    return None
+            j += 1
+        return None
+
+    def _noun_phrase_end(self, low: Sequence[str], j: int, at: dict[int, int]) -> int | None:
+        """End of the noun phrase opening at ``j`` (before a comma or a cue), if short."""
+        for e in range(j, min(len(low), j + self.max_np + 1)):
+            if low[e] in self.np_end or low[e] in self.stops or e in at:
+                return e if e > j else None
+        return len(low) if len(low) - j <= self.max_np else None
+
+    def _determiner_target(
+        self, low: Sequence[str], i: int, hits: Sequence[_Hit], at: dict[int, int],
+        arguments: frozenset[int],
+    ) -> int | None:
+        """The cue whose argument a negative determiner opens: the verb after a subject ("no
+        data is sold"), or the verb before an object that is a data type or recipient."""
+        before = [k for k, h in enumerate(hits) if h.end <= i]
+        if before:
+            k = before[-1]
+            gap = range(hits[k].end, i)
+            np_end = self._noun_phrase_end(low, i + 1, at) or min(len(low), i + 1)
+            opens_argument = any(t in arguments for t in range(i + 1, max(np_end, i + 2)))
+            if opens_argument and not any(low[t] in self.stops for t in gap):
+                return k
+            return None
+        return self._next_hit(low, i + 1, at, self.max_np)
+
+    def _condition_scope(
+        self, low: Sequence[str], hits: Sequence[_Hit], group: Sequence[int],
+        conditions: Sequence[tuple[int, int]],
+    ) -> list[tuple[int, int] | None]:
+        """The condition governing each cue: a fronted one governs the cues after it, a trailing
+        one the verb group just before it."""
+        out: list[tuple[int, int] | None] = [None] * len(hits)
+        for a, b in conditions:
+            before = [k for k, h in enumerate(hits) if h.end <= a]
+            after = [k for k, h in enumerate(hits) if h.start >= b]
+            closed = b < len(low) and low[b] == ","  # the condition ends at a comma
+            fronted = not before or (closed and bool(after)
+                                     and self._leads_to(low, b, hits[after[0]].start))
+            if fronted:
+                for k in after:
+                    out[k] = out[k] or (a, b)
+            else:
+                g = group[before[-1]]
+                for k in before:
+                    if group[k] == g:
+                        out[k] = out[k] or (a, b)
+        return out
+
+    def _leads_to(self, low: Sequence[str], b: int, start: int) -> bool:
+        """Whether only a subject, auxiliaries and punctuation stand between ``b`` and a cue."""
+        return all(low[j] in self.bridge or low[j] in self.subjects or low[j] == ","
+                   for j in range(b, start))
