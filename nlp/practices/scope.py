@@ -25,8 +25,11 @@ __all__ = ["HitScope", "NegationScope", "ScopeReading"]
 
 
 class _Hit(Protocol):
-    start: int
-    end: int
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
