@@ -73,6 +73,7 @@ class NegationScope:
         self.exclusion_after = frozenset(data["exclusion_after"])
         self.np_end = frozenset(data["noun_phrase_end"])
         self.choices = _phrases(data["user_choice"])
+        self.predicates = _phrases(data["negative_predicates"])
         self.max_np = int(data["max_noun_phrase"])
 
     # -- helpers -------------------------------------------------------------------------
@@ -106,9 +107,11 @@ class NegationScope:
                 blocked = any(w in self.stops for w in words) or any(
                     self._subject_at(low, j) for j in gap)
                 link_only = all(w in self.links for w in words)
-                infinitive = low[hit.start - 1] == "to" if hit.start else False
-                joined = not blocked and (link_only or (
-                    not infinitive and any(w in self.disjunctions for w in words)))
+                # "sell X or share it", "save X, share it, sell it": a series of verb phrases;
+                # "use cookies designed to track": an infinitive inside the verb phrase
+                series = any(w in self.disjunctions or w == "," for w in words)
+                infinitive = low[hit.start - 1] == "to" and len(words) <= self.max_np
+                joined = not blocked and (link_only or series or infinitive)
                 if not joined:
                     g += 1
             out.append(g)
@@ -146,6 +149,10 @@ class NegationScope:
         def inside_condition(i: int) -> bool:
             return any(a <= i < b for a, b in conditions)
 
+        # "restricted from tracking", "refrain from selling": a verb that negates its complement
+        lexical = {s + len(p) - 1 for p in self.predicates for s in range(n - len(p) + 1)
+                   if tuple(low[s : s + len(p)]) == p}
+
         def reach(k: int, i: int) -> None:
             """Negate cue ``k`` and the cues coordinated after it (negator at token ``i``)."""
             c = self._choice(low, i)
@@ -161,7 +168,7 @@ class NegationScope:
                     negated[m] = True
 
         for i in range(n):
-            if inside_condition(i) or not self.is_negator(low, i):
+            if inside_condition(i) or not (i in lexical or self.is_negator(low, i)):
                 continue
             w = low[i]
             if w in self.gerund:
@@ -218,7 +225,9 @@ class NegationScope:
     def _noun_phrase_end(self, low: Sequence[str], j: int, at: dict[int, int]) -> int | None:
         """End of the noun phrase opening at ``j`` (before a comma or a cue), if short."""
         for e in range(j, min(len(low), j + self.max_np + 1)):
-            if low[e] in self.np_end or low[e] in self.stops or e in at:
+            if e in at:
+                return None  # a verb: "not from selling it" negates it, it excludes nothing
+            if low[e] in self.np_end or low[e] in self.stops:
                 return e if e > j else None
         return len(low) if len(low) - j <= self.max_np else None
 
