@@ -261,6 +261,8 @@ class StatementExtractor:
                 continue  # "we do not sell products to minors": not a data practice
             if actor == "user" and practice in _SHARING and scope_of[hit.start].choice is None:
                 continue  # "products that you intend to sell": the user's doing, not a practice
+            if actor == "user" and practice == "retain":
+                continue  # "you should not save your password": the user's doing
             if practice == "collect" and actor == "user":
                 actor = "first_party"  # what you provide to us, we collect
             targets = recipients_here

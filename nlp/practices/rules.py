@@ -116,6 +116,8 @@ class Patterns:
         self.modified_nouns = frozenset(data["modified_nouns"])
         self.skip_forms = frozenset(data.get("skip_forms", ()))
         self.non_data_objects = frozenset(data.get("non_data_objects", ()))
+        self.fronted_conditions = [tuple(t.text.lower() for t in tokenize(c))
+                                   for c in data.get("fronted_conditions", ())]
         self.bare_conditions = frozenset(
             tuple(t.text.lower() for t in tokenize(c)) for c in data.get("bare_conditions", ()))
         self.user_right_cues = tuple(data["user_right_cues"])
@@ -177,6 +179,10 @@ class Patterns:
         i = 0
         while i < len(tokens):
             cue = next((c for c in self.conditions if tuple(lowered[i : i + len(c)]) == c), None)
+            if cue is None and all(t.text in {",", "(", "-"} or lowered[k] in {"and", "but", "or"}
+                                   for k, t in enumerate(tokens[:i])):
+                cue = next((c for c in self.fronted_conditions
+                            if tuple(lowered[i : i + len(c)]) == c), None)
             if cue is None:
                 i += 1
                 continue
@@ -184,7 +190,11 @@ class Patterns:
             if cue in self.bare_conditions:
                 stop = i + len(cue)
             else:
+                depth = 0  # a parenthesis inside the condition is part of it
                 for j in range(i + len(cue), len(tokens)):
+                    depth += (tokens[j].text == "(") - (tokens[j].text == ")")
+                    if depth > 0:
+                        continue
                     if tokens[j].text in {",", ";", ":", "."} or (
                         j > i + len(cue) + 1 and (lowered[j] == "we" or (
                             lowered[j] == "you" and tokens[j - 1].text == ","))):

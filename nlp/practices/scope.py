@@ -2,7 +2,7 @@
 
 A negator reaches the verb phrase it governs and every verb coordinated with it ("does not rent,
 sell or share", "neither sell nor rent", "do not sell X or share it"), and stops where a new
-clause starts (a relative or subordinate word, a new subject, an infinitive of purpose). A
+clause starts (a relative or subordinate word, a new subject, "and" between verb phrases). A
 negative determiner negates the predicate of the noun phrase it opens ("no personal information
 is sold", "we collect no location data"). "but not X" after a noun phrase excludes X from the
 statement instead of denying it ("your profile, but not your photos, is kept"). A negation that
@@ -68,6 +68,7 @@ class NegationScope:
         self.max_skipped = int(data["max_skipped"])
         self.links = frozenset(data["coordination_links"])
         self.disjunctions = frozenset(data["disjunctions"])
+        self.coordinators = frozenset(data["coordinators"])
         self.stops = frozenset(data["scope_stops"])
         self.subjects = frozenset(data["subject_pronouns"])
         self.exclusion_after = frozenset(data["exclusion_after"])
@@ -75,12 +76,14 @@ class NegationScope:
         self.choices = _phrases(data["user_choice"])
         self.predicates = _phrases(data["negative_predicates"])
         self.max_np = int(data["max_noun_phrase"])
+        self.finite = frozenset(data["finite_auxiliaries"])
 
     # -- helpers -------------------------------------------------------------------------
     def is_negator(self, low: Sequence[str], i: int) -> bool:
         """Whether ``low[i]`` is a negation cue and not part of an exception ("not only")."""
         w = low[i]
-        if not (w in self.negation or w.endswith("n't") or w == "cannot"):
+        if not (w in self.negation or w in self.determiners or w in self.verbal
+                or w.endswith("n't")):
             return False
         for e in self.exceptions:
             n = len(e)
@@ -108,10 +111,11 @@ class NegationScope:
                     self._subject_at(low, j) for j in gap)
                 link_only = all(w in self.links for w in words)
                 # "sell X or share it", "save X, share it, sell it": a series of verb phrases;
-                # "use cookies designed to track": an infinitive inside the verb phrase
+                # "use cookies designed to track", "disclose your health records": a verb inside
+                # the verb phrase; "collect X and share it": two verb phrases
                 series = any(w in self.disjunctions or w == "," for w in words)
-                infinitive = low[hit.start - 1] == "to" and len(words) <= self.max_np
-                joined = not blocked and (link_only or series or infinitive)
+                joined = not blocked and (link_only or series or not any(
+                    w in self.coordinators for w in words))
                 if not joined:
                     g += 1
             out.append(g)
@@ -246,7 +250,13 @@ class NegationScope:
             if opens_argument and not any(low[t] in self.stops for t in gap):
                 return k
             return None
-        return self._next_hit(low, i + 1, at, self.max_np)
+        k = self._next_hit(low, i + 1, at, self.max_np)
+        # the phrase is the verb's subject only when a finite verb follows it ("no data is
+        # sold"), not an infinitive ("no need to process")
+        if k is None or low[hits[k].start - 1] == "to" or not any(
+                low[t] in self.finite for t in range(i + 1, hits[k].start)):
+            return None
+        return k
 
     def _condition_scope(
         self, low: Sequence[str], hits: Sequence[_Hit], group: Sequence[int],
@@ -254,24 +264,36 @@ class NegationScope:
     ) -> list[tuple[int, int] | None]:
         """The condition governing each cue: a fronted one governs the cues after it, a trailing
         one the verb group just before it."""
-        out: list[tuple[int, int] | None] = [None] * len(hits)
+        cands: list[list[tuple[int, int]]] = [[] for _ in hits]
         for a, b in conditions:
             before = [k for k, h in enumerate(hits) if h.end <= a]
             after = [k for k, h in enumerate(hits) if h.start >= b]
-            closed = b < len(low) and low[b] == ","  # the condition ends at a comma
-            fronted = not before or (closed and bool(after)
-                                     and self._leads_to(low, b, hits[after[0]].start))
-            if fronted:
+            # fronted: before every cue, or closed by a comma right before a cue ("and, if you
+            # agree, share it"; "or, if this is not possible, then we will store it")
+            closed = b < len(low) and low[b] == ","
+            nxt = self._next_hit(low, b + 1, {h.start: k for k, h in enumerate(hits)},
+                                 self.max_skipped, inverted=True) if closed else None
+            if not before or nxt is not None:
                 for k in after:
-                    out[k] = out[k] or (a, b)
-            else:
-                g = group[before[-1]]
-                for k in before:
-                    if group[k] == g:
-                        out[k] = out[k] or (a, b)
-        return out
+                    cands[k].append((a, b))
+                continue
+            # trailing: the verb group just before it, and the one before that when the nearer
+            # group sits in a relative or subordinate clause ("use it for purposes that we
+            # disclosed, if permitted")
+            k = before[-1]
+            while True:
+                g = group[k]
+                for m in before:
+                    if group[m] == g:
+                        cands[m].append((a, b))
+                first = min(m for m in before if group[m] == g)
+                if not first or not self._subordinate(low, hits[first - 1].end, hits[first].start):
+                    break
+                k = first - 1
+        # of several, the nearest ("When X, we delete it or, if this is not possible, store it")
+        return [min(c, key=lambda ab: min(abs(h.start - ab[1]), abs(ab[0] - h.end)))
+                if c else None for h, c in zip(hits, cands, strict=True)]
 
-    def _leads_to(self, low: Sequence[str], b: int, start: int) -> bool:
-        """Whether only a subject, auxiliaries and punctuation stand between ``b`` and a cue."""
-        return all(low[j] in self.bridge or low[j] in self.subjects or low[j] == ","
-                   for j in range(b, start))
+    def _subordinate(self, low: Sequence[str], a: int, b: int) -> bool:
+        """Whether ``low[a:b]`` opens a relative or subordinate clause (a stop, a new subject)."""
+        return any(low[j] in self.stops or self._subject_at(low, j) for j in range(a, b))
