@@ -1,10 +1,13 @@
 """Statements from clauses: practice, actor, polarity, condition and slots, sentence by sentence.
 
 Each sentence is cut into predications at its clause breaks ("; ", ", but ", ...): negation never
-crosses one, so "we do not sell X, but we share Y with Z" gives a denied and an affirmed statement.
-Within a predication every practice cue gives a statement; the slots are the ontology matches of the
-predication (data types also from the learned tagger when one is given), the condition is the
-phrase its cue opens ("unless you opt out"). A bullet whose list has a lead-in ("We may disclose
+crosses one, so "we do not sell X, but we share Y with Z" gives a denied and an affirmed statement
+(a break that only opens an excluded noun phrase, "X, but not Y, is kept", does not cut). Within a
+predication every practice cue gives a statement; the slots are the ontology matches of the
+predication (data types also from the learned tagger when one is given). Which negation and which
+condition reach each cue is read by ``nlp.practices.scope`` (coordinated verbs, negative
+determiners, fronted and trailing conditions, the user's choices); a phrase a negation excludes
+("but not your photos") leaves the statement for a denied copy of its own. A bullet whose list has a lead-in ("We may disclose
 personal information to the following categories of recipients:") also carries the lead-in's
 statement, with the bullet filling the slot the lead-in names.
 """
