@@ -7,9 +7,10 @@ predication every practice cue gives a statement; the slots are the ontology mat
 predication (data types also from the learned tagger when one is given). Which negation and which
 condition reach each cue is read by ``nlp.practices.scope`` (coordinated verbs, negative
 determiners, fronted and trailing conditions, the user's choices); a phrase a negation excludes
-("but not your photos") leaves the statement for a denied copy of its own. A bullet whose list has a lead-in ("We may disclose
-personal information to the following categories of recipients:") also carries the lead-in's
-statement, with the bullet filling the slot the lead-in names.
+("but not your photos") leaves the statement for a denied copy of its own. A bullet whose list
+has a lead-in ("We may disclose personal information to the following categories of
+recipients:") also carries the lead-in's statement, with the bullet filling the slot the lead-in
+names.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class NegationScope:
     def __init__(self, data: dict[str, Any], negation: frozenset[str],
                  exceptions: Sequence[tuple[str, ...]]) -> None:
         self.negation = negation
-        self.exceptions = list(exceptions)
+        self.exceptions = list(exceptions) + [tuple(e.split()) for e in data["exceptions"]]
         self.verbal = frozenset(data["verbal_negators"])
         self.determiners = frozenset(data["negative_determiners"])
         self.gerund = frozenset(data["gerund_negators"])
@@ -113,7 +113,8 @@ class NegationScope:
                 # "sell X or share it", "save X, share it, sell it": a series of verb phrases;
                 # "use cookies designed to track", "disclose your health records": a verb inside
                 # the verb phrase; "collect X and share it": two verb phrases
-                series = any(w in self.disjunctions or w == "," for w in words)
+                series = any(w in self.disjunctions for w in words) or (
+                    "," in words and "and" not in words)  # ", and are only used": a new one
                 joined = not blocked and (link_only or series or not any(
                     w in self.coordinators for w in words))
                 if not joined:
@@ -194,7 +195,7 @@ class NegationScope:
             if j in at:
                 reach(at[j], i)
                 continue
-            if j < n and i and low[i - 1] in self.exclusion_after:
+            if j == i + 1 < n and low[i - 1] in self.exclusion_after:
                 end = self._noun_phrase_end(low, j, at)
                 if end is not None:
                     exclusions.append((i, end))
