@@ -251,13 +251,13 @@ class NegationScope:
             if opens_argument and not any(low[t] in self.stops for t in gap):
                 return k
             return None
-        k = self._next_hit(low, i + 1, at, self.max_np)
+        nxt = self._next_hit(low, i + 1, at, self.max_np)
         # the phrase is the verb's subject only when a finite verb follows it ("no data is
         # sold"), not an infinitive ("no need to process")
-        if k is None or low[hits[k].start - 1] == "to" or not any(
-                low[t] in self.finite for t in range(i + 1, hits[k].start)):
+        if nxt is None or low[hits[nxt].start - 1] == "to" or not any(
+                low[t] in self.finite for t in range(i + 1, hits[nxt].start)):
             return None
-        return k
+        return nxt
 
     def _condition_scope(
         self, low: Sequence[str], hits: Sequence[_Hit], group: Sequence[int],
