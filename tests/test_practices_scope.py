@@ -41,7 +41,7 @@ def ids(values) -> set[str]:
      {"rent", "share"}),
     ("We neither rent nor sell your browsing history.", {"rent", "sell"}),
     ("We do not sell your purchase history or share it with data brokers.", {"sell", "share"}),
-    ("We will not keep your chat logs, sell them, or pass them to advertisers.",
+    ("We will not keep your messages, sell them, or pass them to advertisers.",
      {"retain", "sell", "share"}),
 ])
 def test_a_negation_reaches_every_coordinated_verb(ex, text, practices):

@@ -110,13 +110,14 @@ class NegationScope:
                 blocked = any(w in self.stops for w in words) or any(
                     self._subject_at(low, j) for j in gap)
                 link_only = all(w in self.links for w in words)
-                # "sell X or share it", "save X, share it, sell it": a series of verb phrases;
-                # "use cookies designed to track", "disclose your health records": a verb inside
-                # the verb phrase; "collect X and share it": two verb phrases
+                # "sell X or share it", "keep X, sell it, or pass it": a series of verb phrases
+                # (", and are only used": a new one); "use cookies designed to track": an
+                # infinitive inside the verb phrase. Not a participle after a noun ("disclose
+                # information collected from the sites"): it names the data, it states nothing.
                 series = any(w in self.disjunctions for w in words) or (
-                    "," in words and "and" not in words)  # ", and are only used": a new one
-                joined = not blocked and (link_only or series or not any(
-                    w in self.coordinators for w in words))
+                    "," in words and "and" not in words)
+                infinitive = low[hit.start - 1] == "to" and len(words) <= self.max_np
+                joined = not blocked and (link_only or series or infinitive)
                 if not joined:
                     g += 1
             out.append(g)
@@ -232,9 +233,22 @@ class NegationScope:
         for e in range(j, min(len(low), j + self.max_np + 1)):
             if e in at:
                 return None  # a verb: "not from selling it" negates it, it excludes nothing
+            if low[e] == "," and self._list_goes_on(low, e + 1, at):
+                continue  # "not your name, address or phone number"
             if low[e] in self.np_end or low[e] in self.stops:
                 return e if e > j else None
         return len(low) if len(low) - j <= self.max_np else None
+
+    def _list_goes_on(self, low: Sequence[str], e: int, at: dict[int, int]) -> bool:
+        """Whether the words after a comma go on listing nouns ("address, email address")
+        rather than return to the clause ("..., is kept", "..., and we")."""
+        if e >= len(low) or e in at:
+            return False
+        w = low[e]
+        if w in self.coordinators:
+            return self._list_goes_on(low, e + 1, at)
+        return not (w in self.bridge or w in self.finite or w in self.stops or w in self.np_end
+                    or w in self.subjects)
 
     def _determiner_target(
         self, low: Sequence[str], i: int, hits: Sequence[_Hit], at: dict[int, int],
@@ -296,5 +310,9 @@ class NegationScope:
                 if c else None for h, c in zip(hits, cands, strict=True)]
 
     def _subordinate(self, low: Sequence[str], a: int, b: int) -> bool:
-        """Whether ``low[a:b]`` opens a relative or subordinate clause (a stop, a new subject)."""
-        return any(low[j] in self.stops or self._subject_at(low, j) for j in range(a, b))
+        """Whether the cue after ``low[a:b]`` sits inside the verb phrase before it: in a
+        relative or subordinate clause (a stop, a new subject) or its object ("disclose your
+        health records"), not coordinated with it ("collect X and share it")."""
+        gap = range(a, b)
+        return any(low[j] in self.stops or self._subject_at(low, j) for j in gap) or not any(
+            low[j] in self.coordinators for j in gap)
