@@ -224,8 +224,11 @@ class StatementExtractor:
         piece = text[pred.start : pred.end]
         tokens = tokenize(piece, pred.start)
         conds = self.patterns.condition_spans(tokens)
+        # a cue inside a condition is the condition's, not a statement ("unless you opt out");
+        # an event's own verbs still are ("When you sign up, we ...": signing up is collected)
         hits = [h for h in self.patterns.verb_hits(tokens)
-                if not any(a <= h.start < b for a, b in conds)]
+                if not any(a <= h.start < b for a, b in conds
+                           if not self.patterns.is_event(tokens, (a, b)))]
         if not hits:
             return []
         recipients = self._spans(text, pred.start, pred.end, "recipients")
@@ -260,7 +263,8 @@ class StatementExtractor:
             else:
                 recipients_here = recipients
             seen.add(practice)
-            actor, actor_span = self._actor(tokens, hit, recipients, text, conds)
+            actor, actor_span = self._actor(tokens, hit, recipients, text, [
+                (a, b) for a, b in conds if not a <= hit.start < b])
             if practice in _SHARING and self._sells_goods(tokens, hit, data_types):
                 continue  # "we do not sell products to minors": not a data practice
             if actor == "user" and practice in _SHARING and scope_of[hit.start].choice is None:

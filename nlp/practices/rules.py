@@ -171,6 +171,12 @@ class Patterns:
         a, b = spans[0]
         return tokens[a].start - offset, tokens[b - 1].end - offset
 
+    def is_event(self, tokens: list[Token], span: tuple[int, int]) -> bool:
+        """Whether the condition at ``span`` opens with a fronted cue ("When you sign up, ..."):
+        its own verbs still state what happens."""
+        low = tuple(t.text.lower() for t in tokens[span[0] : span[1]])
+        return any(low[: len(c)] == c for c in self.fronted_conditions)
+
     def condition_spans(self, tokens: list[Token], first: bool = False) -> list[tuple[int, int]]:
         """Token ranges of the condition phrases: each cue to the next comma, a new subject or
         the end (a bare cue is the whole condition)."""
