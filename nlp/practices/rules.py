@@ -202,7 +202,7 @@ class Patterns:
                     if depth > 0:
                         continue
                     if tokens[j].text in {",", ";", ":", "."} or (
-                        j > i + len(cue) + 1 and (lowered[j] == "we" or (
+                        j > i + len(cue) + 1 and (lowered[j] in {"we", "then"} or (
                             lowered[j] == "you" and tokens[j - 1].text == ","))):
                         stop = j
                         break
