@@ -219,3 +219,19 @@ def test_issue_never_share_health_data_with_employers(ex):
     (st,) = read(ex, "We will never share your health data with employers.")
     assert (st.practice, st.polarity) == ("share", "denied")
     assert [r.text for r in st.recipients] == ["employers"]
+
+
+def test_a_cue_about_goods_does_not_hide_a_later_data_practice(ex):
+    assert polarities(ex, "Our revenue comes from the sale of (mostly digital) products, not "
+                          "from selling your browsing history.") == {"sell": "denied"}
+
+
+def test_then_closes_a_condition_and_an_event_keeps_its_own_verbs(ex):
+    (share,) = [s for s in read(ex, "If your account is managed by your school (for example, "
+                                    "for pupils) then we share your usage data with teachers.")
+                if s.practice == "share"]
+    assert share.condition == "If your account is managed by your school (for example, for pupils)"
+    got = {s.practice: s for s in read(ex, "When you upload a photo, we store it on our servers.")}
+    assert got["retain"].polarity == "conditional"
+    assert got["retain"].condition == "When you upload a photo"
+    assert got["collect"].polarity == "affirmed"  # the upload itself is collected

@@ -247,7 +247,7 @@ class StatementExtractor:
         scope_of = {h.start: sc for h, sc in zip(hits, reading.hits, strict=True)}
         excluded = [(tokens[a].start, tokens[b - 1].end) for a, b in reading.exclusions]
         out: list[Statement] = []
-        seen: set[str] = set()
+        seen: set[str] = set()  # one statement per practice, from the first cue that gives one
         right_at = min((h.start for h in hits if h.needs == "user_right" and user_right),
                        default=len(tokens))
         for hit in hits:
@@ -262,7 +262,6 @@ class StatementExtractor:
                 recipients_here: list[Span] = []
             else:
                 recipients_here = recipients
-            seen.add(practice)
             actor, actor_span = self._actor(tokens, hit, recipients, text, [
                 (a, b) for a, b in conds if not a <= hit.start < b])
             if practice in _SHARING and self._sells_goods(tokens, hit, data_types):
@@ -286,6 +285,7 @@ class StatementExtractor:
             if scope.choice is not None and actor == "user":
                 actor = "first_party"
             polarity = "conditional" if condition else ("denied" if negated else "affirmed")
+            seen.add(practice)
             retention = None
             if practice in {"retain", "delete"}:
                 found = find_retention(piece)
@@ -341,7 +341,15 @@ class StatementExtractor:
 
     def _sells_goods(self, tokens: list[Token], hit: VerbHit, data_types: list[Span]) -> bool:
         """Whether the object after the cue is goods, not data ("sell any of our products")."""
-        for t in tokens[hit.end : hit.end + 6]:
+        depth = 0
+        words = []  # the six words after it, an aside in parentheses apart
+        for t in tokens[hit.end :]:
+            depth += (t.text == "(") - (t.text == ")")
+            if depth <= 0 and t.text != ")":
+                words.append(t)
+            if len(words) == 6:
+                break
+        for t in words:
             if any(d.start <= t.start < d.end for d in data_types):
                 return False
             if t.text.lower() in self.patterns.non_data_objects:
