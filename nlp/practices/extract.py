@@ -267,7 +267,10 @@ class StatementExtractor:
             if practice in _SHARING and self._sells_goods(tokens, hit, data_types):
                 continue  # "we do not sell products to minors": not a data practice
             if actor == "user" and practice in _SHARING and scope_of[hit.start].choice is None:
-                continue  # "products that you intend to sell": the user's doing, not a practice
+                # "products that you intend to sell": the user's doing, not a practice, and so
+                # are the sharing cues after it ("... or made it public, it may be re-shared")
+                seen.add(practice)
+                continue
             if actor == "user" and practice == "retain":
                 continue  # "you should not save your password": the user's doing
             if practice == "collect" and actor == "user":
