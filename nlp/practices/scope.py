@@ -196,7 +196,7 @@ class NegationScope:
             if j in at:
                 reach(at[j], i)
                 continue
-            if j == i + 1 < n and low[i - 1] in self.exclusion_after:
+            if i > 0 and j == i + 1 < n and low[i - 1] in self.exclusion_after:
                 end = self._noun_phrase_end(low, j, at)
                 if end is not None:
                     exclusions.append((i, end))
