@@ -1,12 +1,16 @@
 """Statements from clauses: practice, actor, polarity, condition and slots, sentence by sentence.
 
 Each sentence is cut into predications at its clause breaks ("; ", ", but ", ...): negation never
-crosses one, so "we do not sell X, but we share Y with Z" gives a denied and an affirmed statement.
-Within a predication every practice cue gives a statement; the slots are the ontology matches of the
-predication (data types also from the learned tagger when one is given), the condition is the
-phrase its cue opens ("unless you opt out"). A bullet whose list has a lead-in ("We may disclose
-personal information to the following categories of recipients:") also carries the lead-in's
-statement, with the bullet filling the slot the lead-in names.
+crosses one, so "we do not sell X, but we share Y with Z" gives a denied and an affirmed statement
+(a break that only opens an excluded noun phrase, "X, but not Y, is kept", does not cut). Within a
+predication every practice cue gives a statement; the slots are the ontology matches of the
+predication (data types also from the learned tagger when one is given). Which negation and which
+condition reach each cue is read by ``nlp.practices.scope`` (coordinated verbs, negative
+determiners, fronted and trailing conditions, the user's choices); a phrase a negation excludes
+("but not your photos") leaves the statement for a denied copy of its own. A bullet whose list
+has a lead-in ("We may disclose personal information to the following categories of
+recipients:") also carries the lead-in's statement, with the bullet filling the slot the lead-in
+names.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ __all__ = ["EXTRACT_VERSION", "StatementExtractor", "SpanFinder"]
 
 # The version of what the extractor returns for the same clauses, models and tables: bumped with
 # any change to its rules, so statements cached by an older build are never read again.
-EXTRACT_VERSION = 1
+EXTRACT_VERSION = 2
 
 # A learned data-type tagger: character spans of data-type mentions in a sentence.
 SpanFinder = Callable[[list[str]], list[list[tuple[int, int]]]]
@@ -191,14 +195,26 @@ class StatementExtractor:
         return statements
 
     def _predications(self, text: str, a: int, b: int) -> list[_Pred]:
-        """Cut ``text[a:b]`` at its clause breaks."""
+        """Cut ``text[a:b]`` at its clause breaks, except where the break only opens an excluded
+        noun phrase ("your profile, but not your photos, is kept"): no clause follows it."""
         cuts = {a, b}
         low = text[a:b].lower()
         for brk in self.patterns.breaks:
             for m in re.finditer(re.escape(brk), low):
-                cuts.add(a + m.start())
+                if not self._opens_exclusion(low[m.end() :]):
+                    cuts.add(a + m.start())
         pos = sorted(cuts)
         return [_Pred(s, e) for s, e in zip(pos, pos[1:], strict=False) if text[s:e].strip(" ,;")]
+
+    def _opens_exclusion(self, rest: str) -> bool:
+        """Whether ``rest`` (the words after a break) is a negated noun phrase without a verb up
+        to its end or the next comma."""
+        tokens = tokenize(rest[:200])
+        if not tokens or not self.patterns.scope.is_negator([t.text.lower() for t in tokens], 0):
+            return False
+        end = next((i for i, t in enumerate(tokens) if t.text in {",", ";", ".", ":", ")"}),
+                   len(tokens))
+        return end > 1 and not self.patterns.verb_hits(tokens[:end])
 
     def _predication(
         self, clause: Clause, pred: _Pred, tagged: list[tuple[int, int]], audience: list[Span]
@@ -207,9 +223,12 @@ class StatementExtractor:
         self._text = text
         piece = text[pred.start : pred.end]
         tokens = tokenize(piece, pred.start)
-        cond = self.patterns.condition(tokens, text)
+        conds = self.patterns.condition_spans(tokens)
+        # a cue inside a condition is the condition's, not a statement ("unless you opt out");
+        # an event's own verbs still are ("When you sign up, we ...": signing up is collected)
         hits = [h for h in self.patterns.verb_hits(tokens)
-                if not (cond and cond[0] <= tokens[h.start].start < cond[1])]
+                if not any(a <= h.start < b for a, b in conds
+                           if not self.patterns.is_event(tokens, (a, b)))]
         if not hits:
             return []
         recipients = self._spans(text, pred.start, pred.end, "recipients")
@@ -222,9 +241,13 @@ class StatementExtractor:
                       if not any(_overlaps(d, o) for o in (*recipients, *places, *audience))]
         user_right = any(c in piece.lower() for c in self.patterns.user_right_cues) or any(
             c in clause.context.lower() for c in ("right", "rights"))
-        condition = text[cond[0] : cond[1]].strip(" ,;.") if cond else ""
+        arguments = frozenset(i for i, t in enumerate(tokens) if any(
+            s.start <= t.start < s.end for s in (*data_types, *recipients)))
+        reading = self.patterns.scope.read(tokens, hits, conds, arguments)
+        scope_of = {h.start: sc for h, sc in zip(hits, reading.hits, strict=True)}
+        excluded = [(tokens[a].start, tokens[b - 1].end) for a, b in reading.exclusions]
         out: list[Statement] = []
-        seen: set[str] = set()
+        seen: set[str] = set()  # one statement per practice, from the first cue that gives one
         right_at = min((h.start for h in hits if h.needs == "user_right" and user_right),
                        default=len(tokens))
         for hit in hits:
@@ -239,19 +262,33 @@ class StatementExtractor:
                 recipients_here: list[Span] = []
             else:
                 recipients_here = recipients
-            seen.add(practice)
-            actor, actor_span = self._actor(tokens, hit, recipients, text)
+            actor, actor_span = self._actor(tokens, hit, recipients, text, [
+                (a, b) for a, b in conds if not a <= hit.start < b])
             if practice in _SHARING and self._sells_goods(tokens, hit, data_types):
                 continue  # "we do not sell products to minors": not a data practice
-            if actor == "user" and practice in _SHARING:
-                continue  # "products that you intend to sell": the user's doing, not a practice
+            if actor == "user" and practice in _SHARING and scope_of[hit.start].choice is None:
+                # "products that you intend to sell": the user's doing, not a practice, and so
+                # are the sharing cues after it ("... or made it public, it may be re-shared")
+                seen.add(practice)
+                continue
+            if actor == "user" and practice == "retain":
+                continue  # "you should not save your password": the user's doing
             if practice == "collect" and actor == "user":
                 actor = "first_party"  # what you provide to us, we collect
             targets = recipients_here
             if practice in _SHARING and not [r for r in recipients if r != actor_span]:
                 targets = self._object_phrase(text, tokens, hit, data_types)
-            negated = self.patterns.negated(tokens, hit.start, self._negation_floor(tokens, hit))
+            scope = scope_of[hit.start]
+            negated, condition = scope.negated, ""
+            span = scope.choice or scope.condition
+            if span is not None:
+                # the user's choice ("you can opt not to share") is the company's practice,
+                # done unless the user says no
+                condition = text[tokens[span[0]].start : tokens[span[1] - 1].end].strip(" ,;.")
+            if scope.choice is not None and actor == "user":
+                actor = "first_party"
             polarity = "conditional" if condition else ("denied" if negated else "affirmed")
+            seen.add(practice)
             retention = None
             if practice in {"retain", "delete"}:
                 found = find_retention(piece)
@@ -270,7 +307,7 @@ class StatementExtractor:
                 retention=retention, audience=tuple(audience), evidence=evidence,
                 negated=negated,
             ))
-        return out
+        return _with_exclusions(out, excluded) if excluded else out
 
     def _practice(
         self, hit: VerbHit, tokens: list[Token], places: list[Span], recipients: list[Span],
@@ -307,7 +344,15 @@ class StatementExtractor:
 
     def _sells_goods(self, tokens: list[Token], hit: VerbHit, data_types: list[Span]) -> bool:
         """Whether the object after the cue is goods, not data ("sell any of our products")."""
-        for t in tokens[hit.end : hit.end + 6]:
+        depth = 0
+        words = []  # the six words after it, an aside in parentheses apart
+        for t in tokens[hit.end :]:
+            depth += (t.text == "(") - (t.text == ")")
+            if depth <= 0 and t.text != ")":
+                words.append(t)
+            if len(words) == 6:
+                break
+        for t in words:
             if any(d.start <= t.start < d.end for d in data_types):
                 return False
             if t.text.lower() in self.patterns.non_data_objects:
@@ -322,27 +367,19 @@ class StatementExtractor:
         window = [t.text.lower() for t in tokens[max(0, hit.start - 6) : hit.start]]
         return "you" in window and "we" not in window[-2:]
 
-    def _negation_floor(self, tokens: list[Token], hit: VerbHit) -> int:
-        """Token from which a negation cue reaches ``hit``: its own subject and auxiliaries."""
-        floor = max(0, hit.start - 5)
-        for i in range(hit.start - 1, floor - 1, -1):
-            if tokens[i].text in {",", "(", ")"} or tokens[i].text.lower() in {"and", "or", "but"}:
-                # "we do not sell or rent" keeps the negation across "or".
-                if tokens[i].text.lower() in {"or", "nor"}:
-                    continue
-                return i + 1
-        return floor
-
     def _actor(
-        self, tokens: list[Token], hit: VerbHit, recipients: list[Span], text: str
+        self, tokens: list[Token], hit: VerbHit, recipients: list[Span], text: str,
+        conditions: Sequence[tuple[int, int]] = (),
     ) -> tuple[str, Span | None]:
-        """Who does it: the subject before the cue (``first_party`` for "we" or a passive)."""
+        """Who does it: the subject before the cue (``first_party`` for "we" or a passive); the
+        "you" of a condition before it ("and, if you agree, share it") is not its subject."""
         start = tokens[hit.start].start
         for r in sorted(recipients, key=lambda r: -r.end):
             between = text[r.end : start] + " " + text[max(0, r.start - 5) : r.start]
             if r.end <= start and not re.search(r"[,;.]|\b(?:to|with|by|from)\b", between):
                 return (r.id or r.text), r
-        window = [t.text.lower() for t in tokens[max(0, hit.start - 4) : hit.start]]
+        window = [tokens[i].text.lower() for i in range(max(0, hit.start - 4), hit.start)
+                  if not any(a <= i < b for a, b in conditions)]
         if "you" in window and "we" not in window and "us" not in window:
             return "user", None
         return "first_party", None
@@ -492,6 +529,34 @@ def _inflect_set(verb: str) -> frozenset[str]:
 
 def _lead_text(context: str) -> str:
     return context.strip().rstrip("… ")
+
+
+def _with_exclusions(
+    statements: list[Statement], excluded: list[tuple[int, int]]
+) -> list[Statement]:
+    """Move the values an exclusion names ("your profile, but not your photos, is kept") out
+    of each statement into a denied copy of it: denied for those values, not for the whole."""
+    def out_of(span: Span) -> bool:
+        return any(a <= span.start and span.end <= b for a, b in excluded)
+
+    out: list[Statement] = []
+    for st in statements:
+        out.append(st)
+        if st.polarity == "denied":
+            continue
+        moved: dict[str, Any] = {}
+        kept: dict[str, Any] = {}
+        for slot in ("data_types", "recipients", "purposes", "places"):
+            values = getattr(st, slot)
+            if any(out_of(v) for v in values):
+                moved[slot] = tuple(v for v in values if out_of(v))
+                kept[slot] = tuple(v for v in values if not out_of(v))
+        if not moved:
+            continue
+        out[-1] = replace(st, **kept)
+        out.append(replace(st, polarity="denied", condition="", negated=True, evidence=None,
+                           **moved))
+    return out
 
 
 def _overlaps(a: Span, b: Span) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.config import PACKAGE_DIR
+from nlp.practices.scope import NegationScope
 from nlp.practices.tokens import Token, tokenize
 from nlp.types import Retention
 
@@ -115,10 +116,13 @@ class Patterns:
         self.modified_nouns = frozenset(data["modified_nouns"])
         self.skip_forms = frozenset(data.get("skip_forms", ()))
         self.non_data_objects = frozenset(data.get("non_data_objects", ()))
+        self.fronted_conditions = [tuple(t.text.lower() for t in tokenize(c))
+                                   for c in data.get("fronted_conditions", ())]
         self.bare_conditions = frozenset(
             tuple(t.text.lower() for t in tokenize(c)) for c in data.get("bare_conditions", ()))
         self.user_right_cues = tuple(data["user_right_cues"])
         self.first_party = frozenset(data["first_party_subjects"])
+        self.scope = NegationScope(data["scope"], self.negation, self.negation_exceptions)
 
     def verb_hits(self, tokens: list[Token]) -> list[VerbHit]:
         """Practice cues in ``tokens``, longest first, never overlapping; nouns after a determiner
@@ -161,22 +165,52 @@ class Patterns:
 
     def condition(self, tokens: list[Token], text: str, offset: int = 0) -> tuple[int, int] | None:
         """Span in ``text`` of the first condition phrase: its cue to the next comma or the end."""
+        spans = self.condition_spans(tokens, first=True)
+        if not spans:
+            return None
+        a, b = spans[0]
+        return tokens[a].start - offset, tokens[b - 1].end - offset
+
+    def is_event(self, tokens: list[Token], span: tuple[int, int]) -> bool:
+        """Whether the condition at ``span`` opens with a fronted cue ("When you sign up, ..."):
+        its own verbs still state what happens."""
+        low = tuple(t.text.lower() for t in tokens[span[0] : span[1]])
+        return any(low[: len(c)] == c for c in self.fronted_conditions)
+
+    def condition_spans(self, tokens: list[Token], first: bool = False) -> list[tuple[int, int]]:
+        """Token ranges of the condition phrases: each cue to the next comma, a new subject or
+        the end (a bare cue is the whole condition)."""
         lowered = [t.text.lower() for t in tokens]
-        for i in range(len(tokens)):
-            for cue in self.conditions:
-                if tuple(lowered[i : i + len(cue)]) == cue:
-                    start = tokens[i].start - offset
-                    stop = tokens[-1].end - offset
-                    if cue in self.bare_conditions:
-                        return start, tokens[i + len(cue) - 1].end - offset
-                    for j in range(i + len(cue), len(tokens)):
-                        if tokens[j].text in {",", ";", ":", "."} or (
-                            j > i + len(cue) + 1 and (lowered[j] == "we" or (
-                                lowered[j] == "you" and tokens[j - 1].text == ","))):
-                            stop = tokens[j].start - offset
-                            break
-                    return start, stop
-        return None
+        out: list[tuple[int, int]] = []
+        i = 0
+        while i < len(tokens):
+            cue = next((c for c in self.conditions if tuple(lowered[i : i + len(c)]) == c), None)
+            if cue is None and all(t.text in {",", "(", "-"} or lowered[k] in {"and", "but", "or"}
+                                   for k, t in enumerate(tokens[:i])):
+                cue = next((c for c in self.fronted_conditions
+                            if tuple(lowered[i : i + len(c)]) == c), None)
+            if cue is None:
+                i += 1
+                continue
+            stop = len(tokens)
+            if cue in self.bare_conditions:
+                stop = i + len(cue)
+            else:
+                depth = 0  # a parenthesis inside the condition is part of it
+                for j in range(i + len(cue), len(tokens)):
+                    depth += (tokens[j].text == "(") - (tokens[j].text == ")")
+                    if depth > 0:
+                        continue
+                    if tokens[j].text in {",", ";", ":", "."} or (
+                        j > i + len(cue) + 1 and (lowered[j] in {"we", "then"} or (
+                            lowered[j] == "you" and tokens[j - 1].text == ","))):
+                        stop = j
+                        break
+            out.append((i, stop))
+            if first:
+                break
+            i = max(stop, i + 1)
+        return out
 
     def lead_in_slot(self, lead_in: str) -> str:
         """Which slot a list lead-in hands to its items (``data_types`` when no cue says)."""

@@ -1,0 +1,237 @@
+"""Negation and condition scope of the practices stage (nlp/practices/scope.py).
+
+Each mechanism is tested on sentences written for these tests, then on the examples of the
+issues, which are behaviour users rely on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.practices import StatementExtractor
+from nlp.practices.rules import load_patterns
+from nlp.practices.tokens import tokenize
+from nlp.types import Clause, Statement
+
+
+def clause(text: str) -> Clause:
+    return Clause("c1", "p", "v1", ("Section",), 0, len(text), text)
+
+
+@pytest.fixture(scope="module")
+def ex() -> StatementExtractor:
+    return StatementExtractor()
+
+
+def read(ex: StatementExtractor, text: str) -> list[Statement]:
+    return ex.extract(clause(text))
+
+
+def polarities(ex: StatementExtractor, text: str) -> dict[str, str]:
+    return {s.practice: s.polarity for s in read(ex, text)}
+
+
+def ids(values) -> set[str]:
+    return {v.id or v.text for v in values}
+
+
+# -- coordination: a negation reaches every coordinated verb --------------------------------
+@pytest.mark.parametrize("text, practices", [
+    ("Our company does not lease, trade or disclose your contact list to marketers.",
+     {"rent", "share"}),
+    ("We neither rent nor sell your browsing history.", {"rent", "sell"}),
+    ("We do not sell your purchase history or share it with data brokers.", {"sell", "share"}),
+    ("We will not keep your messages, sell them, or pass them to advertisers.",
+     {"retain", "sell", "share"}),
+])
+def test_a_negation_reaches_every_coordinated_verb(ex, text, practices):
+    got = polarities(ex, text)
+    assert practices <= set(got), got
+    assert all(got[p] == "denied" for p in practices), got
+
+
+def test_a_negation_stops_at_a_new_subject_and_at_a_relative_clause(ex):
+    got = polarities(ex, "We do not collect your precise location, we use your IP address.")
+    assert got == {"collect": "denied", "use": "affirmed"}
+    # the negation of "responsible" does not reach a verb four words on, in another clause
+    assert polarities(ex, "We are not responsible for how advertisers use your data.") == {
+        "use": "affirmed"}
+
+
+# -- boundaries: "but", "however", ";" ------------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    ("We do not sell your contacts, but we do share them with our affiliates.",
+     {"sell": "denied", "share": "affirmed"}),
+    ("We never rent your data; we use it for analytics.", {"rent": "denied", "use": "affirmed"}),
+    ("We will not sell your email address, however we use it to send you receipts.",
+     {"sell": "denied", "use": "affirmed"}),
+    ("We share usage data with auditors, but never sell it.",
+     {"share": "affirmed", "sell": "denied"}),
+])
+def test_a_negation_stops_at_but_however_and_semicolons(ex, text, expected):
+    got = polarities(ex, text)
+    assert {p: got.get(p) for p in expected} == expected, got
+
+
+# -- conditions keep their text and govern their own verbs ----------------------------------
+def test_a_fronted_condition_governs_the_verbs_after_it(ex):
+    (st,) = read(ex, "If you sign up for our newsletter, we store your email address.")
+    assert (st.practice, st.polarity) == ("retain", "conditional")
+    assert st.condition == "If you sign up for our newsletter"
+    assert not st.negated
+
+
+def test_a_trailing_condition_governs_the_verb_phrase_before_it(ex):
+    got = {s.practice: s for s in read(
+        ex, "We collect your email address and share it with sponsors unless you object.")}
+    assert got["collect"].polarity == "affirmed"
+    assert got["share"].polarity == "conditional"
+    assert got["share"].condition == "unless you object"
+
+
+def test_a_condition_inside_a_coordination_governs_the_verb_after_it(ex):
+    got = {s.practice: s for s in read(
+        ex, "We collect your postcode and, with your permission, share it with our partners.")}
+    assert got["collect"].polarity == "affirmed"
+    assert (got["share"].polarity, got["share"].condition) == ("conditional",
+                                                               "with your permission")
+
+
+def test_the_users_choice_makes_a_practice_conditional_not_denied(ex):
+    (st,) = read(ex, "You can ask us not to sell your personal information.")
+    assert (st.practice, st.polarity, st.negated) == ("sell", "conditional", False)
+    assert st.actor == "first_party"
+    assert st.condition == "You can ask us not to sell"
+
+
+# -- negative determiners over the data type ------------------------------------------------
+@pytest.mark.parametrize("text, practice", [
+    ("No payment card numbers are stored on our servers.", "retain"),
+    ("None of your messages are sold.", "sell"),
+    ("We collect no biometric data.", "collect"),
+    ("Nobody at our company will sell your address book.", "sell"),
+])
+def test_a_negative_determiner_denies_the_practice(ex, text, practice):
+    assert polarities(ex, text).get(practice) == "denied", read(ex, text)
+
+
+def test_no_over_something_that_is_not_data_denies_nothing(ex):
+    assert polarities(ex, "We share your data with our partners at no cost to you.") == {
+        "share": "affirmed"}
+
+
+def test_a_verb_that_negates_its_complement(ex):
+    assert polarities(ex, "Our partners are prohibited from selling your information.") == {
+        "sell": "denied"}
+    assert polarities(ex, "We share usage data with auditors without selling it.") == {
+        "share": "affirmed", "sell": "denied"}
+
+
+# -- exceptions ---------------------------------------------------------------------------
+def test_an_exception_keeps_the_denial_under_its_condition(ex):
+    sts = [s for s in read(ex, "We do not disclose your contact details to other companies, "
+                               "other than the courier who delivers your order.")
+           if s.practice == "share"]
+    assert sts and sts[0].polarity == "conditional" and sts[0].negated
+    assert sts[0].condition.startswith("other than the courier")
+    (law,) = [s for s in read(ex, "We do not disclose your health records except where the "
+                                  "law requires it.") if s.practice == "share"]
+    assert (law.polarity, law.negated) == ("conditional", True)
+    assert law.condition == "except where the law requires it"
+
+
+def test_an_excluded_phrase_is_denied_alone(ex):
+    sts = read(ex, "We keep your email address, but not your password, for five years.")
+    kept = [s for s in sts if s.polarity == "affirmed"]
+    excluded = [s for s in sts if s.polarity == "denied"]
+    assert [s.practice for s in kept] == ["retain"] and [s.practice for s in excluded] == [
+        "retain"]
+    assert ids(kept[0].data_types) == {"email_address"}
+    assert "password" in " ".join(d.text for d in excluded[0].data_types)
+    shared = {(s.polarity, r.id) for s in read(
+        ex, "We share your purchase history with advertisers, but not with data brokers.")
+        for r in s.recipients}
+    assert ("affirmed", "advertisers") in shared
+    assert ("denied", "advertisers") not in shared
+    assert any(p == "denied" for p, _ in shared)
+
+
+def test_negations_inside_a_condition_reach_nothing_outside_it(ex):
+    sts = read(ex, "If you do not opt out, we will share your usage data with partners.")
+    (share,) = [s for s in sts if s.practice == "share"]
+    assert (share.polarity, share.negated) == ("conditional", False)
+
+
+def test_the_scope_words_are_data():
+    patterns = load_patterns()
+    assert patterns.version == "2.0"
+    scope = patterns.scope
+    assert {"not", "never", "nor"} <= scope.verbal
+    assert "no" in scope.determiners
+    low = [t.text.lower() for t in tokenize("whether or not you agree")]
+    assert not scope.is_negator(low, 2)
+
+
+# -- the issues' examples -----------------------------------------------------------------
+def test_issue_if_you_are_a_buyer_is_a_condition_not_a_denial(ex):
+    sts = [s for s in read(ex, "If you are a Buyer, we will share your contact details with "
+                               "the Seller.") if s.practice == "share"]
+    assert sts and sts[0].polarity == "conditional" and not sts[0].negated
+    assert sts[0].condition == "If you are a Buyer"
+
+
+def test_issue_does_not_rent_sell_or_share(ex):
+    got = polarities(ex, "Yahoo does not rent, sell or share information about you "
+                         "(including personally identifiable information) with other people "
+                         "or non-affiliated companies.")
+    assert got == {"rent": "denied", "sell": "denied", "share": "denied"}
+
+
+def test_issue_may_sell_unless_opt_out_never_rent(ex):
+    got = {s.practice: s for s in read(
+        ex, "We may sell your data unless you opt out; we never rent it.")}
+    assert (got["sell"].polarity, got["sell"].condition, got["sell"].negated) == (
+        "conditional", "unless you opt out", False)
+    assert got["rent"].polarity == "denied"
+
+
+def test_issue_profile_but_not_photos_is_kept(ex):
+    sts = read(ex, "Your profile, but not your photos, is kept for 30 days.")
+    affirmed = [s for s in sts if s.polarity == "affirmed"]
+    assert [s.practice for s in affirmed] == ["retain"]
+    assert "profile" in {d.text for d in affirmed[0].data_types}
+    assert "photos" not in {d.text for d in affirmed[0].data_types}
+    assert affirmed[0].retention is not None and affirmed[0].retention.days == 30
+    # the photos are excluded: denied for them alone, never a denial of the whole
+    assert all("photos" in {d.text for d in s.data_types} and "profile" not in {
+        d.text for d in s.data_types} for s in sts if s.polarity == "denied")
+
+
+def test_issue_do_not_sell_but_share(ex):
+    got = {s.practice: s for s in read(
+        ex, "We do not sell your location, but we share your email address with advertisers.")}
+    assert got["sell"].polarity == "denied"
+    assert got["share"].polarity == "affirmed"
+    assert ids(got["share"].recipients) == {"advertisers"}
+
+
+def test_issue_never_share_health_data_with_employers(ex):
+    (st,) = read(ex, "We will never share your health data with employers.")
+    assert (st.practice, st.polarity) == ("share", "denied")
+    assert [r.text for r in st.recipients] == ["employers"]
+
+
+def test_a_cue_about_goods_does_not_hide_a_later_data_practice(ex):
+    assert polarities(ex, "Our revenue comes from the sale of (mostly digital) products, not "
+                          "from selling your browsing history.") == {"sell": "denied"}
+
+
+def test_then_closes_a_condition_and_an_event_keeps_its_own_verbs(ex):
+    (share,) = [s for s in read(ex, "If your account is managed by your school (for example, "
+                                    "for pupils) then we share your usage data with teachers.")
+                if s.practice == "share"]
+    assert share.condition == "If your account is managed by your school (for example, for pupils)"
+    got = {s.practice: s for s in read(ex, "When you upload a photo, we store it on our servers.")}
+    assert got["retain"].polarity == "conditional"
+    assert got["retain"].condition == "When you upload a photo"
+    assert got["collect"].polarity == "affirmed"  # the upload itself is collected
