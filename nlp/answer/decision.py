@@ -85,7 +85,9 @@ class Precedence:
 
     Each side constrains ``polarity`` (``affirmed``/``denied``), ``match`` (levels), ``practice``
     (``same``: the statement's practice is the one asked about; ``related``: a practice that
-    implies or opposes it) and ``own_condition`` (the statement's condition is the question's).
+    implies or opposes it; ``none``: the question asks about no practice), ``names_asked`` (the
+    question names something in particular, and the statement covers it) and ``own_condition``
+    (the statement's condition is the question's).
     An absent key takes anything.
     """
 
@@ -100,6 +102,8 @@ class Precedence:
         if "match" in side and reading.match not in side["match"]:
             return False
         if "practice" in side and reading.practice_fit != side["practice"]:
+            return False
+        if "names_asked" in side and reading.names_asked != bool(side["names_asked"]):
             return False
         return "own_condition" not in side or own_condition == bool(side["own_condition"])
 
@@ -185,7 +189,10 @@ class Reading:
     similar: tuple[Slot, ...] = ()  # the slots matched by closeness in meaning only
     # "same": the statement's practice is the one asked about; "related": one that implies it
     # when affirmed ("we collect your number" for "do you keep it?"), or is implied or opposed.
+    # "none" when the question asks about no practice.
     practice_fit: str = "same"
+    # The question names something in particular (not just "my data") that the statement covers.
+    names_asked: bool = False
 
 
 _JOINERS = re.compile(r"(?i)(?:^|[\s,/&])(?:or|and|nor|,|/|&)(?:$|[\s,/&])|,")
@@ -476,5 +483,9 @@ class Matcher:
         condition = st.condition
         if condition and self.rules.negligible_conditions.search(condition):
             condition = ""
-        fit = "same" if asked is None or self.practice_of(asked, st) == asked else "related"
-        return Reading(hit, st, match, pol, condition, tuple(general), tuple(close), fit)
+        if asked is None:
+            fit = "none"
+        else:
+            fit = "same" if self.practice_of(asked, st) == asked else "related"
+        return Reading(hit, st, match, pol, condition, tuple(general), tuple(close), fit,
+                       bool(by_vocab))
