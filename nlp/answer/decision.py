@@ -7,7 +7,11 @@ leaves the slot open while its clause names the value), ``general`` (only a broa
 it: "personal information" for "health data", "outside the EEA" for Brazil) or ``other`` (the
 statement is about something else: then it does not read at all). The verdict follows from the
 table in ``nlp/data/verdict_table.json`` (match x polarity x condition -> verdict + reason code),
-so each decision is a row a test can point at, not a branch in code.
+so each decision is a row a test can point at, not a branch in code. When the readings of the
+retrieved clauses disagree, the table's ``precedence`` rows say which one decides before
+retrieval rank does (a denial of the very practice and thing asked over an affirmation of a
+related practice or of a broader thing; a denial under the question's own condition over any
+other), see :meth:`VerdictTable.choose`.
 
 >>> table = load_verdict_table()
 >>> row = table.decide("general", "affirmed", False)
@@ -166,7 +170,8 @@ def _load_table(path: str) -> VerdictTable:
     if doc.get("format") != _FORMAT or doc.get("version") != _VERSION:
         raise ValueError(f"{path} is not a {_FORMAT} file of version {_VERSION}")
     precedence = [
-        Precedence(dict(p["prefer"]), dict(p["over"]), p["reason"]) for p in doc.get("precedence", ())
+        Precedence(dict(p["prefer"]), dict(p["over"]), p["reason"])
+        for p in doc.get("precedence", ())
     ]
     return VerdictTable([_row(r) for r in doc["rows"]], precedence)
 
@@ -321,7 +326,8 @@ class Matcher:
     def practice_of(self, asked: str, st: Statement) -> str:
         """The statement's practice as the question reads it (a sharing that names places is a
         transfer abroad for a question about one)."""
-        if asked == "transfer_abroad" and st.places and st.practice in self.rules.places_make_transfer:
+        moves = st.practice in self.rules.places_make_transfer
+        if asked == "transfer_abroad" and st.places and moves:
             return "transfer_abroad"
         return st.practice
 
