@@ -7,7 +7,11 @@ leaves the slot open while its clause names the value), ``general`` (only a broa
 it: "personal information" for "health data", "outside the EEA" for Brazil) or ``other`` (the
 statement is about something else: then it does not read at all). The verdict follows from the
 table in ``nlp/data/verdict_table.json`` (match x polarity x condition -> verdict + reason code),
-so each decision is a row a test can point at, not a branch in code.
+so each decision is a row a test can point at, not a branch in code. When the readings of the
+retrieved clauses disagree, the table's ``precedence`` rows say which one decides before
+retrieval rank does (a denial of the very practice and thing asked over an affirmation of a
+related practice or of a broader thing; a denial under the question's own condition over any
+other), see :meth:`VerdictTable.choose`.
 
 >>> table = load_verdict_table()
 >>> row = table.decide("general", "affirmed", False)
@@ -36,6 +40,7 @@ __all__ = [
     "MATCH_LEVELS",
     "TABLE_FILE",
     "Matcher",
+    "Precedence",
     "Reading",
     "Row",
     "VerdictTable",
@@ -76,11 +81,70 @@ class Row:
     reason: str
 
 
-class VerdictTable:
-    """The rows of the decision, read in order; the first that fits decides."""
+@dataclass(frozen=True, slots=True)
+class Precedence:
+    """A rule of which reading decides when the readings of the retrieved clauses disagree:
+    when the reading ranked first fits ``over`` and another fits ``prefer``, the best of those
+    that fit ``prefer`` decides instead, whatever retrieval ranked first.
 
-    def __init__(self, rows: Sequence[Row]) -> None:
+    Each side constrains ``polarity`` (``affirmed``/``denied``), ``match`` (levels), ``practice``
+    (``same``: the statement's practice is the one asked about; ``related``: a practice that
+    implies or opposes it; ``none``: the question asks about no practice), ``names_asked`` (the
+    question names something in particular, and the statement covers it) and ``own_condition``
+    (the statement's condition is the question's).
+    An absent key takes anything.
+    """
+
+    prefer: dict[str, Any]
+    over: dict[str, Any]
+    reason: str
+
+    @staticmethod
+    def _fits(side: dict[str, Any], reading: Reading, own_condition: bool) -> bool:
+        if "polarity" in side and reading.polarity != side["polarity"]:
+            return False
+        if "match" in side and reading.match not in side["match"]:
+            return False
+        if "practice" in side and reading.practice_fit != side["practice"]:
+            return False
+        if "names_asked" in side and reading.names_asked != bool(side["names_asked"]):
+            return False
+        return "own_condition" not in side or own_condition == bool(side["own_condition"])
+
+    def prefers(self, reading: Reading, own_condition: bool) -> bool:
+        return self._fits(self.prefer, reading, own_condition)
+
+    def overrides(self, reading: Reading, own_condition: bool) -> bool:
+        return self._fits(self.over, reading, own_condition)
+
+
+class VerdictTable:
+    """The rows of the decision, read in order; the first that fits decides. ``precedence``
+    says which reading decides when they disagree (see :meth:`choose`)."""
+
+    def __init__(self, rows: Sequence[Row], precedence: Sequence[Precedence] = ()) -> None:
         self.rows = tuple(rows)
+        self.precedence = tuple(precedence)
+
+    def choose(
+        self, ranked: Sequence[Reading], own_condition: Callable[[Reading], bool]
+    ) -> tuple[Reading, Precedence | None]:
+        """The reading that decides among ``ranked`` (best first by retrieval and match), and
+        the precedence rule that chose it over the first (``None`` when the first decides).
+
+        The rules are read in order; the first whose ``over`` fits the first reading and whose
+        ``prefer`` fits another picks the first of those others."""
+        if not ranked:
+            raise ValueError("no reading to choose from")
+        top = ranked[0]
+        own_top = own_condition(top)
+        for rule in self.precedence:
+            if not rule.overrides(top, own_top):
+                continue
+            for other in ranked[1:]:
+                if rule.prefers(other, own_condition(other)):
+                    return other, rule
+        return top, None
 
     def decide(self, match: str, polarity: str, condition: bool) -> Row:
         for row in self.rows:
@@ -105,7 +169,11 @@ def _load_table(path: str) -> VerdictTable:
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
     if doc.get("format") != _FORMAT or doc.get("version") != _VERSION:
         raise ValueError(f"{path} is not a {_FORMAT} file of version {_VERSION}")
-    return VerdictTable([_row(r) for r in doc["rows"]])
+    precedence = [
+        Precedence(dict(p["prefer"]), dict(p["over"]), p["reason"])
+        for p in doc.get("precedence", ())
+    ]
+    return VerdictTable([_row(r) for r in doc["rows"]], precedence)
 
 
 def load_verdict_table(path: Path | None = None) -> VerdictTable:
@@ -124,6 +192,12 @@ class Reading:
     condition: str  # the statement's condition ("" when none)
     general: tuple[Slot, ...] = ()  # the slots only a broader value covers
     similar: tuple[Slot, ...] = ()  # the slots matched by closeness in meaning only
+    # "same": the statement's practice is the one asked about; "related": one that implies it
+    # when affirmed ("we collect your number" for "do you keep it?"), or is implied or opposed.
+    # "none" when the question asks about no practice.
+    practice_fit: str = "same"
+    # The question names something in particular (not just "my data") that the statement covers.
+    names_asked: bool = False
 
 
 _JOINERS = re.compile(r"(?i)(?:^|[\s,/&])(?:or|and|nor|,|/|&)(?:$|[\s,/&])|,")
@@ -249,6 +323,14 @@ class Matcher:
         )
 
     # -- practice --------------------------------------------------------------------------
+    def practice_of(self, asked: str, st: Statement) -> str:
+        """The statement's practice as the question reads it (a sharing that names places is a
+        transfer abroad for a question about one)."""
+        moves = st.practice in self.rules.places_make_transfer
+        if asked == "transfer_abroad" and st.places and moves:
+            return "transfer_abroad"
+        return st.practice
+
     def polarity(self, asked: str | None, st: Statement) -> str | None:
         """``affirmed``/``denied`` when ``st`` answers the practice ``asked``, else ``None``."""
         denied = st.polarity == "denied" or (st.polarity == "conditional" and st.negated)
@@ -256,8 +338,7 @@ class Matcher:
         if asked is None:
             return "denied" if denied else "affirmed"
         implies = self.rules.implies
-        if asked == "transfer_abroad" and st.places and practice in self.rules.places_make_transfer:
-            practice = "transfer_abroad"
+        practice = self.practice_of(asked, st)
         if practice in self.rules.opposes.get(asked, ()):
             return None if denied else "denied"
         if denied:
@@ -408,4 +489,9 @@ class Matcher:
         condition = st.condition
         if condition and self.rules.negligible_conditions.search(condition):
             condition = ""
-        return Reading(hit, st, match, pol, condition, tuple(general), tuple(close))
+        if asked is None:
+            fit = "none"
+        else:
+            fit = "same" if self.practice_of(asked, st) == asked else "related"
+        return Reading(hit, st, match, pol, condition, tuple(general), tuple(close), fit,
+                       bool(by_vocab))

@@ -467,10 +467,17 @@ def answer_question(
         return scores[ri[1]] + bonus.get(ri[0].match, 0.0) + deny
 
     candidates.sort(key=lambda ri: -value(ri))
-    reading, idx = candidates[0]
+
+    def own_condition(r: Reading) -> bool:
+        return matcher.same_condition(q.condition, r.condition)
+
+    # When the readings disagree, the table's precedence rules say which decides (a denial of
+    # the very practice asked about outranks an affirmation of a related one ranked above it).
+    reading, _rule = table.choose([r for r, _i in candidates], own_condition)
+    idx = reading.hit
     # A statement under the question's own condition answers it outright ("if you decline, we
     # will not collect it" answers "if I turn it off, do you still collect it?" with no).
-    own = matcher.same_condition(q.condition, reading.condition)
+    own = own_condition(reading)
     if own:
         reading = dataclasses.replace(reading, condition="")
     row = table.decide(reading.match, reading.polarity, bool(reading.condition))
