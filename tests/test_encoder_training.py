@@ -159,7 +159,9 @@ def test_a_tiny_fine_tune_exports_an_encoder_with_a_new_cache_id(datasets, tmp_p
 
     settings = Settings(
         embed=EmbedSettings(cache_dir=tmp_path / "cache"),
-        encoder_train=EncoderTrainSettings(adapter_max_epochs=2, adapter_batch_size=4),
+        encoder_train=EncoderTrainSettings(
+            method="adapter", adapter_max_epochs=2, adapter_batch_size=4
+        ),
     )
     dest = tmp_path / "encoder"
     result = train_encoder(settings, datasets, dest, base=base_model_path(), precision="fp32")
