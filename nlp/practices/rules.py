@@ -110,6 +110,10 @@ class Patterns:
             (tuple(t.text.lower() for t in tokenize(c)) for c in data["conditions"]),
             key=len, reverse=True,
         )
+        # first word -> the condition cues it opens, in the order above (longest first)
+        self._conditions_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for cue in self.conditions:
+            self._conditions_by_first.setdefault(cue[0], []).append(cue)
         self.breaks = list(data["clause_breaks"])
         self.lead_in_slots = [(e["slot"], tuple(e["cues"])) for e in data["lead_in_slots"]]
         self.noun_before = frozenset(data["noun_before"])
@@ -184,7 +188,8 @@ class Patterns:
         out: list[tuple[int, int]] = []
         i = 0
         while i < len(tokens):
-            cue = next((c for c in self.conditions if tuple(lowered[i : i + len(c)]) == c), None)
+            cue = next((c for c in self._conditions_by_first.get(lowered[i], ())
+                        if tuple(lowered[i : i + len(c)]) == c), None)
             if cue is None and all(t.text in {",", "(", "-"} or lowered[k] in {"and", "but", "or"}
                                    for k, t in enumerate(tokens[:i])):
                 cue = next((c for c in self.fronted_conditions
