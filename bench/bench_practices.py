@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlp.config import Settings  # noqa: E402
-from nlp.embed import Encoder, clause_text_for_embedding  # noqa: E402
+from nlp.embed import Encoder  # noqa: E402
 from nlp.ingest import load_policy  # noqa: E402
 from nlp.practices import load_extractor  # noqa: E402
 from nlp.segment import segment_policy, segment_version  # noqa: E402
@@ -143,7 +143,7 @@ def main() -> None:
                 skipped += 1
         if not clauses:
             continue
-        texts = [clause_text_for_embedding(c) for c in clauses]
+        texts = [c.contextual_text() for c in clauses]
         t0 = time.perf_counter()
         if not args.no_embed:
             encoder.encode(texts)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,12 @@ def _shape(word: str) -> str:
     return "".join(out)
 
 
-def token_features(
-    tokens: Sequence[Token], ontology: Ontology, patterns: Patterns
-) -> list[list[str]]:
-    """The feature strings of every token of one sentence."""
+_Context = tuple[list[str], list[str], list[str], list[str], list[tuple[int, str]], list[str]]
+
+
+def _context(tokens: Sequence[Token], ontology: Ontology, patterns: Patterns) -> _Context:
+    """What a sentence's features read: lower-cased words, lemmas, ontology and recipient marks,
+    the practice cues (position, cue) and the sentence's cue set."""
     n = len(tokens)
     low = [t.text.lower() for t in tokens]
     lem = [t.lemma for t in tokens]
@@ -64,6 +67,15 @@ def token_features(
             subject = "none"
         cue_at.append((hit.start, f"{hit.practice}{':neg' if neg else ''}@{subject}"))
     sentence_cues = sorted({c.split(":")[0].split("@")[0] for _, c in cue_at})
+    return low, lem, onto, recip, cue_at, sentence_cues
+
+
+def token_features(
+    tokens: Sequence[Token], ontology: Ontology, patterns: Patterns
+) -> list[list[str]]:
+    """The feature strings of every token of one sentence."""
+    n = len(tokens)
+    low, lem, onto, recip, cue_at, sentence_cues = _context(tokens, ontology, patterns)
     feats: list[list[str]] = []
     for i in range(n):
         f = [
@@ -97,8 +109,29 @@ def token_features(
 
 def _prev_features(prev: str, feats: Sequence[str]) -> list[str]:
     """Features joining the tag before a token with the token's word and ontology mark."""
-    word, onto = feats[1], feats[5]  # "w=..." and "o=..." (token_features' fixed order)
+    # "w=..." and "o=..." (token_features' fixed order)
+    return _prev_of(prev, feats[1], feats[5])
+
+
+def _prev_of(prev: str, word: str, onto: str) -> list[str]:
     return [f"pt={prev}", f"pt={prev}|{word}", f"pt={prev}|{onto[:4]}"]
+
+
+class _Hashes(dict[str, int]):
+    """The hashed index of ``prefix + key``, computed the first time a key is read."""
+
+    __slots__ = ("prefix", "hash")
+
+    def __init__(self, prefix: str, hash_: Callable[[str], int]) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.hash = hash_
+
+    def __missing__(self, key: str) -> int:
+        index = self.hash(self.prefix + key)
+        if len(self) < 500_000:
+            self[key] = index
+        return index
 
 
 def _viterbi_many(scores: np.ndarray, lengths: np.ndarray) -> list[list[int]]:
@@ -172,6 +205,8 @@ class PracticeTagger:
     metadata: dict[str, object] = field(default_factory=dict, repr=False)
     _index_cache: dict[str, int] = field(default_factory=dict, repr=False)
     _prev_cache: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _memo: dict[str, _Hashes] = field(default_factory=dict, repr=False)
+    _static: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     def _hash(self, feature: str) -> int:
         index = self._index_cache.get(feature)
@@ -195,22 +230,74 @@ class PracticeTagger:
             indptr.append(len(indices))
         return np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)
 
-    def _prev_indices(self, flat: Sequence[Sequence[str]], prev_tags: Sequence[str]) -> np.ndarray:
-        """``[i, p]``: hashed indices of token ``i``'s tag-before features under ``prev_tags[p]``.
-
-        They depend on the token's word and ontology mark alone, so each pair is hashed once.
-        """
-        memo = self._prev_cache
-        rows = []
-        for f in flat:
-            key = (f[1], f[5][:4])  # the word and the mark _prev_features reads
-            row = memo.get(key)
-            if row is None:
-                row = tuple(self._hash(x) for pt in prev_tags for x in _prev_features(pt, f))
-                if len(memo) < 500_000:
-                    memo[key] = row
-            rows.append(row)
-        return np.array(rows, dtype=np.int64).reshape(len(flat), len(prev_tags), -1)
+    def _hashed(
+        self, sentences: Sequence[Sequence[Token]], prev_tags: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_indices`` of ``token_features`` and ``_prev_indices`` in one pass, without building
+        the feature strings: each template's index is looked up by the value it joins (a word, a
+        mark, a cue), so a string is formatted and hashed only the first time it occurs. The
+        arrays equal those of the string path (``tests/test_practices.py`` checks it)."""
+        h = self._memo
+        if not h:
+            for name in ("w=", "l=", "s=", "suf=", "o=", "r=", "bi-=", "bi+=", "cb=", "sc=",
+                         "ca=", "w-2=", "w-1=", "w1=", "w2=", "o-2=", "o-1=", "o1=", "o2="):
+                h[name] = _Hashes(name, self._hash)
+        static, prev_memo, hash_ = self._static, self._prev_cache, self._hash
+        bias = hash_("b")
+        hw, hl, hs, hsuf, ho, hr = h["w="], h["l="], h["s="], h["suf="], h["o="], h["r="]
+        hbm, hbp, hcb, hsc, hca = h["bi-="], h["bi+="], h["cb="], h["sc="], h["ca="]
+        near = [(k, h[f"w{k}="], h[f"o{k}="]) for k in (-2, -1, 1, 2)]
+        cb_none = hash_("cb=none")
+        indptr, indices, prev_rows = [0], [], []
+        for tokens in sentences:
+            n = len(tokens)
+            low, lem, onto, recip, cue_at, sentence_cues = _context(tokens, self.ontology,
+                                                                    self.patterns)
+            at = [p for p, _ in cue_at]
+            cues = [c for _, c in cue_at]
+            sc = [hsc[c] for c in sentence_cues]
+            for i in range(n):
+                text = tokens[i].text
+                word = low[i]
+                key = (text, lem[i])
+                own = static.get(key)
+                if own is None:
+                    own = (hw[word], hl[lem[i]], hs[_shape(text)], hsuf[word[-3:]])
+                    if len(static) < 500_000:
+                        static[key] = own
+                ids = {bias, *own, ho[onto[i]], hr[recip[i]], *sc}
+                for k, hw_k, ho_k in near:
+                    j = i + k
+                    if 0 <= j < n:
+                        ids.add(hw_k[low[j]])
+                        ids.add(ho_k[onto[j][:2]])
+                    else:
+                        ids.add(hw_k["<s>" if j < 0 else "</s>"])
+                ids.add(hbm[f"{lem[i - 1] if i else '<s>'}|{lem[i]}"])
+                ids.add(hbp[f"{lem[i]}|{lem[i + 1] if i + 1 < n else '</s>'}"])
+                b = bisect_left(at, i)
+                if b:
+                    c = cues[b - 1]
+                    ids.add(hcb[c])
+                    ids.add(hcb[f"{c}|d{min(i - at[b - 1], 8) // 3}"])
+                else:
+                    ids.add(cb_none)
+                a = bisect_right(at, i)
+                if a < len(at):
+                    c = cues[a]
+                    ids.add(hca[c])
+                    ids.add(hca[f"{c}|d{min(at[a] - i, 8) // 3}"])
+                indices.extend(sorted(ids))
+                indptr.append(len(indices))
+                pkey = ("w=" + word, "o=" + onto[i][:2])
+                row = prev_memo.get(pkey)
+                if row is None:
+                    row = tuple(hash_(x) for pt in prev_tags for x in _prev_of(pt, *pkey))
+                    if len(prev_memo) < 500_000:
+                        prev_memo[pkey] = row
+                prev_rows.append(row)
+        prev = np.array(prev_rows, dtype=np.int64).reshape(len(prev_rows), len(prev_tags), -1)
+        return (np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64), prev)
 
     def _matrix(self, rows: Sequence[Sequence[str]]) -> Any:
         from scipy.sparse import csr_matrix
@@ -260,16 +347,13 @@ class PracticeTagger:
         """BIO tags per task for each sentence (Viterbi over the tag-before features)."""
         if not self.coef_:
             raise RuntimeError("PracticeTagger is not fitted: call fit() or PracticeTagger.load()")
-        feats = self._features(sentences)
-        flat = [f for sent in feats for f in sent]
         out: dict[str, list[list[str]]] = {task: [] for task in self.tasks}
-        if not flat:
+        if not any(len(sent) for sent in sentences):
             return {task: [[] for _ in sentences] for task in self.tasks}
-        indices, indptr = self._indices(flat)
         prev_tags = ("<s>", *self.classes_)
         # prev_idx[i, p]: hashed indices of the tag-before features of token i under tag p.
-        prev_idx = self._prev_indices(flat, prev_tags)
-        lengths = np.array([len(sent) for sent in feats], dtype=np.int64)
+        indices, indptr, prev_idx = self._hashed(sentences, prev_tags)
+        lengths = np.array([len(sent) for sent in sentences], dtype=np.int64)
         o = self.classes_.index("O")
         for task in self.tasks:
             coef = self.coef_[task]
