@@ -154,3 +154,18 @@ def test_tagger_feature_indices_equal_hashing_the_feature_strings(seed_sentences
         want_prev = np.array([[[tagger._hash(x) for x in _prev_features(pt, f)]
                                for pt in prev_tags] for f in flat], dtype=np.int64)
         assert np.array_equal(prev, want_prev.reshape(prev.shape))
+
+
+def test_remembered_tagger_spans_equal_tagging_afresh(seed_sentences):
+    tagger = PracticeTagger.load(MODEL)
+    texts = [*SENTENCES, *seed_sentences[:120]]
+    first = tagger.find_spans(texts[:60])
+    again = tagger.find_spans(texts[::-1] + texts[:5])  # remembered and new, reordered, repeated
+    fresh = PracticeTagger.load(MODEL)._find_spans(texts)
+    assert first == fresh[:60]
+    assert again == fresh[::-1] + fresh[:5]
+    again[0].append((0, 0))  # a caller's list is its own
+    assert tagger.find_spans(texts[-1:]) == fresh[-1:]
+    tagger.o_bias += 2.0  # another model state: nothing remembered from the old one is returned
+    assert tagger.find_spans(texts) == tagger._find_spans(texts)
+    assert tagger.find_spans(texts) != fresh

@@ -26,6 +26,7 @@ from nlp.practices.tokens import Token, tokenize
 __all__ = ["PracticeTagger", "token_features", "bio_spans"]
 
 _FORMAT = "policylens-practice-tagger/1"
+_SPANS_MEMO = 100_000  # distinct sentences whose spans are remembered (then forgotten at once)
 
 
 def _shape(word: str) -> str:
@@ -207,6 +208,8 @@ class PracticeTagger:
     _prev_cache: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict, repr=False)
     _memo: dict[str, _Hashes] = field(default_factory=dict, repr=False)
     _static: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _spans_memo: dict[str, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
+    _spans_state: tuple[object, ...] = field(default=(), repr=False)
 
     def _hash(self, feature: str) -> int:
         index = self._index_cache.get(feature)
@@ -371,7 +374,26 @@ class PracticeTagger:
         return out
 
     def find_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
-        """Character spans of data-type mentions in each text (the union over the tasks)."""
+        """Character spans of data-type mentions in each text (the union over the tasks).
+
+        A text's spans depend on that text alone, and policies repeat sentences (boilerplate,
+        a list's lead-in read again for its items): each distinct text is tagged once per fitted
+        model and remembered.
+        """
+        state = (self.o_bias, *(id(c) for c in self.coef_.values()))
+        if state != self._spans_state:
+            self._spans_memo.clear()
+            self._spans_state = state
+        memo = self._spans_memo
+        todo = list(dict.fromkeys(t for t in texts if t not in memo))
+        new = dict(zip(todo, self._find_spans(todo), strict=True)) if todo else {}
+        out = [list(new[t] if t in new else memo[t]) for t in texts]
+        if len(memo) + len(new) > _SPANS_MEMO:
+            memo.clear()
+        memo.update(new)
+        return out
+
+    def _find_spans(self, texts: list[str]) -> list[list[tuple[int, int]]]:
         sentences = [tokenize(t) for t in texts]
         tags = self.predict_tags(sentences)
         out: list[list[tuple[int, int]]] = []
