@@ -236,71 +236,111 @@ class PracticeTagger:
     def _hashed(
         self, sentences: Sequence[Sequence[Token]], prev_tags: Sequence[str]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``_indices`` of ``token_features`` and ``_prev_indices`` in one pass, without building
-        the feature strings: each template's index is looked up by the value it joins (a word, a
-        mark, a cue), so a string is formatted and hashed only the first time it occurs. The
-        arrays equal those of the string path (``tests/test_practices.py`` checks it)."""
+        """``_indices`` of ``token_features`` and the tag-before indices, without building the
+        feature strings.
+
+        Each template's index is looked up by the value it joins (a word, a mark, a cue), so a
+        string is formatted and hashed only the first time it occurs; the lookups run column by
+        column (one template over all tokens), and each token's row of indices is sorted and
+        deduplicated in numpy. The arrays equal those of the string path
+        (``tests/test_practices_fast.py`` checks it).
+        """
         h = self._memo
         if not h:
             for name in ("w=", "l=", "s=", "suf=", "o=", "r=", "bi-=", "bi+=", "cb=", "sc=",
                          "ca=", "w-2=", "w-1=", "w1=", "w2=", "o-2=", "o-1=", "o1=", "o2="):
                 h[name] = _Hashes(name, self._hash)
         static, prev_memo, hash_ = self._static, self._prev_cache, self._hash
-        bias = hash_("b")
         hw, hl, hs, hsuf, ho, hr = h["w="], h["l="], h["s="], h["suf="], h["o="], h["r="]
         hbm, hbp, hcb, hsc, hca = h["bi-="], h["bi+="], h["cb="], h["sc="], h["ca="]
-        near = [(k, h[f"w{k}="], h[f"o{k}="]) for k in (-2, -1, 1, 2)]
         cb_none = hash_("cb=none")
-        indptr, indices, prev_rows = [0], [], []
+        # one list per template column, -1 where a token has no such feature
+        own: list[tuple[int, ...]] = []
+        cols: dict[str, list[int]] = {k: [] for k in (
+            "o", "r", "w-2", "w-1", "w1", "w2", "o-2", "o-1", "o1", "o2", "bi-", "bi+",
+            "cb", "cbd", "ca", "cad")}
+        per_sentence: list[tuple[int, list[int]]] = []
+        prev_rows: list[tuple[int, ...]] = []
         for tokens in sentences:
             n = len(tokens)
+            if not n:
+                continue
             low, lem, onto, recip, cue_at, sentence_cues = _context(tokens, self.ontology,
                                                                     self.patterns)
+            for t, word, lm in zip(tokens, low, lem, strict=True):
+                key = (t.text, lm)
+                row = static.get(key)
+                if row is None:
+                    row = (hw[word], hl[lm], hs[_shape(t.text)], hsuf[word[-3:]])
+                    if len(static) < 500_000:
+                        static[key] = row
+                own.append(row)
+            marks = [m[:2] for m in onto]
+            cols["o"].extend([ho[m] for m in onto])
+            cols["r"].extend([hr[m] for m in recip])
+            padded = ["<s>", "<s>", *low, "</s>", "</s>"]
+            for k in (-2, -1, 1, 2):
+                hk = h[f"w{k}="]
+                cols[f"w{k}"].extend([hk[w] for w in padded[2 + k : 2 + k + n]])
+                hk = h[f"o{k}="]
+                if k < 0:
+                    cols[f"o{k}"].extend([-1] * min(-k, n))
+                    cols[f"o{k}"].extend([hk[m] for m in marks[: max(n + k, 0)]])
+                else:
+                    cols[f"o{k}"].extend([hk[m] for m in marks[k:]])
+                    cols[f"o{k}"].extend([-1] * min(k, n))
+            cols["bi-"].extend([hbm[f"{x}|{y}"] for x, y in zip(["<s>", *lem[:-1]], lem,
+                                                                 strict=True)])
+            cols["bi+"].extend([hbp[f"{x}|{y}"] for x, y in zip(lem, [*lem[1:], "</s>"],
+                                                                 strict=True)])
             at = [p for p, _ in cue_at]
             cues = [c for _, c in cue_at]
-            sc = [hsc[c] for c in sentence_cues]
+            cb, cbd, ca, cad = cols["cb"], cols["cbd"], cols["ca"], cols["cad"]
             for i in range(n):
-                text = tokens[i].text
-                word = low[i]
-                key = (text, lem[i])
-                own = static.get(key)
-                if own is None:
-                    own = (hw[word], hl[lem[i]], hs[_shape(text)], hsuf[word[-3:]])
-                    if len(static) < 500_000:
-                        static[key] = own
-                ids = {bias, *own, ho[onto[i]], hr[recip[i]], *sc}
-                for k, hw_k, ho_k in near:
-                    j = i + k
-                    if 0 <= j < n:
-                        ids.add(hw_k[low[j]])
-                        ids.add(ho_k[onto[j][:2]])
-                    else:
-                        ids.add(hw_k["<s>" if j < 0 else "</s>"])
-                ids.add(hbm[f"{lem[i - 1] if i else '<s>'}|{lem[i]}"])
-                ids.add(hbp[f"{lem[i]}|{lem[i + 1] if i + 1 < n else '</s>'}"])
                 b = bisect_left(at, i)
                 if b:
                     c = cues[b - 1]
-                    ids.add(hcb[c])
-                    ids.add(hcb[f"{c}|d{min(i - at[b - 1], 8) // 3}"])
+                    cb.append(hcb[c])
+                    cbd.append(hcb[f"{c}|d{min(i - at[b - 1], 8) // 3}"])
                 else:
-                    ids.add(cb_none)
+                    cb.append(cb_none)
+                    cbd.append(-1)
                 a = bisect_right(at, i)
                 if a < len(at):
                     c = cues[a]
-                    ids.add(hca[c])
-                    ids.add(hca[f"{c}|d{min(at[a] - i, 8) // 3}"])
-                indices.extend(sorted(ids))
-                indptr.append(len(indices))
-                pkey = ("w=" + word, "o=" + onto[i][:2])
-                row = prev_memo.get(pkey)
-                if row is None:
-                    row = tuple(hash_(x) for pt in prev_tags for x in _prev_of(pt, *pkey))
+                    ca.append(hca[c])
+                    cad.append(hca[f"{c}|d{min(at[a] - i, 8) // 3}"])
+                else:
+                    ca.append(-1)
+                    cad.append(-1)
+            per_sentence.append((n, [hsc[c] for c in sentence_cues]))
+            for word, mark in zip(low, marks, strict=True):
+                pkey = ("w=" + word, "o=" + mark)
+                prow = prev_memo.get(pkey)
+                if prow is None:
+                    prow = tuple(hash_(x) for pt in prev_tags for x in _prev_of(pt, *pkey))
                     if len(prev_memo) < 500_000:
-                        prev_memo[pkey] = row
-                prev_rows.append(row)
-        prev = np.array(prev_rows, dtype=np.int64).reshape(len(prev_rows), len(prev_tags), -1)
-        return (np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64), prev)
+                        prev_memo[pkey] = prow
+                prev_rows.append(prow)
+        n_tok = len(own)
+        width = max((len(sc) for _, sc in per_sentence), default=0)
+        grid = np.full((n_tok, 1 + 4 + len(cols) + width), -1, dtype=np.int64)
+        if n_tok:
+            grid[:, 0] = hash_("b")
+            grid[:, 1:5] = np.array(own, dtype=np.int64)
+            for col, values in enumerate(cols.values(), start=5):
+                grid[:, col] = values
+            pos = 0
+            for n, sc in per_sentence:
+                grid[pos : pos + n, 5 + len(cols) : 5 + len(cols) + len(sc)] = sc
+                pos += n
+        grid.sort(axis=1)
+        keep = grid >= 0
+        keep[:, 1:] &= grid[:, 1:] != grid[:, :-1]  # a set per token: each index once
+        indptr = np.zeros(n_tok + 1, dtype=np.int64)
+        np.cumsum(keep.sum(axis=1), out=indptr[1:])
+        prev = np.array(prev_rows, dtype=np.int64).reshape(n_tok, len(prev_tags), -1)
+        return grid[keep], indptr, prev
 
     def _matrix(self, rows: Sequence[Sequence[str]]) -> Any:
         from scipy.sparse import csr_matrix
