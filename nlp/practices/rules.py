@@ -122,6 +122,10 @@ class Patterns:
         self.non_data_objects = frozenset(data.get("non_data_objects", ()))
         self.fronted_conditions = [tuple(t.text.lower() for t in tokenize(c))
                                    for c in data.get("fronted_conditions", ())]
+        # the words a fronted cue can open with (every word, when an empty cue is listed)
+        self._fronted_first: frozenset[str] | None = (
+            None if () in self.fronted_conditions
+            else frozenset(c[0] for c in self.fronted_conditions))
         self.bare_conditions = frozenset(
             tuple(t.text.lower() for t in tokenize(c)) for c in data.get("bare_conditions", ()))
         self.user_right_cues = tuple(data["user_right_cues"])
@@ -190,8 +194,9 @@ class Patterns:
         while i < len(tokens):
             cue = next((c for c in self._conditions_by_first.get(lowered[i], ())
                         if tuple(lowered[i : i + len(c)]) == c), None)
-            if cue is None and all(t.text in {",", "(", "-"} or lowered[k] in {"and", "but", "or"}
-                                   for k, t in enumerate(tokens[:i])):
+            fronts = self._fronted_first is None or lowered[i] in self._fronted_first
+            if cue is None and fronts and all(t.text in {",", "(", "-"} or lowered[k] in {
+                    "and", "but", "or"} for k, t in enumerate(tokens[:i])):
                 cue = next((c for c in self.fronted_conditions
                             if tuple(lowered[i : i + len(c)]) == c), None)
             if cue is None:
