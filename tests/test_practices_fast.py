@@ -169,3 +169,19 @@ def test_remembered_tagger_spans_equal_tagging_afresh(seed_sentences):
     tagger.o_bias += 2.0  # another model state: nothing remembered from the old one is returned
     assert tagger.find_spans(texts) == tagger._find_spans(texts)
     assert tagger.find_spans(texts) != fresh
+
+
+def test_indexed_scope_cues_equal_trying_every_cue(seed_sentences):
+    patterns = load_patterns()
+    plain = Patterns(json.loads(DEFAULT_PATTERNS.read_text(encoding="utf-8")))
+    plain._conditions_by_first = _EveryCue(plain.conditions)
+    plain._fronted_first = None  # every word may open a fronted condition
+    plain.scope._predicates_by_first = _EveryCue(plain.scope.predicates)
+    texts = [*SENTENCES, "When you sign up, we collect your name.",
+             "We are restricted from selling your data.", *seed_sentences]
+    for text in texts:
+        tokens = tokenize(text)
+        conds = patterns.condition_spans(tokens)
+        assert conds == plain.condition_spans(tokens)
+        hits = patterns.verb_hits(tokens)
+        assert patterns.scope.read(tokens, hits, conds) == plain.scope.read(tokens, hits, conds)
