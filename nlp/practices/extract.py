@@ -231,12 +231,12 @@ class StatementExtractor:
                            if not self.patterns.is_event(tokens, (a, b)))]
         if not hits:
             return []
-        recipients = self._spans(text, pred.start, pred.end, "recipients")
-        places = self._spans(text, pred.start, pred.end, "places")
+        recipients = self._spans(text, pred.start, pred.end, "recipients", tokens)
+        places = self._spans(text, pred.start, pred.end, "places", tokens)
         places = [p for p in places if not any(_overlaps(p, au) for au in audience)]
-        purposes = [p for p in self._spans(text, pred.start, pred.end, "purposes")
+        purposes = [p for p in self._spans(text, pred.start, pred.end, "purposes", tokens)
                     if not any(_overlaps(p, r) for r in recipients)]
-        data_types = self._data_types(text, pred, tagged)
+        data_types = self._data_types(text, pred, tagged, tokens)
         data_types = [d for d in data_types
                       if not any(_overlaps(d, o) for o in (*recipients, *places, *audience))]
         user_right = any(c in piece.lower() for c in self.patterns.user_right_cues) or any(
@@ -412,13 +412,22 @@ class StatementExtractor:
         return []
 
     # -- slots ---------------------------------------------------------------------------
-    def _spans(self, text: str, a: int, b: int, vocabulary: str) -> list[Span]:
+    def _spans(
+        self, text: str, a: int, b: int, vocabulary: str, tokens: list[Token] | None = None
+    ) -> list[Span]:
+        """Ontology matches in ``text[a:b]``; ``tokens``: that piece's, already cut (offsets into
+        ``text``), so a predication read for several vocabularies is tokenised once."""
+        if tokens is not None:
+            return self.ontology.match_in(text, tokens, vocabulary)
         return [Span(s.text, s.start + a, s.end + a, s.id)
                 for s in self.ontology.match(text[a:b], vocabulary)]
 
-    def _data_types(self, text: str, pred: _Pred, tagged: list[tuple[int, int]]) -> list[Span]:
+    def _data_types(
+        self, text: str, pred: _Pred, tagged: list[tuple[int, int]],
+        tokens: list[Token] | None = None,
+    ) -> list[Span]:
         """Data-type spans: the tagger's (named by the ontology) plus surface matches it missed."""
-        matched = self._spans(text, pred.start, pred.end, "data_types")
+        matched = self._spans(text, pred.start, pred.end, "data_types", tokens)
         spans: list[Span] = []
         for s, e in tagged:
             if s >= pred.start and e <= pred.end and e > s:

@@ -60,6 +60,7 @@ class Ontology:
             self.nodes.setdefault(node.vocabulary, {})[node.id] = node
         self._phrases: dict[str, dict[tuple[str, ...], str]] = {}
         self._longest: dict[str, int] = {}
+        self._opens: dict[str, dict[str, tuple[int, ...]]] = {}
         for vocab, table in self.nodes.items():
             phrases: dict[tuple[str, ...], str] = {}
             for node in table.values():
@@ -70,6 +71,13 @@ class Ontology:
                     phrases.setdefault(key, node.id)
             self._phrases[vocab] = phrases
             self._longest[vocab] = max((len(k) for k in phrases), default=0)
+            # first lemma -> the lengths of the phrases it opens, longest first: most tokens
+            # open none and are passed over with one lookup
+            lengths: dict[str, set[int]] = {}
+            for key in phrases:
+                if key:
+                    lengths.setdefault(key[0], set()).add(len(key))
+            self._opens[vocab] = {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
         # Node vectors per vocabulary, with the encode function that made them: the ontology is
         # shared (loaded once per file), and another encoder's vectors must not be reused.
         self._vectors: dict[str, tuple[Callable[..., np.ndarray], list[str], np.ndarray]] = {}
@@ -104,12 +112,15 @@ class Ontology:
     def match_tokens(self, tokens: Sequence[Token], vocabulary: str) -> list[tuple[int, int, str]]:
         """Longest exact surface matches as ``(first token, last token + 1, node id)``."""
         phrases = self._phrases[vocabulary]
-        longest = self._longest[vocabulary]
+        opens = self._opens[vocabulary]
         found: list[tuple[int, int, str]] = []
         i = 0
         lemmas = [t.lemma for t in tokens]
-        while i < len(tokens):
-            for n in range(min(longest, len(tokens) - i), 0, -1):
+        size = len(tokens)
+        while i < size:
+            for n in opens.get(lemmas[i], ()):
+                if n > size - i:
+                    continue
                 node = phrases.get(tuple(lemmas[i : i + n]))
                 if node is not None:
                     found.append((i, i + n, node))
@@ -121,7 +132,11 @@ class Ontology:
 
     def match(self, text: str, vocabulary: str) -> list[Span]:
         """Every exact surface match of ``vocabulary`` in ``text``, as spans with their ids."""
-        tokens = tokenize(text)
+        return self.match_in(text, tokenize(text), vocabulary)
+
+    def match_in(self, text: str, tokens: Sequence[Token], vocabulary: str) -> list[Span]:
+        """``match`` over tokens already cut from ``text`` (their offsets index ``text``): the
+        caller that reads several vocabularies in one piece tokenises it once."""
         return [
             Span(text[tokens[a].start : tokens[b - 1].end], tokens[a].start, tokens[b - 1].end, nid)
             for a, b, nid in self.match_tokens(tokens, vocabulary)

@@ -110,6 +110,10 @@ class Patterns:
             (tuple(t.text.lower() for t in tokenize(c)) for c in data["conditions"]),
             key=len, reverse=True,
         )
+        # first word -> the condition cues it opens, in the order above (longest first)
+        self._conditions_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for cue in self.conditions:
+            self._conditions_by_first.setdefault(cue[0], []).append(cue)
         self.breaks = list(data["clause_breaks"])
         self.lead_in_slots = [(e["slot"], tuple(e["cues"])) for e in data["lead_in_slots"]]
         self.noun_before = frozenset(data["noun_before"])
@@ -118,6 +122,10 @@ class Patterns:
         self.non_data_objects = frozenset(data.get("non_data_objects", ()))
         self.fronted_conditions = [tuple(t.text.lower() for t in tokenize(c))
                                    for c in data.get("fronted_conditions", ())]
+        # the words a fronted cue can open with (every word, when an empty cue is listed)
+        self._fronted_first: frozenset[str] | None = (
+            None if () in self.fronted_conditions
+            else frozenset(c[0] for c in self.fronted_conditions))
         self.bare_conditions = frozenset(
             tuple(t.text.lower() for t in tokenize(c)) for c in data.get("bare_conditions", ()))
         self.user_right_cues = tuple(data["user_right_cues"])
@@ -184,9 +192,11 @@ class Patterns:
         out: list[tuple[int, int]] = []
         i = 0
         while i < len(tokens):
-            cue = next((c for c in self.conditions if tuple(lowered[i : i + len(c)]) == c), None)
-            if cue is None and all(t.text in {",", "(", "-"} or lowered[k] in {"and", "but", "or"}
-                                   for k, t in enumerate(tokens[:i])):
+            cue = next((c for c in self._conditions_by_first.get(lowered[i], ())
+                        if tuple(lowered[i : i + len(c)]) == c), None)
+            fronts = self._fronted_first is None or lowered[i] in self._fronted_first
+            if cue is None and fronts and all(t.text in {",", "(", "-"} or lowered[k] in {
+                    "and", "but", "or"} for k, t in enumerate(tokens[:i])):
                 cue = next((c for c in self.fronted_conditions
                             if tuple(lowered[i : i + len(c)]) == c), None)
             if cue is None:

@@ -75,6 +75,11 @@ class NegationScope:
         self.np_end = frozenset(data["noun_phrase_end"])
         self.choices = _phrases(data["user_choice"])
         self.predicates = _phrases(data["negative_predicates"])
+        # first word -> the predicates it opens: a token is checked only against those
+        self._predicates_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for p in self.predicates:
+            if p:
+                self._predicates_by_first.setdefault(p[0], []).append(p)
         self.max_np = int(data["max_noun_phrase"])
         self.finite = frozenset(data["finite_auxiliaries"])
 
@@ -156,8 +161,10 @@ class NegationScope:
             return any(a <= i < b for a, b in conditions)
 
         # "restricted from tracking", "refrain from selling": a verb that negates its complement
-        lexical = {s + len(p) - 1 for p in self.predicates for s in range(n - len(p) + 1)
-                   if tuple(low[s : s + len(p)]) == p}
+        lexical = {s + len(p) - 1 for s in range(n) for p in self._predicates_by_first.get(
+                   low[s], ()) if tuple(low[s : s + len(p)]) == p}
+        if () in self.predicates:  # an empty entry matches everywhere, as it always did
+            lexical |= {s - 1 for s in range(n + 1)}
 
         def reach(k: int, i: int) -> None:
             """Negate cue ``k`` and the cues coordinated after it (negator at token ``i``)."""

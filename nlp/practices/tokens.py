@@ -40,9 +40,22 @@ def lemma(word: str) -> str:
     return w
 
 
+# Lemmas of the words seen so far: the same few thousand words make up most of any policy.
+_LEMMAS: dict[str, str] = {}
+_LEMMAS_MAX = 200_000
+
+
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Cut ``text`` into tokens; offsets are into ``text`` shifted by ``offset``."""
-    return [
-        Token(m.group(), m.start() + offset, m.end() + offset, lemma(m.group()))
-        for m in _TOKEN_RE.finditer(text)
-    ]
+    memo = _LEMMAS
+    out = []
+    for m in _TOKEN_RE.finditer(text):
+        word = m.group()
+        lem = memo.get(word)
+        if lem is None:
+            lem = lemma(word)
+            if len(memo) < _LEMMAS_MAX:
+                memo[word] = lem
+        a, b = m.span()
+        out.append(Token(word, a + offset, b + offset, lem))
+    return out
