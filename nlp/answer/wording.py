@@ -33,7 +33,7 @@ from nlp.types import Clause
 __all__ = ["reads_by_wording"]
 
 _VERBS = ("PRACTICE", "USER_PRACTICE", "RECEIVE")
-_VOCAB_LABEL = {v: k for k, v in SLOT_LABELS.items()}
+_VOCABULARIES = tuple(dict.fromkeys(SLOT_LABELS.values()))
 
 
 def _named(slot: Slot, clause: Clause, matcher: Matcher, found: dict[str, set[str]]) -> bool:
@@ -60,7 +60,7 @@ def reads_by_wording(q: Question, clause: Clause, matcher: Matcher) -> bool:
     for m in found:
         if m.label in SLOT_LABELS:
             ids.setdefault(SLOT_LABELS[m.label], set()).add(m.id)
-    for vocab in _VOCAB_LABEL:
+    for vocab in _VOCABULARIES:
         for _a, _b, nid in matcher.onto.match_tokens(tokens, vocab):
             ids.setdefault(vocab, set()).add(nid)
     for s in q.slots:
