@@ -98,6 +98,61 @@ def evaluate(index: ClauseIndex, questions: list[dict], qvecs: np.ndarray) -> tu
     return top1 / n, top3 / n
 
 
+#: Dense weights swept by ``--fusion`` (BM25 weight 1; ``inf``: dense only).
+FUSION_WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0, float("inf"))
+
+
+def _fusion_settings(weight: float) -> RetrievalSettings:
+    if weight == float("inf"):
+        return RetrievalSettings(sparse_weight=0.0)
+    return RetrievalSettings(dense_weight=weight, sparse_weight=1.0)
+
+
+def fusion_table(
+    clauses: list[Clause], vecs: np.ndarray, questions: list[dict], qvecs: np.ndarray
+) -> list[str]:
+    """Per-question top-3 for each dense weight on two halves of the policies (alternate
+    policies by name), and the cross-fitted figure: each half scored with the weight that is
+    best on the other half (the lowest on a tie), so no question scores the weight it chose."""
+    policies = sorted({c.policy_id for c in clauses})
+    halves = [set(policies[0::2]), set(policies[1::2])]
+    scores: dict[float, list[tuple[int, int]]] = {}
+    for w in FUSION_WEIGHTS:
+        index = ClauseIndex(clauses, vecs, _fusion_settings(w))
+        per_half = []
+        for half in halves:
+            keep = [i for i, q in enumerate(questions) if q["policy"] in half]
+            _t1, t3 = evaluate(index, [questions[i] for i in keep], qvecs[keep])
+            per_half.append((round(t3 * len(keep)), len(keep)))
+        scores[w] = per_half
+    lines = [
+        "",
+        "Fusion weight (dense : BM25 = w : 1), per question top-3, two halves of the policies:",
+        "",
+        "| dense weight | half A | half B | both |",
+        "|---|---:|---:|---:|",
+    ]
+    for w, ((a, na), (b, nb)) in scores.items():
+        name = "dense only" if w == float("inf") else f"{w:g}"
+        lines.append(
+            f"| {name} | {100 * a / na:.1f}% | {100 * b / nb:.1f}% | "
+            f"{100 * (a + b) / (na + nb):.1f}% |"
+        )
+    hits = total = 0
+    picks = []
+    for h in (0, 1):
+        other = 1 - h
+        best = max(FUSION_WEIGHTS, key=lambda w: (scores[w][other][0], -w))
+        picks.append("dense only" if best == float("inf") else f"{best:g}")
+        hits += scores[best][h][0]
+        total += scores[best][h][1]
+    lines.append(
+        f"\nCross-fitted (half A scored with the weight best on B: {picks[0]}; B with A's: "
+        f"{picks[1]}): {100 * hits / total:.1f}% of {total} questions"
+    )
+    return lines
+
+
 def timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -248,6 +303,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--no-scale", action="store_true", help="skip the ~100k-clause timing")
     ap.add_argument(
+        "--fusion",
+        action="store_true",
+        help="also sweep the dense : BM25 weight of the fusion, chosen by two-fold cross-fitting "
+        "over the split's policies (each half's weight is picked on the other half)",
+    )
+    ap.add_argument(
         "--seed-questions",
         type=Path,
         default=ROOT / "tests" / "test_seed_qa.py",
@@ -296,6 +357,8 @@ def main(argv: list[str] | None = None) -> None:
             random_baseline(clauses, distinct, 3),
         )
     )
+    if args.fusion:
+        print("\n".join(fusion_table(clauses, vecs, distinct, dvecs)))
     texts = [q["q"] for q in questions[:500]]
     pols: list[str | None] = [q["policy"] for q in questions[:500]]
     ms_small = time_searches(indexes["hybrid (RRF)"], texts, qvecs[:500], pols)

@@ -164,6 +164,74 @@ def test_a_broader_denial_with_an_exception_affirms_nothing_narrower():
     assert ask("Do you collect my data?", c, st).verdict == "yes"  # "yes, only ..." of itself
 
 
+def denial_of_several(text: str, condition: str, practices=("rent", "sell", "share")):
+    c = clause(text)
+    data = (Span("information about you", 0, 1, "personal_information"),)
+    return c, tuple(
+        Statement(c.id, "first_party", p, "conditional", condition, data_types=data, negated=True)
+        for p in practices
+    )
+
+
+def ask_all(question, c, sts):
+    return answer_question(question, [Hit(c, 1.0, 0.6)], [c], policy="p", version="v1",
+                           statements={c.id: sts})
+
+
+def test_listed_exceptions_of_a_denial_of_several_practices_are_the_broadest_ones():
+    c, sts = denial_of_several(
+        "We do not rent, sell or share information about you, except to provide the services "
+        "you request or with our service providers.",
+        "except to provide the services you request or with our service providers",
+    )
+    sell = ask_all("Do you sell my info?", c, sts)
+    assert (sell.verdict, sell.reason) == ("no", "denied")
+    share = ask_all("Do you share my info?", c, sts)
+    assert (share.verdict, share.reason) == ("yes", "only_with_condition")
+    # Alone, a narrower practice keeps its exceptions: they are its own.
+    alone = ask_all("Do you sell my info?", c, sts[1:2])
+    assert alone.reason == "only_with_condition"
+
+
+def test_a_condition_of_consent_holds_for_every_practice_denied():
+    c, sts = denial_of_several(
+        "We will not sell, rent or disclose information about you without your consent.",
+        "without your consent", ("sell", "rent", "share"),
+    )
+    assert ask_all("Do you sell my info?", c, sts).reason == "only_with_condition"
+
+
+def extracted(question: str, text: str, section: tuple[str, ...] = ()):
+    from nlp.practices import StatementExtractor
+
+    c = Clause(f"p:v1:{abs(hash(text)) % 10**8}", "p", "v1", section, 0, len(text), text)
+    sts = tuple(StatementExtractor().extract(c))
+    return answer_question(question, [Hit(c, 1.0, 0.6)], [c], policy="p", version="v1",
+                           statements={c.id: sts})
+
+
+BREACH = "If we learn of a security breach, we will notify any affected users by email."
+CHANGES = "We will notify you by email of any material changes to this policy."
+
+
+@pytest.mark.parametrize(("question", "text", "verdict"), [
+    ("If you get hacked, will you tell me?", BREACH, "yes"),
+    ("Will I be told if my data is leaked?", BREACH, "yes"),
+    ("If you get hacked, will you tell me?", CHANGES, "not_stated"),
+    ("Will you let me know if you change the privacy policy?", CHANGES, "yes"),
+    ("Will you let me know if you change the privacy policy?", BREACH, "not_stated"),
+])
+def test_a_notice_answers_only_for_the_event_it_is_about(question, text, verdict):
+    assert extracted(question, text).verdict == verdict
+
+
+def test_the_section_says_what_a_notice_is_about():
+    text = "We will provide notice before your personal data is transferred to the buyer."
+    ans = extracted("If the company gets sold, will I get a heads up?", text,
+                    ("Business Transfers",))
+    assert ans.verdict == "yes"
+
+
 # -- the wording of a clause with no statement ----------------------------------------------
 
 
@@ -191,6 +259,22 @@ def test_wording_with_a_denial_or_condition_does_not_answer(text):
 def test_wording_must_name_the_specific_thing():
     ans = words("Do you share my health data?", "We share information with our partners.")
     assert ans.verdict != "yes"
+
+
+@pytest.mark.parametrize("text", [
+    "We may share or transfer your personal information in connection with any merger, sale of "
+    "company assets, financing, or acquisition of all or a portion of our business.",
+    "In the event we are acquired, we may transfer the information we collected as part of that "
+    "merger, acquisition, sale, or other change of control.",
+])
+def test_a_business_sale_in_the_wording_is_no_sale_of_your_data(text):
+    assert words("Do you sell my personal info?", text).verdict != "yes"
+
+
+def test_the_business_sale_exclusion_is_the_sales_alone():
+    text = ("We may share your personal information in connection with any merger, sale of "
+            "company assets, financing, or acquisition of all or a portion of our business.")
+    assert words("Do you share my personal info?", text).verdict == "yes"
 
 
 # -- the question's own condition -----------------------------------------------------------

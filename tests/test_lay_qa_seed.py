@@ -27,9 +27,6 @@ ROWS = [
 KNOWN_MISSES = {
     "lq-0005", "lq-0007", "lq-0008", "lq-0012", "lq-0015",
     "lq-0018", "lq-0019", "lq-0022", "lq-0024", "lq-0029",
-    # Since the policy-tuned encoder: retrieval brings up "When we update our Privacy Policy, we
-    # will ... inform you", and "notify" of a policy change is read as a breach notice.
-    "lq-0025",
 }
 
 

@@ -164,7 +164,7 @@ def test_negations_inside_a_condition_reach_nothing_outside_it(ex):
 
 def test_the_scope_words_are_data():
     patterns = load_patterns()
-    assert patterns.version == "2.0"
+    assert patterns.version == "2.1"
     scope = patterns.scope
     assert {"not", "never", "nor"} <= scope.verbal
     assert "no" in scope.determiners

@@ -25,7 +25,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +322,20 @@ class Matcher:
             if a.id and b.id and not self.is_root(vocab, a.id) and not self.is_root(vocab, b.id)
         )
 
+    def events(self, text: str) -> set[str]:
+        """The notice events (``notice_events``) that ``text`` names."""
+        return {k for k, pat in self.rules.notice_events.items() if pat.search(text)}
+
+    def same_event(self, question: str, clause: Clause) -> bool:
+        """Whether ``clause`` is about the event the question asks to be told of: the question
+        names none, or the clause (its text, its list's lead-in, its section's headings) names
+        the same one."""
+        asked = self.events(question)
+        if not asked:
+            return True
+        where = " ".join((clause.text, clause.context, *clause.section))
+        return bool(asked & self.events(where))
+
     # -- practice --------------------------------------------------------------------------
     def practice_of(self, asked: str, st: Statement) -> str:
         """The statement's practice as the question reads it (a sharing that names places is a
@@ -352,6 +366,25 @@ class Matcher:
             )
             return "denied" if practice == asked or broader else None
         return "affirmed" if practice == asked or asked in implies.get(practice, ()) else None
+
+    def exception_owner(self, st: Statement, siblings: Sequence[Statement]) -> Statement:
+        """``st`` as it is read: a conditional denial whose condition lists exceptions, denied
+        together with a broader practice under the same exceptions ("we do not rent, sell or
+        share it, except with our service providers"), is a plain denial, for the exceptions
+        are the broader practice's (the sharing). A condition of consent ("without your
+        consent") holds for every practice denied, and stays."""
+        if not (st.polarity == "conditional" and st.negated and st.condition):
+            return st
+        if not self.rules.listed_exceptions.search(st.condition):
+            return st
+        broader = self.rules.implies.get(st.practice, frozenset())
+        if any(
+            o is not st and o.practice in broader and o.polarity == "conditional" and o.negated
+            and o.condition == st.condition
+            for o in siblings
+        ):
+            return replace(st, polarity="denied", condition="", negated=False)
+        return st
 
     # -- slots -----------------------------------------------------------------------------
     def is_root(self, vocab: str, nid: str | None) -> bool:
@@ -441,6 +474,8 @@ class Matcher:
         asked = question.practices[0] if question.practices else None
         if not self._actor_fits(question, st.actor):
             return None  # what a partner or the user does is not what the company does
+        if asked == "notify" and not self.same_event(question.text, clause):
+            return None  # told of a change of the policy is not told of a breach
         excluded = self.rules.practice_excludes.get(asked or "", {})
         for field, ids in excluded.items():
             if any(sp.id in ids for sp in getattr(st, field, ())):

@@ -120,9 +120,16 @@ class QuestionPatterns:
         self.not_names = frozenset(doc["not_names"])
         self.query_terms: dict[str, str] = dict(doc["query_terms"])
         self.negligible_conditions = re.compile(doc["negligible_conditions"], re.IGNORECASE)
+        # How a condition listing exceptions opens ("except with our service providers").
+        self.listed_exceptions = re.compile(doc["listed_exceptions"], re.IGNORECASE)
         self.practice_excludes: dict[str, dict[str, frozenset[str]]] = {
             p: {slot: frozenset(ids) for slot, ids in ex.items()}
             for p, ex in doc["practice_excludes"].items()
+        }
+        # What a notification is about: a question about being told of one of these events is
+        # answered only by a clause that names the same one.
+        self.notice_events: dict[str, re.Pattern[str]] = {
+            k: re.compile(v, re.IGNORECASE) for k, v in doc["notice_events"].items()
         }
         self.implies: dict[str, frozenset[str]] = {
             k: frozenset(v) for k, v in doc["practice_implies"].items()

@@ -264,6 +264,12 @@ def parse_question(
         # The longest pattern at the verb wins ("get targeted ads" over "get").
         of_label = [m for m in ms if m.label == wanted] or [m for m in ms if m.label == "PRACTICE"]
         longest = max((m.last - m.first for m in of_label), default=0)
+        # A longer pattern of another label is the phrase the words make ("will I get a heads
+        # up" is a notice, not "get" of access).
+        longer = [m for m in ms if m.last - m.first > longest]
+        if longer:
+            of_label = longer
+            longest = max(m.last - m.first for m in longer)
         chosen = [m.id for m in of_label if m.last - m.first == longest]
         if chosen and not practices:
             subject = who

@@ -273,6 +273,7 @@ class _Evidence:
             own, carried = _statements_of(h.clause, statements, inherited)
             close = similar if i < similar_depth else None
             for st in own:
+                st = matcher.exception_owner(st, own)
                 r = matcher.read(q, st, h.clause, i, named_anywhere, carried, close)
                 if r is not None:
                     found.append(r)

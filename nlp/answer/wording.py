@@ -7,7 +7,8 @@ from its wording, under the reason ``stated_in_wording`` (its own row of the ver
 question patterns find the practice asked about among the clause's verbs, every thing the question
 names is named by the clause (its words, a narrower ontology node, or its list's lead-in), and no
 denial, condition or hedge cue (``wording_guard`` in ``nlp/data/question_patterns.json``) is in the
-clause. A clause that names a thing only in general never answers this way: the specific thing
+clause, and nothing the practice's ``practice_excludes`` name (a merger for a sale). A clause
+that names a thing only in general never answers this way: the specific thing
 must be in its words; for a generic slot ("my data") the clause must name something of its kind.
 
 >>> from nlp.answer import Matcher, load_question_patterns, parse_question
@@ -56,6 +57,8 @@ def reads_by_wording(q: Question, clause: Clause, matcher: Matcher) -> bool:
     verbs = {m.id for m in found if m.label in _VERBS}
     if q.practices[0] not in verbs:
         return False
+    if q.practices[0] == "notify" and not matcher.same_event(q.text, clause):
+        return False
     ids: dict[str, set[str]] = {}
     for m in found:
         if m.label in SLOT_LABELS:
@@ -63,6 +66,11 @@ def reads_by_wording(q: Question, clause: Clause, matcher: Matcher) -> bool:
     for vocab in _VOCABULARIES:
         for _a, _b, nid in matcher.onto.match_tokens(tokens, vocab):
             ids.setdefault(vocab, set()).add(nid)
+    # What rules a statement out for the practice rules the wording out too: a "sale" among
+    # "merger, acquisition, sale of assets" is the company's, not a sale of your data.
+    for vocab, excluded in rules.practice_excludes.get(q.practices[0], {}).items():
+        if ids.get(vocab, set()) & excluded:
+            return False
     for s in q.slots:
         if matcher.is_root(s.vocabulary, s.id):
             # "my data" names nothing in particular, but the clause must name something of the

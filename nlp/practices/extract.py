@@ -338,8 +338,11 @@ class StatementExtractor:
         if hit.needs == "data_types":
             return hit.practice if data_types else None
         if hit.needs == "you_object":
-            nxt = tokens[hit.end].text.lower() if hit.end < len(tokens) else ""
-            return hit.practice if nxt in {"you", "users", "your", "affected"} else None
+            i = hit.end
+            while i < len(tokens) and tokens[i].text.lower() in self.patterns.notify_skip:
+                i += 1
+            nxt = tokens[i].text.lower() if i < len(tokens) else ""
+            return hit.practice if nxt in self.patterns.notify_objects else None
         return hit.practice
 
     def _sells_goods(self, tokens: list[Token], hit: VerbHit, data_types: list[Span]) -> bool:

@@ -129,6 +129,9 @@ class Patterns:
         self.bare_conditions = frozenset(
             tuple(t.text.lower() for t in tokenize(c)) for c in data.get("bare_conditions", ()))
         self.user_right_cues = tuple(data["user_right_cues"])
+        objects = data["notify_objects"]
+        self.notify_skip = frozenset(objects["skip"])
+        self.notify_objects = frozenset(objects["words"])
         self.first_party = frozenset(data["first_party_subjects"])
         self.scope = NegationScope(data["scope"], self.negation, self.negation_exceptions)
 
