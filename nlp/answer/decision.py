@@ -227,6 +227,7 @@ class Matcher:
         self._regex: dict[tuple[str, str, str], re.Pattern[str]] = {}
         self._any: dict[tuple[str, str], bool] = {}
         self._free: dict[tuple[str, str, str], bool] = {}
+        self._events: dict[str, frozenset[str]] = {}
 
     # -- naming ----------------------------------------------------------------------------
     def names_pattern(self, slot: Slot) -> re.Pattern[str]:
@@ -322,19 +323,28 @@ class Matcher:
             if a.id and b.id and not self.is_root(vocab, a.id) and not self.is_root(vocab, b.id)
         )
 
-    def events(self, text: str) -> set[str]:
-        """The notice events (``notice_events``) that ``text`` names."""
-        return {k for k, pat in self.rules.notice_events.items() if pat.search(text)}
+    def events(self, text: str, key: str | None = None) -> frozenset[str]:
+        """The notice events (``notice_events``) that ``text`` names, remembered by ``key``
+        (default: the text itself): a question's statements and clauses ask again and again."""
+        key = text if key is None else key
+        found = self._events.get(key)
+        if found is None:
+            if len(self._events) > _MEMO:
+                self._events.clear()
+            found = self._events[key] = frozenset(
+                k for k, pat in self.rules.notice_events.items() if pat.search(text)
+            )
+        return found
 
     def same_event(self, question: str, clause: Clause) -> bool:
         """Whether ``clause`` is about the event the question asks to be told of: the question
-        names none, or the clause (its text, its list's lead-in, its section's headings) names
-        the same one."""
+        names none, or the clause (its text, its list's lead-in, its section's headings; read
+        once per clause id) names the same one."""
         asked = self.events(question)
         if not asked:
             return True
         where = " ".join((clause.text, clause.context, *clause.section))
-        return bool(asked & self.events(where))
+        return bool(asked & self.events(where, key=f"\0clause\0{clause.id}"))
 
     # -- practice --------------------------------------------------------------------------
     def practice_of(self, asked: str, st: Statement) -> str:
