@@ -212,6 +212,9 @@ def extracted(question: str, text: str, section: tuple[str, ...] = ()):
 
 BREACH = "If we learn of a security breach, we will notify any affected users by email."
 CHANGES = "We will notify you by email of any material changes to this policy."
+BARE = "We will notify you via email or phone within 7 business days."
+INCIDENT = ("In the event of an incident affecting your personal information, we will act "
+            "promptly to address the incident and to notify you.")
 
 
 @pytest.mark.parametrize(("question", "text", "verdict"), [
@@ -220,6 +223,10 @@ CHANGES = "We will notify you by email of any material changes to this policy."
     ("If you get hacked, will you tell me?", CHANGES, "not_stated"),
     ("Will you let me know if you change the privacy policy?", CHANGES, "yes"),
     ("Will you let me know if you change the privacy policy?", BREACH, "not_stated"),
+    # A notice that names no event (its event was in the sentence before) may be the one asked.
+    ("If you get hacked, will you tell me?", BARE, "yes"),
+    ("Will they tell me if my data gets leaked?", INCIDENT, "yes"),
+    ("Will you let me know if you change the privacy policy?", INCIDENT, "not_stated"),
 ])
 def test_a_notice_answers_only_for_the_event_it_is_about(question, text, verdict):
     assert extracted(question, text).verdict == verdict

@@ -61,6 +61,18 @@ def test_parse_question(question, kind, practice, slots):
     assert named == slots
 
 
+@pytest.mark.parametrize(("question", "practices"), [
+    # A longer phrase at the verb wins when it is a company's practice ...
+    ("Will I get a heads up if you change the policy?", ("notify",)),
+    # ... or of the verb's own subject, never of another subject's label.
+    ("Does youtube kids ask for my kid's name or address?", ("collect",)),
+    ("Can flirtex hear me through my phone's mic?", ()),
+    ("Can I ask for a copy of my data?", ("user_export", "user_access")),
+])
+def test_the_verbs_subject_chooses_among_patterns_at_one_place(question, practices):
+    assert parse_question(question).practices == practices
+
+
 def test_us_pronoun_is_not_the_united_states():
     q = parse_question("Can you tell us what you collect?")
     assert not q.slot_ids("places")

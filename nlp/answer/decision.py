@@ -337,14 +337,17 @@ class Matcher:
         return found
 
     def same_event(self, question: str, clause: Clause) -> bool:
-        """Whether ``clause`` is about the event the question asks to be told of: the question
-        names none, or the clause (its text, its list's lead-in, its section's headings; read
-        once per clause id) names the same one."""
+        """Whether ``clause`` may be about the event the question asks to be told of: the
+        question names none, the clause (its text, its list's lead-in, its section's headings;
+        read once per clause id) names none either (a bare "we will notify you by email" after a
+        sentence that named the event), or it names the same one. Only a notice of another event
+        ("we will notify you of changes to this policy" for a breach) is not."""
         asked = self.events(question)
         if not asked:
             return True
         where = " ".join((clause.text, clause.context, *clause.section))
-        return bool(asked & self.events(where, key=f"\0clause\0{clause.id}"))
+        named = self.events(where, key=f"\0clause\0{clause.id}")
+        return not named or bool(asked & named)
 
     # -- practice --------------------------------------------------------------------------
     def practice_of(self, asked: str, st: Statement) -> str:

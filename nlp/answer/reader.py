@@ -266,7 +266,9 @@ def parse_question(
         longest = max((m.last - m.first for m in of_label), default=0)
         # A longer pattern of another label is the phrase the words make ("will I get a heads
         # up" is a notice, not "get" of access).
-        longer = [m for m in ms if m.last - m.first > longest]
+        # Not of a label that needs another subject: "does youtube ask for my name" is not "can
+        # I ask for my data", nor "can flirtex hear me" what a recipient hears of.
+        longer = [m for m in ms if m.last - m.first > longest and m.label in (wanted, "PRACTICE")]
         if longer:
             of_label = longer
             longest = max(m.last - m.first for m in longer)
