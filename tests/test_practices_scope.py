@@ -115,6 +115,18 @@ def test_a_negative_determiner_denies_the_practice(ex, text, practice):
     assert polarities(ex, text).get(practice) == "denied", read(ex, text)
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Twitch is not in the business of selling our users' personal information to others.",
+     {"sell": "denied"}),
+    ("We are in the business of selling ads, and we share your data with advertisers.",
+     {"share": "affirmed"}),
+    ("We are capable of tracking your visits across websites.", {"track": "affirmed"}),
+])
+def test_a_gerund_after_of_states_the_practice(ex, text, expected):
+    got = polarities(ex, text)
+    assert {p: got.get(p) for p in expected} == expected, got
+
+
 def test_no_over_something_that_is_not_data_denies_nothing(ex):
     assert polarities(ex, "We share your data with our partners at no cost to you.") == {
         "share": "affirmed"}
@@ -164,7 +176,7 @@ def test_negations_inside_a_condition_reach_nothing_outside_it(ex):
 
 def test_the_scope_words_are_data():
     patterns = load_patterns()
-    assert patterns.version == "2.1"
+    assert patterns.version == "2.2"
     scope = patterns.scope
     assert {"not", "never", "nor"} <= scope.verbal
     assert "no" in scope.determiners

@@ -117,6 +117,7 @@ class Patterns:
         self.breaks = list(data["clause_breaks"])
         self.lead_in_slots = [(e["slot"], tuple(e["cues"])) for e in data["lead_in_slots"]]
         self.noun_before = frozenset(data["noun_before"])
+        self.gerund_after = frozenset(data.get("gerund_after", ()))
         self.modified_nouns = frozenset(data["modified_nouns"])
         self.skip_forms = frozenset(data.get("skip_forms", ()))
         self.non_data_objects = frozenset(data.get("non_data_objects", ()))
@@ -137,7 +138,8 @@ class Patterns:
 
     def verb_hits(self, tokens: list[Token]) -> list[VerbHit]:
         """Practice cues in ``tokens``, longest first, never overlapping; nouns after a determiner
-        ("your use of", "the collection of") are not statements and are skipped."""
+        ("your use of", "the collection of") are not statements and are skipped, -ing forms after
+        ``gerund_after`` words ("in the business of selling") are."""
         lowered = [t.text.lower().replace("’", "'") for t in tokens]
         hits: list[VerbHit] = []
         taken: set[int] = set()
@@ -149,7 +151,9 @@ class Patterns:
                 if i + n > len(tokens) or any(lowered[i + k] not in key[k] for k in range(n)):
                     continue
                 prev = lowered[i - 1] if i else ""
-                if n == 1 and not noun and prev in self.noun_before:
+                if n == 1 and not noun and prev in self.noun_before and not (
+                    prev in self.gerund_after and lowered[i].endswith("ing")
+                ):
                     continue
                 nxt = lowered[i + n] if i + n < len(tokens) else ""
                 if lowered[i].endswith(("ing", "ed")) and nxt in self.modified_nouns:
