@@ -68,6 +68,10 @@ def test_parse_question(question, kind, practice, slots):
     ("Does youtube kids ask for my kid's name or address?", ("collect",)),
     ("Can flirtex hear me through my phone's mic?", ()),
     ("Can I ask for a copy of my data?", ("user_export", "user_access")),
+    # A notice verb whose object is a recipient is a sharing; told to the user, a notice.
+    ("Does parcels tell google's partners what I do on the site?", ("share",)),
+    ("Do you tell the police about me?", ("share",)),
+    ("Will you tell me if there is a breach?", ("notify",)),
 ])
 def test_the_verbs_subject_chooses_among_patterns_at_one_place(question, practices):
     assert parse_question(question).practices == practices

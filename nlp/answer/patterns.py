@@ -138,6 +138,7 @@ class QuestionPatterns:
             k: frozenset(v) for k, v in doc["practice_opposes"].items()
         }
         self.places_make_transfer = frozenset(doc["places_make_transfer"])
+        self.recipient_object: dict[str, str] = dict(doc.get("recipient_object", {}))
         self.place_scopes: dict[str, str] = {
             k: v["excludes"] for k, v in doc["place_scopes"].items()
         }

@@ -245,6 +245,7 @@ def parse_question(
             for k in range(a, b):
                 kinds[k] = "recipient"
     slot_tokens = {k for a, b, _v, _n in slots_at for k in range(a, b)}
+    recipient_at = {a: True for a, _b, vocab, _n in slots_at if vocab == "recipients"}
 
     practices: list[str] = []
     subject = "first_party"
@@ -273,6 +274,11 @@ def parse_question(
             of_label = longer
             longest = max(m.last - m.first for m in longer)
         chosen = [m.id for m in of_label if m.last - m.first == longest]
+        # "tell google's partners": the verb's object is a recipient (after at most a determiner)
+        ends = {m.last for m in of_label if m.last - m.first == longest}
+        if any(recipient_at.get(e) or recipient_at.get(e + 1) and words[e] in _NOUN_MARKERS
+               for e in ends):
+            chosen = [rules.recipient_object.get(p, p) for p in chosen]
         if chosen and not practices:
             subject = who
         practices.extend(p for p in dict.fromkeys(chosen) if p not in practices)
