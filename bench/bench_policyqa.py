@@ -296,10 +296,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument(
         "--split",
-        choices=["all", "train", "validation"],
+        choices=["all", "train", "validation", "tuning"],
         default="all",
         help="policies of the encoder's recorded PolicyQA split (nlp/data/encoder_split.json): "
-        "validation is held out of the encoder's fine-tuning",
+        "validation is held out of the encoder's fine-tuning; tuning is the part of train it was "
+        "not tuned on either (where fusion weights may be chosen)",
     )
     ap.add_argument("--no-scale", action="store_true", help="skip the ~100k-clause timing")
     ap.add_argument(
@@ -320,7 +321,12 @@ def main(argv: list[str] | None = None) -> None:
     if not args.data.is_file():
         sys.exit(f"PolicyQA dev not found at {args.data}; pass --data path/to/dev.json")
 
-    keep = None if args.split == "all" else set(read_split()[args.split])
+    split = read_split()
+    tuning = set(split.get("tuning", {}).get("policyqa", ()))
+    keep = {
+        "all": None, "validation": set(split["validation"]), "tuning": tuning,
+        "train": set(split["train"]) - tuning,
+    }[args.split]
     clauses, questions, distinct = load_policyqa(args.data, keep)
     if args.limit:
         questions = questions[: args.limit]

@@ -534,7 +534,8 @@ def train(
 )
 @click.option(
     "--split", default="validation", show_default=True,
-    help="--task qa: the split to answer (train, validation, seed or all).",
+    help="--task qa: the split to answer (train, validation, seed or all; tuning: the train "
+    "questions of the policies the encoder was not tuned on).",
 )
 @data_dir_option
 @json_option

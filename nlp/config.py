@@ -251,6 +251,19 @@ class EncoderTrainSettings(_Section):
     opp115_limit: int = Field(3000, description="Most OPP-115 practice-span triples kept.")
     privacyqa_per_question: int = Field(2, description="Clauses paired with a PrivacyQA question.")
     lay_repeats: int = Field(3, description="Negatives drawn per lay question and clause.")
+    negatives: Literal["random", "mined"] = Field(
+        "random", description="How a triple's hard negative is drawn among the clauses that do "
+        "not answer: at random (the shipped encoder), or among the `negative_depth` the base model "
+        "ranks closest (measured in docs/benchmarks.md: no better on PolicyQA validation)."
+    )
+    negative_depth: int = Field(
+        8, description="Closest non-answers a mined negative is drawn from."
+    )
+    hold_out_tuning: bool = Field(
+        False, description="Leave the `tuning` fold of nlp/data/encoder_split.json out of training "
+        "(then `evaluate --task qa --split tuning` and `bench_policyqa.py --split tuning` measure "
+        "on questions the encoder never saw)."
+    )
     method: Literal["adapter", "full"] = Field(
         "full",
         description="full: fine-tune every weight with sentence-transformers (the shipped "

@@ -13,13 +13,17 @@ from nlp.config import EmbedSettings, EncoderTrainSettings, Settings
 from nlp.embed.training import build_triples, policyqa_split, read_split
 
 SPLIT = read_split()
-TRAIN_SITE, VAL_SITE = SPLIT["train"][0], SPLIT["validation"][0]
+TUNING = SPLIT.get("tuning", {})
+TRAIN_SITE = next(t for t in SPLIT["train"] if t not in TUNING.get("policyqa", ()))
+TUNING_SITE = TUNING["policyqa"][0]
+VAL_SITE = SPLIT["validation"][0]
 RETENTION_Q = "How long does the company keep my data?"
 SHARING_Q = "Does the company share my information with advertisers?"
 RETENTION = "We keep your personal information for two years after you close your account."
 SHARING = "We share your email address with advertising partners to show you offers."
 SECURITY = "We protect your information with encryption and access controls on our servers."
 HELD_OUT = "We retain server logs for ninety days and then delete them for good."
+TUNED_OUT = "Backups are kept for a month."
 
 
 def _qa(question: str, qtype: str, answer: str, context: str) -> dict:
@@ -53,6 +57,8 @@ def datasets(tmp_path: Path) -> Path:
         ]),
         _policy(VAL_SITE, [(HELD_OUT, [_qa("Held-out question?", ret_type, "ninety days",
                                            HELD_OUT)]), (SECURITY, [])]),
+        _policy(TUNING_SITE, [(TUNED_OUT, [_qa("Tuning question?", ret_type, "a month",
+                                               TUNED_OUT)]), (SECURITY, []), (SHARING, [])]),
     ]}
     (tmp_path / "policyqa").mkdir()
     (tmp_path / "policyqa" / "dev.json").write_text(json.dumps(pq))
@@ -65,6 +71,8 @@ def datasets(tmp_path: Path) -> Path:
                  "Data Retention", "Retention Period", "Stated Period"),
         _segment(VAL_SITE, 1, HELD_OUT, "Data Retention", "Retention Period", "Stated Period"),
         _segment(VAL_SITE, 2, SECURITY, "Data Security", "Security Measure", "Generic"),
+        _segment(TUNING_SITE, 1, TUNED_OUT, "Data Retention", "Retention Period", "Stated Period"),
+        _segment(TUNING_SITE, 2, SECURITY, "Data Security", "Security Measure", "Generic"),
     ]
     (tmp_path / "opp115_practices").mkdir()
     (tmp_path / "opp115_practices" / "segments.jsonl").write_text(
@@ -106,7 +114,8 @@ def test_triples_pair_questions_with_their_clause_and_a_same_policy_negative(dat
     by_source = {t.source for t in triples}
     assert by_source == {"policyqa", "opp115_practices", "privacyqa"}
     pq = {(t.anchor, t.positive): t.negative for t in triples if t.source == "policyqa"}
-    assert set(pq) == {(RETENTION_Q, RETENTION), (SHARING_Q, SHARING)}
+    assert set(pq) == {(RETENTION_Q, RETENTION), (SHARING_Q, SHARING),
+                       ("Tuning question?", TUNED_OUT)}
     # The negative is another paragraph of the same policy, never the answer itself.
     assert pq[(RETENTION_Q, RETENTION)] in {SHARING, SECURITY}
     # An OPP-115 segment of a PolicyQA type is paired with that type's question text.
@@ -124,6 +133,15 @@ def test_no_triple_holds_a_validation_policy_or_an_opp115_validation_segment(dat
     assert "a test question" not in texts
 
 
+def test_the_tuning_fold_is_left_out_on_request(datasets):
+    def texts(**kw):
+        return {x for t in _triples(datasets, **kw)[0] for x in (t.anchor, t.positive, t.negative)}
+
+    assert "Tuning question?" in texts()  # the shipped encoder was trained on it
+    held = texts(hold_out_tuning=True)
+    assert TUNED_OUT not in held and "Tuning question?" not in held
+
+
 def test_triples_are_reproducible(datasets):
     assert _triples(datasets)[0] == _triples(datasets)[0]
 
@@ -131,7 +149,7 @@ def test_triples_are_reproducible(datasets):
 def test_lay_questions_pair_with_the_clause_holding_their_phrase():
     from random import Random
 
-    from nlp.embed.training.pairs import lay_triples
+    from nlp.embed.training.pairs import NegativePicker, lay_triples
 
     clauses = ["Cookies: We use cookies to remember you.", "We never sell your data to anyone.",
                "Contact us at privacy@example.com for any question about this policy."]
@@ -141,9 +159,53 @@ def test_lay_questions_pair_with_the_clause_holding_their_phrase():
         {"split": "validation", "policy": "p", "question": "kept out", "phrases": ["cookies"]},
         {"split": "train", "policy": "p", "question": "absent", "phrases": []},
     ]
-    triples = lay_triples(rows, lambda _p: clauses, Random(0), repeats=2)
+    triples = lay_triples(rows, lambda _p: clauses, NegativePicker(Random(0)), repeats=2)
     assert [(t.anchor, t.positive) for t in triples] == [("do u sell my stuff", clauses[1])] * 2
     assert all(t.negative != clauses[1] for t in triples)
+    assert lay_triples(rows, lambda _p: clauses, NegativePicker(Random(0)), repeats=2,
+                       excluded_policies={"p"}) == []
+
+
+def _bag_of_words(texts: list[str]) -> np.ndarray:
+    """Unit vectors of hashed word counts: a stand-in encoder that sees shared words."""
+    import zlib
+
+    m = np.zeros((len(texts), 256))
+    for i, t in enumerate(texts):
+        for w in t.lower().replace("?", " ").replace(".", " ").split():
+            m[i, zlib.crc32(w.encode()) % 256] += 1
+    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+
+
+def test_mined_negatives_come_from_the_closest_non_answers():
+    from random import Random
+
+    from nlp.embed.training.pairs import NegativePicker
+
+    others = ["we keep data for a year", "cookies are small files", "contact us by mail",
+              "our office is in paris", "children under 13"]
+    calls: list[list[str]] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return _bag_of_words(texts)
+
+    picker = NegativePicker(Random(0), encode, depth=1)
+    assert {picker.pick("do you keep my data", others) for _ in range(5)} == {others[0]}
+    picker.pick("do you keep my data", others)
+    assert sum(len(c) for c in calls) == len(others) + 1  # each text embedded once
+    at_random = NegativePicker(Random(0), None, depth=1)
+    assert len({at_random.pick("do you keep my data", others) for _ in range(40)}) > 1
+
+
+def test_mined_triples_are_reproducible(datasets):
+    a = _triples(datasets, encode=_bag_of_words, negative_depth=1)[0]
+    assert a == _triples(datasets, encode=_bag_of_words, negative_depth=1)[0]
+    assert a != _triples(datasets)[0]
+    pq = {t.anchor: t.negative for t in a if t.source == "policyqa"}
+    # The sharing question's closest non-answer by shared words ("your", "information", "the") is
+    # the security paragraph, not the retention one.
+    assert pq[SHARING_Q] == SECURITY
 
 
 @pytest.mark.train

@@ -64,3 +64,17 @@ def test_a_missing_policy_file_is_skipped_and_no_ranks_without_clause_texts(tmp_
                            datasets=tmp_path)
     assert report["questions"] == 0 and report["skipped"] == 3
     assert report["retrieved_at"] == {}
+
+
+def test_the_tuning_split_is_the_train_questions_of_the_policies_the_encoder_never_saw() -> None:
+    from nlp.answer.evaluation import load_questions
+    from nlp.embed.training.pairs import read_split
+
+    fold = set(read_split()["tuning"]["lay"])
+    tuning = load_questions(None, "tuning")
+    train = load_questions(None, "train")
+    assert tuning and {r["policy"] for r in tuning} == fold
+    assert all(r["split"] == "train" for r in tuning) and len(tuning) < len(train)
+    # No validation or seed policy is in it.
+    others = {r["policy"] for r in load_questions(None, "all") if r["split"] != "train"}
+    assert not fold & others

@@ -38,9 +38,19 @@ VERDICTS = ("yes", "no", "not_stated", "info")
 
 
 def load_questions(path: Path | None = None, split: str | None = None) -> list[dict[str, Any]]:
-    """The rows of a lay-question file (default: the bundled set), of one split or all."""
+    """The rows of a lay-question file (default: the bundled set), of one split or all.
+
+    ``tuning``: the train rows of the policies the encoder was not tuned on (the ``tuning`` fold
+    of ``nlp/data/encoder_split.json``), where the retriever's and the answer stage's settings
+    can be chosen on cosines that training did not flatter.
+    """
     text = Path(path or LAY_QUESTIONS).read_text(encoding="utf-8")
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if split == "tuning":
+        from nlp.embed.training.pairs import read_split
+
+        fold = set(read_split().get("tuning", {}).get("lay", ()))
+        return [r for r in rows if r.get("split") == "train" and r.get("policy") in fold]
     return [r for r in rows if split in (None, "all") or r.get("split") == split]
 
 

@@ -17,7 +17,14 @@ policy's vocabulary and boilerplate. Sources (paths under ``../shared/datasets``
 
 Left out of every triple: the policies of the PolicyQA validation split (questions and clauses),
 and any clause whose text is an OPP-115 validation segment, so that neither the retrieval nor the
-classifier validation figures are measured on text the encoder was tuned on. Sampling is seeded.
+classifier validation figures are measured on text the encoder was tuned on. Also left out, on
+request (``hold_out_tuning``): the recorded ``tuning`` fold, a few PolicyQA training policies and
+lay-question train policies kept unseen by the encoder so that the retriever's fusion and the
+answer stage's thresholds can be tuned on questions whose cosines training did not flatter.
+
+The hard negative is drawn by a :class:`NegativePicker`: at random among a policy's other clauses
+(the shipped encoder's triples), or *mined*: among the ``depth`` of them the base model ranks
+closest to the question (clauses that look like an answer and are not). Seeded either way.
 """
 
 from __future__ import annotations
@@ -28,14 +35,17 @@ import json
 import random
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from nlp.config import CORPORA_DIR, PACKAGE_DIR
 from nlp.errors import InputError
 
 __all__ = [
+    "NegativePicker",
     "SPLIT_FILE",
     "SOURCES",
     "TrainingTriple",
@@ -47,6 +57,7 @@ __all__ = [
     "policyqa_triples",
     "privacyqa_triples",
     "read_split",
+    "tuning_fold",
 ]
 
 #: The recorded PolicyQA policy split (and its seed).
@@ -86,6 +97,43 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+class NegativePicker:
+    """Chooses a triple's hard negative among clauses known not to answer the question.
+
+    ``encode`` ``None``: uniformly at random. Otherwise *mined*: the candidates are ranked by the
+    cosine of ``encode``'s vectors to the question and one of the first ``depth`` is drawn. Vectors
+    are computed once per text (candidates in one batch per call).
+    """
+
+    def __init__(
+        self,
+        rng: random.Random,
+        encode: Callable[[list[str]], np.ndarray] | None = None,
+        *,
+        depth: int = 8,
+    ) -> None:
+        self.rng = rng
+        self.encode = encode
+        self.depth = max(1, depth)
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def _vecs(self, texts: Sequence[str]) -> np.ndarray:
+        assert self.encode is not None
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for t, v in zip(missing, self.encode(missing), strict=True):
+                self._vectors[t] = np.asarray(v, dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def pick(self, question: str, candidates: Sequence[str]) -> str:
+        """One of ``candidates`` (not empty) as the negative of ``question``."""
+        if self.encode is None or len(candidates) <= self.depth:
+            return self.rng.choice(candidates)
+        scores = self._vecs(candidates) @ self._vecs([question])[0]
+        top = np.argsort(-scores, kind="stable")[: self.depth]
+        return candidates[int(self.rng.choice(top.tolist()))]
+
+
 def policyqa_split(titles: Iterable[str], *, seed: int, validation_share: float) -> dict:
     """PolicyQA policies split into train and validation by a seeded shuffle of sorted titles."""
     names = sorted(set(titles))
@@ -115,7 +163,9 @@ def _opp115_validation_texts(datasets: Path) -> set[str]:
         return {_norm(row[0]) for row in csv.reader(fh) if row}
 
 
-def _negative(rng: random.Random, pool: Sequence[str], exclude: set[str]) -> str | None:
+def _draw(rng: random.Random, pool: Sequence[str], exclude: set[str]) -> str | None:
+    """A random paragraph of ``pool`` outside ``exclude`` (eight tries), as the shipped encoder's
+    triples were drawn: kept as it was so that they are rebuilt the same."""
     for _ in range(8):
         cand = rng.choice(pool)
         if _norm(cand) not in exclude:
@@ -123,8 +173,24 @@ def _negative(rng: random.Random, pool: Sequence[str], exclude: set[str]) -> str
     return None
 
 
+def tuning_fold(
+    policyqa_train: Iterable[str], lay_train: Iterable[str], *, seed: int, share: float
+) -> dict[str, list[str]]:
+    """A seeded share of the PolicyQA and lay-question training policies kept from the encoder."""
+    rng = random.Random(seed)
+    fold: dict[str, list[str]] = {}
+    for key, names in (("policyqa", policyqa_train), ("lay", lay_train)):
+        pool = sorted(set(names))
+        rng.shuffle(pool)
+        fold[key] = sorted(pool[: round(len(pool) * share)])
+    return fold
+
+
 def policyqa_triples(
-    data: dict, train_policies: set[str], banned: set[str], rng: random.Random
+    data: dict,
+    train_policies: set[str],
+    banned: set[str],
+    picker: NegativePicker,
 ) -> tuple[list[TrainingTriple], dict[str, list[str]]]:
     """Triples from the PolicyQA training policies, and question texts by PolicyQA type."""
     triples: list[TrainingTriple] = []
@@ -146,10 +212,12 @@ def policyqa_triples(
         pool = [p for p, t in zip(paras, norms, strict=True) if t not in banned]
         for question in sorted(gold):
             exclude = {norms[j] for j in gold[question]} | banned
+            others = [p for p, t in zip(paras, norms, strict=True) if t not in exclude]
             for j in sorted(gold[question]):
-                if norms[j] in banned:
+                if norms[j] in banned or not others:
                     continue
-                neg = _negative(rng, pool, exclude)
+                neg = (picker.pick(question, others) if picker.encode is not None
+                       else _draw(picker.rng, pool, exclude))
                 if neg is not None:
                     triples.append(TrainingTriple(question, paras[j], neg, "policyqa"))
     return triples, {t: sorted(q) for t, q in by_type.items()}
@@ -172,7 +240,7 @@ def _segments(datasets: Path, excluded_sites: set[str], banned: set[str]) -> dic
 def opp115_triples(
     by_site: dict[str, list[dict]],
     questions_by_type: dict[str, list[str]],
-    rng: random.Random,
+    picker: NegativePicker,
     *,
     limit: int,
 ) -> list[TrainingTriple]:
@@ -194,16 +262,16 @@ def opp115_triples(
             if not others:
                 continue
             for t in sorted(types):
-                q = rng.choice(questions_by_type[t])
-                triples.append(
-                    TrainingTriple(q, seg["segment_text"], rng.choice(others), "opp115_practices")
-                )
-    rng.shuffle(triples)
+                q = picker.rng.choice(questions_by_type[t])
+                triples.append(TrainingTriple(
+                    q, seg["segment_text"], picker.pick(q, others), "opp115_practices"
+                ))
+    picker.rng.shuffle(triples)
     return triples[:limit]
 
 
 def privacyqa_triples(
-    path: Path, by_site: dict[str, list[dict]], rng: random.Random, *, per_question: int
+    path: Path, by_site: dict[str, list[dict]], picker: NegativePicker, *, per_question: int
 ) -> list[TrainingTriple]:
     """PrivacyQA train questions of exactly one category, each with segments of that category."""
     with_cat: dict[str, list[tuple[str, list[dict]]]] = defaultdict(list)
@@ -221,45 +289,51 @@ def privacyqa_triples(
             if len(cats) != 1 or row.get("other") == "1":
                 continue
             cat = _PRIVACYQA_CATEGORIES[cats[0]]
+            question = row["Query"].strip()
             for _ in range(per_question):
-                text, segs = rng.choice(with_cat[cat])
+                text, segs = picker.rng.choice(with_cat[cat])
                 others = [s["segment_text"] for s in segs
                           if cat not in {a["category"] for a in s["annotations"]}]
                 if others:
-                    triples.append(
-                        TrainingTriple(row["Query"].strip(), text, rng.choice(others), "privacyqa")
-                    )
+                    triples.append(TrainingTriple(
+                        question, text, picker.pick(question, others), "privacyqa"
+                    ))
     return triples
 
 
 def lay_triples(
     rows: Iterable[dict],
     clauses_of: Callable[[str], list[str]],
-    rng: random.Random,
+    picker: NegativePicker,
     *,
     repeats: int,
+    excluded_policies: Collection[str] = (),
 ) -> list[TrainingTriple]:
     """Train-split lay questions with the clause holding one of their phrases.
 
     ``clauses_of(policy)`` gives the embedded texts of a policy's clauses (the segmenter's clauses,
     so the positives look like what the index holds). A question pairs with every clause holding a
     phrase, each ``repeats`` times with another negative (there are few lay questions).
+    ``excluded_policies``: train policies kept from the encoder (the tuning fold).
     """
     triples: list[TrainingTriple] = []
     for row in rows:
         if row.get("split") != "train" or not row.get("phrases"):
             continue
+        if row["policy"] in excluded_policies:
+            continue
         texts = clauses_of(row["policy"])
         norms = [_norm(t) for t in texts]
         phrases = [_norm(p) for p in row["phrases"]]
         pos = [i for i, t in enumerate(norms) if any(p in t for p in phrases)]
-        neg = [i for i, t in enumerate(norms) if i not in pos and len(t) > 40]
+        neg = [texts[i] for i, t in enumerate(norms) if i not in pos and len(t) > 40]
         if not pos or not neg:
             continue
         for i in pos[:3]:
             for _ in range(repeats):
                 triples.append(
-                    TrainingTriple(row["question"], texts[i], texts[rng.choice(neg)], "lay")
+                    TrainingTriple(row["question"], texts[i], picker.pick(row["question"], neg),
+                                   "lay")
                 )
     return triples
 
@@ -289,14 +363,20 @@ def build_triples(
     clauses_of: Callable[[str], list[str]] | None = None,
     lay_path: Path = LAY_QUESTIONS,
     split_path: Path | None = None,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
+    negative_depth: int = 8,
+    hold_out_tuning: bool = False,
 ) -> tuple[list[TrainingTriple], dict]:
     """Every training triple (shuffled, seeded) and the PolicyQA split used.
 
     ``split_path``: the recorded split to follow (default :data:`SPLIT_FILE` when it exists; a new
-    split is drawn otherwise). ``clauses_of``: how to segment a lay-question policy (``None``:
-    lay questions are left out).
+    split is drawn otherwise); with ``hold_out_tuning``, its ``tuning`` fold is left out too.
+    ``clauses_of``: how to segment a lay-question policy (``None``: lay questions are left out).
+    ``encode``: mine the negatives with these vectors among the ``negative_depth`` closest
+    (``None``: at random).
     """
     rng = random.Random(seed)
+    picker = NegativePicker(rng, encode, depth=negative_depth)
     pq_path = datasets / SOURCES["policyqa"]
     if not pq_path.is_file():
         raise InputError(f"{pq_path} not found: pass the datasets folder (--data)")
@@ -307,19 +387,23 @@ def build_triples(
         else policyqa_split([d["title"] for d in data["data"]], seed=seed,
                             validation_share=validation_share)
     )
+    tuning = split.get("tuning", {}) if hold_out_tuning else {}
+    held_out = set(tuning.get("policyqa", ()))
     banned = _opp115_validation_texts(datasets)
-    pq, by_type = policyqa_triples(data, set(split["train"]), banned, rng)
+    pq, by_type = policyqa_triples(data, set(split["train"]) - held_out, banned, picker)
     rng.shuffle(pq)
     triples = pq[:policyqa_limit]
     if (datasets / SOURCES["opp115_practices"]).is_file():
-        by_site = _segments(datasets, set(split["validation"]), banned)
-        triples += opp115_triples(by_site, by_type, rng, limit=opp115_limit)
+        by_site = _segments(datasets, set(split["validation"]) | held_out, banned)
+        triples += opp115_triples(by_site, by_type, picker, limit=opp115_limit)
         if (datasets / SOURCES["privacyqa"]).is_file():
             triples += privacyqa_triples(
-                datasets / SOURCES["privacyqa"], by_site, rng, per_question=privacyqa_per_question
+                datasets / SOURCES["privacyqa"], by_site, picker,
+                per_question=privacyqa_per_question,
             )
     if clauses_of is not None and lay_path.is_file():
         rows = [json.loads(x) for x in lay_path.read_text(encoding="utf-8").splitlines() if x]
-        triples += lay_triples(rows, clauses_of, rng, repeats=lay_repeats)
+        triples += lay_triples(rows, clauses_of, picker, repeats=lay_repeats,
+                               excluded_policies=set(tuning.get("lay", ())))
     rng.shuffle(triples)
     return triples, split

@@ -94,11 +94,16 @@ def train_encoder(
     """
     say = progress or (lambda _m: None)
     cfg: EncoderTrainSettings = settings.encoder_train
+    base_vectors = None
+    if cfg.negatives == "mined" or cfg.method == "adapter":
+        base_vectors = encode or _base_encoder(settings, base).encode
     triples, split = build_triples(
         datasets, seed=cfg.seed, validation_share=cfg.validation_share,
         policyqa_limit=cfg.policyqa_limit, opp115_limit=cfg.opp115_limit,
         privacyqa_per_question=cfg.privacyqa_per_question, lay_repeats=cfg.lay_repeats,
         clauses_of=lay_clause_texts(settings, datasets),
+        encode=base_vectors if cfg.negatives == "mined" else None,
+        negative_depth=cfg.negative_depth, hold_out_tuning=cfg.hold_out_tuning,
     )
     if cfg.max_examples and len(triples) > cfg.max_examples:
         triples = triples[: cfg.max_examples]
@@ -114,14 +119,15 @@ def train_encoder(
             "triples": len(triples),
             "triples_by_source": sources,
             "policyqa_split": {"seed": split["seed"], "validation": split["validation"],
-                               "train": split["train"]},
+                               "train": split["train"],
+                               "tuning": split.get("tuning", {}) if cfg.hold_out_tuning else {}},
             "data_sha256": data_hashes(datasets, [LAY_QUESTIONS]),
             "data_licenses": DATA_LICENSES,
         }
         if cfg.method == "adapter":
-            base_encoder = encode or _base_encoder(settings, base).encode
+            assert base_vectors is not None
             ad = fit_adapter(
-                triples, base_encoder, seed=cfg.seed, max_epochs=cfg.adapter_max_epochs,
+                triples, base_vectors, seed=cfg.seed, max_epochs=cfg.adapter_max_epochs,
                 batch_size=cfg.adapter_batch_size, learning_rate=cfg.adapter_learning_rate,
                 identity_weight=cfg.adapter_identity_weight, progress=say,
             )
@@ -142,7 +148,9 @@ def train_encoder(
                 threads=settings.embed.threads, progress=say,
             )
             training.update(
-                loss="MultipleNegativesRankingLoss (in-batch + one same-policy hard negative)",
+                loss="MultipleNegativesRankingLoss (in-batch + one same-policy hard negative, "
+                + ("mined: one of the base model's closest non-answers)" if cfg.negatives == "mined"
+                   else "drawn at random)"),
                 steps=ft.steps, unit="steps",
                 final_loss=None if ft.final_loss is None else round(ft.final_loss, 4),
             )
