@@ -98,56 +98,57 @@ def evaluate(index: ClauseIndex, questions: list[dict], qvecs: np.ndarray) -> tu
     return top1 / n, top3 / n
 
 
-#: Dense weights swept by ``--fusion`` (BM25 weight 1; ``inf``: dense only).
-FUSION_WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0, float("inf"))
-
-
-def _fusion_settings(weight: float) -> RetrievalSettings:
-    if weight == float("inf"):
-        return RetrievalSettings(sparse_weight=0.0)
-    return RetrievalSettings(dense_weight=weight, sparse_weight=1.0)
+#: Fusions swept by ``--fusion``: reciprocal-rank fusion with dense weight w (BM25 weight 1),
+#: dense only, and the convex combination of scaled scores with dense weight alpha.
+FUSIONS: tuple[tuple[str, RetrievalSettings], ...] = (
+    *((f"rrf {w:g} : 1", RetrievalSettings(dense_weight=w, sparse_weight=1.0))
+      for w in (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)),
+    ("dense only", RetrievalSettings(sparse_weight=0.0)),
+    *((f"convex {a:g}", RetrievalSettings(fusion="convex", convex_alpha=a))
+      for a in (0.5, 0.6, 0.7, 0.8, 0.9)),
+)
 
 
 def fusion_table(
     clauses: list[Clause], vecs: np.ndarray, questions: list[dict], qvecs: np.ndarray
 ) -> list[str]:
-    """Per-question top-3 for each dense weight on two halves of the policies (alternate
-    policies by name), and the cross-fitted figure: each half scored with the weight that is
-    best on the other half (the lowest on a tie), so no question scores the weight it chose."""
+    """Per-question top-3 for each fusion on two halves of the policies (alternate policies by
+    name), and the cross-fitted figure: each half scored with the fusion that is best on the
+    other half (the first listed on a tie), so no question scores the fusion it chose."""
     policies = sorted({c.policy_id for c in clauses})
     halves = [set(policies[0::2]), set(policies[1::2])]
-    scores: dict[float, list[tuple[int, int]]] = {}
-    for w in FUSION_WEIGHTS:
-        index = ClauseIndex(clauses, vecs, _fusion_settings(w))
+    scores: dict[str, list[tuple[int, int]]] = {}
+    for name, settings in FUSIONS:
+        index = ClauseIndex(clauses, vecs, settings)
         per_half = []
         for half in halves:
             keep = [i for i, q in enumerate(questions) if q["policy"] in half]
             _t1, t3 = evaluate(index, [questions[i] for i in keep], qvecs[keep])
             per_half.append((round(t3 * len(keep)), len(keep)))
-        scores[w] = per_half
+        scores[name] = per_half
     lines = [
         "",
-        "Fusion weight (dense : BM25 = w : 1), per question top-3, two halves of the policies:",
+        "Fusions, per question top-3, two halves of the policies:",
         "",
-        "| dense weight | half A | half B | both |",
+        "| fusion | half A | half B | both |",
         "|---|---:|---:|---:|",
     ]
-    for w, ((a, na), (b, nb)) in scores.items():
-        name = "dense only" if w == float("inf") else f"{w:g}"
+    for name, ((a, na), (b, nb)) in scores.items():
         lines.append(
             f"| {name} | {100 * a / na:.1f}% | {100 * b / nb:.1f}% | "
             f"{100 * (a + b) / (na + nb):.1f}% |"
         )
     hits = total = 0
     picks = []
+    names = list(scores)
     for h in (0, 1):
         other = 1 - h
-        best = max(FUSION_WEIGHTS, key=lambda w: (scores[w][other][0], -w))
-        picks.append("dense only" if best == float("inf") else f"{best:g}")
+        best = max(names, key=lambda n: (scores[n][other][0], -names.index(n)))
+        picks.append(best)
         hits += scores[best][h][0]
         total += scores[best][h][1]
     lines.append(
-        f"\nCross-fitted (half A scored with the weight best on B: {picks[0]}; B with A's: "
+        f"\nCross-fitted (half A scored with the fusion best on B: {picks[0]}; B with A's: "
         f"{picks[1]}): {100 * hits / total:.1f}% of {total} questions"
     )
     return lines

@@ -124,6 +124,17 @@ class EmbedSettings(_Section):
 
 class RetrievalSettings(_Section):
     top_k: int = 5
+    fusion: Literal["rrf", "convex"] = Field(
+        "convex", description="How dense and BM25 candidates are fused: a convex combination of "
+        "their scores scaled to [0, 1] (dense weight convex_alpha), or reciprocal ranks (rrf_k, "
+        "dense_weight : sparse_weight). Chosen on the questions the encoder was not tuned on "
+        "(the tuning fold, bench/bench_policyqa.py --fusion and evaluate --task qa --split "
+        "tuning): see docs/benchmarks.md."
+    )
+    convex_alpha: float = Field(
+        0.8, description="Dense weight of the convex fusion (BM25: 1 - convex_alpha); 0.7-0.8 "
+        "were best for lay questions, 0.9 for PolicyQA's, on the tuning fold."
+    )
     rrf_k: int = Field(60, description="Rank-fusion constant (Cormack et al. 2009).")
     dense_weight: float = 1.0
     sparse_weight: float = 1.0

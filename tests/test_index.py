@@ -90,6 +90,21 @@ def test_rrf_rewards_agreement():
     assert fused[7] == pytest.approx(1 / 62 + 1 / 61)
 
 
+def test_convex_fusion_weighs_score_gaps_not_ranks():
+    from nlp.retrieval.index import convex_fusion
+
+    cand = np.array([0, 1, 2])
+    dense = np.array([0.80, 0.78, 0.40])
+    # Flat BM25 (every clause shares the words) leaves the dense order as it is ...
+    flat = convex_fusion(cand, dense, np.array([2.0, 2.1, 2.0]), 0.8)
+    assert list(np.argsort(-flat)) == [0, 1, 2]
+    # ... a BM25 peak on one clause (a rare word) lifts it over a near tie in meaning.
+    peak = convex_fusion(cand, dense, np.array([0.2, 6.0, 0.0]), 0.8)
+    assert list(np.argsort(-peak)) == [1, 0, 2]
+    assert 0.0 <= peak.min() and peak.max() <= 1.0
+    # Ranks alone see both cases the same: reciprocal-rank fusion cannot tell them apart.
+
+
 # -- search --------------------------------------------------------------------------------------
 
 
@@ -110,10 +125,27 @@ def test_fusion_puts_a_clause_found_by_both_retrievers_on_top(fake_encoder):
     q_vec = fake_encoder.encode(["Cookies are stored on your computer."])[0]
     dense = ClauseIndex.build(clauses, fake_encoder, RetrievalSettings(sparse_weight=0))
     assert dense.search("tracking pixels", query_vector=q_vec)[0].clause.id == "dense_only"
-    hybrid = ClauseIndex.build(clauses, fake_encoder)
+    hybrid = ClauseIndex.build(clauses, fake_encoder, RetrievalSettings(fusion="rrf"))
     hits = hybrid.search("tracking pixels", top_k=3, query_vector=q_vec)
     assert hits[0].clause.id == "both"
     assert hits[0].dense > 0 and hits[0].sparse > 0
+
+
+def test_convex_fusion_in_search(fake_encoder):
+    clauses = [
+        clause("dense_only", "Cookies are stored on your computer."),
+        clause("both", "Cookies and tracking pixels are stored on your computer."),
+        clause("sparse_only", "Tracking pixels in emails tell us when you open them."),
+        clause("far", "You may ask for a copy of your account records."),
+    ]
+    q_vec = fake_encoder.encode(["Cookies are stored on your computer."])[0]
+    convex = ClauseIndex.build(
+        clauses, fake_encoder, RetrievalSettings(fusion="convex", convex_alpha=0.5)
+    )
+    hits = convex.search("tracking pixels", top_k=4, query_vector=q_vec)
+    assert hits[0].clause.id == "both"
+    assert all(0.0 <= h.score <= 1.0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
 def test_query_with_no_known_words_still_returns_dense_hits(index):
@@ -152,16 +184,20 @@ def test_category_boost_lifts_labelled_clauses(fake_encoder):
         clause("routed", "Information may be shared.", labels=("third_party_sharing",)),
         clause("other", "Cookies are used.", labels=("cookies",)),
     ]
-    idx = ClauseIndex.build(clauses, fake_encoder)
     q = "Do you share my information with partners?"
+    # Reciprocal ranks are small (1/61, 1/62, ...): the boost puts a routed clause first.
+    idx = ClauseIndex.build(clauses, fake_encoder, RetrievalSettings(fusion="rrf"))
     assert idx.search(q, top_k=1)[0].clause.id == "plain"
     boosted = idx.search(q, top_k=3, categories={"third_party_sharing"})
     assert boosted[0].clause.id == "routed"
-    plain_score = idx.search(q, top_k=3)
-    before = {h.clause.id: h.score for h in plain_score}
-    after = {h.clause.id: h.score for h in boosted}
-    assert after["routed"] == pytest.approx(before["routed"] + 0.25)
-    assert after["other"] == pytest.approx(before["other"])
+    # Scaled scores lie in [0, 1]: the same boost weighs against how well a clause matches.
+    for settings in (RetrievalSettings(fusion="rrf"), RetrievalSettings(fusion="convex")):
+        idx = ClauseIndex.build(clauses, fake_encoder, settings)
+        before = {h.clause.id: h.score for h in idx.search(q, top_k=3)}
+        after = {h.clause.id: h.score
+                 for h in idx.search(q, top_k=3, categories={"third_party_sharing"})}
+        assert after["routed"] == pytest.approx(before["routed"] + 0.25)
+        assert after["other"] == pytest.approx(before["other"])
     # Without labels on any clause the categories change nothing.
     bare = ClauseIndex.build(CORPUS, fake_encoder)
     assert ids(bare.search("cookies", categories={"cookies"})) == ids(bare.search("cookies"))

@@ -1,4 +1,4 @@
-"""Hybrid clause retrieval: dense cosine similarity and BM25, fused by reciprocal rank.
+"""Hybrid clause retrieval: dense cosine similarity and BM25, fused by their scaled scores.
 
 ``ClauseIndex`` keeps the clauses, their normalised embedding matrix and a BM25 term-weight matrix.
 Dense vectors embed :meth:`nlp.types.Clause.contextual_text` (heading, lead-in, text); BM25
@@ -7,7 +7,8 @@ filtering on a policy slices a contiguous block instead of masking the whole ind
 are gathered from the CSC columns of the query's terms only.
 
 The scoring maths are plain functions on arrays (:func:`bm25_idf`, :func:`bm25_weights`,
-:func:`top_k_indices`, :func:`reciprocal_rank_fusion`), so they can be tested and reused alone.
+:func:`top_k_indices`, :func:`convex_fusion`, :func:`reciprocal_rank_fusion`), so they can be
+tested and reused alone.
 
 Example
 -------
@@ -40,6 +41,7 @@ __all__ = [
     "bm25_idf",
     "clause_text_for_bm25",
     "bm25_weights",
+    "convex_fusion",
     "reciprocal_rank_fusion",
     "tokenize",
     "top_k_indices",
@@ -145,6 +147,29 @@ def reciprocal_rank_fusion(
     ids = np.fromiter(fused.keys(), dtype=np.int64, count=len(fused))
     scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
     return ids, scores
+
+
+def convex_fusion(
+    candidates: np.ndarray, dense: np.ndarray, sparse: np.ndarray, alpha: float
+) -> np.ndarray:
+    """``alpha * dense' + (1 - alpha) * sparse'`` for ``candidates`` (row indices into both).
+
+    Each retriever's scores are scaled to [0, 1] over the candidates: cosine from the lowest
+    to the highest candidate, BM25 from 0 to the highest. A query whose BM25 scores are flat
+    (generic words in every clause) moves the order little; one with a peak (a rare word only
+    one clause has) moves it a lot; ranks alone cannot tell the two apart (Bruch et al. 2023,
+    "An Analysis of Fusion Functions for Hybrid Retrieval").
+
+    >>> convex_fusion(np.array([0, 1]), np.array([0.9, 0.5]), np.array([0.0, 4.0]), 0.5)
+    array([0.5, 0.5])
+    """
+    d = dense[candidates].astype(np.float64)
+    lo, hi = (float(d.min()), float(d.max())) if d.size else (0.0, 0.0)
+    d = (d - lo) / (hi - lo) if hi > lo else np.zeros_like(d)
+    s = sparse[candidates].astype(np.float64)
+    top = float(s.max()) if s.size else 0.0
+    s = s / top if top > 0 else np.zeros_like(s)
+    return alpha * d + (1.0 - alpha) * s
 
 
 @dataclass(frozen=True)
@@ -487,7 +512,8 @@ class ClauseIndex:
         """The ``top_k`` clauses best matching ``query``, best first.
 
         Dense cosine and BM25 each propose ``settings.candidates`` clauses from the filtered rows
-        (``policy_id``, ``version``); their ranks are fused (reciprocal-rank fusion with
+        (``policy_id``, ``version``); they are fused (``settings.fusion``: the convex combination
+        of their scaled scores, :func:`convex_fusion`, or reciprocal-rank fusion with
         ``settings.rrf_k`` and the retriever weights), and clauses whose labels meet
         ``categories`` get ``settings.category_boost`` added. ``Hit.score`` is the fused score,
         ``Hit.dense`` the cosine similarity and ``Hit.sparse`` the BM25 score.
@@ -542,9 +568,13 @@ class ClauseIndex:
         if s.sparse_weight != 0:
             matched = np.flatnonzero(sparse > 0)
             sparse_rank = matched[top_k_indices(sparse[matched], n_cand)]
-        ids, fused = reciprocal_rank_fusion(
-            [dense_rank, sparse_rank], [s.dense_weight, s.sparse_weight], k=s.rrf_k
-        )
+        if s.fusion == "convex" and s.dense_weight != 0 and s.sparse_weight != 0:
+            ids = np.unique(np.concatenate([dense_rank, sparse_rank]))
+            fused = convex_fusion(ids, dense, sparse, s.convex_alpha)
+        else:
+            ids, fused = reciprocal_rank_fusion(
+                [dense_rank, sparse_rank], [s.dense_weight, s.sparse_weight], k=s.rrf_k
+            )
         if ids.size == 0:
             return []
         if where.categories:
