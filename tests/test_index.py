@@ -101,7 +101,7 @@ def test_convex_fusion_weighs_score_gaps_not_ranks():
     # ... a BM25 peak on one clause (a rare word) lifts it over a near tie in meaning.
     peak = convex_fusion(cand, dense, np.array([0.2, 6.0, 0.0]), 0.8)
     assert list(np.argsort(-peak)) == [1, 0, 2]
-    assert 0.0 <= peak.min() and peak.max() <= 1.0
+    assert peak.min() >= 0.0 and peak.max() <= 1.0
     # Ranks alone see both cases the same: reciprocal-rank fusion cannot tell them apart.
 
 
