@@ -127,6 +127,20 @@ def test_a_gerund_after_of_states_the_practice(ex, text, expected):
     assert {p: got.get(p) for p in expected} == expected, got
 
 
+@pytest.mark.parametrize("text, expected", [
+    # Handed to the company itself is collection, not sharing.
+    ("Your calendar events are stored locally on your computer and never sent to us.",
+     {"collect": "denied"}),
+    ("Your data is sent to us when you sign up.", {"collect": "affirmed"}),
+    ("These photos are stored on your device and cannot be accessed by us.",
+     {"collect": "denied"}),
+    ("We may give your data to advertisers.", {"share": "affirmed"}),
+])
+def test_what_goes_to_us_is_collected(ex, text, expected):
+    got = polarities(ex, text)
+    assert {p: got.get(p) for p in expected} == expected, got
+
+
 def test_no_over_something_that_is_not_data_denies_nothing(ex):
     assert polarities(ex, "We share your data with our partners at no cost to you.") == {
         "share": "affirmed"}
@@ -176,7 +190,7 @@ def test_negations_inside_a_condition_reach_nothing_outside_it(ex):
 
 def test_the_scope_words_are_data():
     patterns = load_patterns()
-    assert patterns.version == "2.2"
+    assert patterns.version == "2.3"
     scope = patterns.scope
     assert {"not", "never", "nor"} <= scope.verbal
     assert "no" in scope.determiners

@@ -324,7 +324,7 @@ class StatementExtractor:
                             and tokens[hit.start].text.lower() in key[0]
                             and len(key) == hit.end - hit.start
                             and (needs is None or (needs == "recipients" and recipients))]
-            return alternatives[0] if alternatives else None
+            return alternatives[0] if alternatives else self._to_first_party(tokens, hit)
         if hit.needs == "recipients":
             # "provide", "give", "send": sharing only when someone receives ("to X", "with X")
             verb_end = tokens[hit.end - 1].end
@@ -332,7 +332,7 @@ class StatementExtractor:
                 if r.start > verb_end and re.search(
                         r"\b(?:to|with)\s+(?:[\w'-]+\s+){0,2}$", self._text[verb_end : r.start]):
                     return hit.practice
-            return None
+            return self._to_first_party(tokens, hit)
         if hit.needs == "user_right":
             return hit.practice if user_right else None
         if hit.needs == "data_types":
@@ -344,6 +344,15 @@ class StatementExtractor:
             nxt = tokens[i].text.lower() if i < len(tokens) else ""
             return hit.practice if nxt in self.patterns.notify_objects else None
         return hit.practice
+
+    def _to_first_party(self, tokens: list[Token], hit: VerbHit) -> str | None:
+        """``to_first_party`` when the cue hands data to the company itself ("never sent to us":
+        collection), else ``None``."""
+        to = re.match(r"\s+(?:[\w'-]+\s+){0,3}?to\s+([\w'-]+(?:\.[\w'-]+)*)",
+                      self._text[tokens[hit.end - 1].end :])
+        if to and to.group(1).lower() in self.patterns.first_party:
+            return self.patterns.to_first_party
+        return None
 
     def _sells_goods(self, tokens: list[Token], hit: VerbHit, data_types: list[Span]) -> bool:
         """Whether the object after the cue is goods, not data ("sell any of our products")."""
