@@ -115,7 +115,11 @@ def test_hybrid_finds_the_clause_by_its_words(index):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_fusion_puts_a_clause_found_by_both_retrievers_on_top(fake_encoder):
+@pytest.mark.parametrize("settings", [
+    RetrievalSettings(fusion="rrf"),
+    RetrievalSettings(fusion="convex", convex_alpha=0.5),
+])
+def test_fusion_puts_a_clause_found_by_both_retrievers_on_top(fake_encoder, settings):
     clauses = [
         clause("dense_only", "Cookies are stored on your computer."),
         clause("both", "Cookies and tracking pixels are stored on your computer."),
@@ -125,27 +129,13 @@ def test_fusion_puts_a_clause_found_by_both_retrievers_on_top(fake_encoder):
     q_vec = fake_encoder.encode(["Cookies are stored on your computer."])[0]
     dense = ClauseIndex.build(clauses, fake_encoder, RetrievalSettings(sparse_weight=0))
     assert dense.search("tracking pixels", query_vector=q_vec)[0].clause.id == "dense_only"
-    hybrid = ClauseIndex.build(clauses, fake_encoder, RetrievalSettings(fusion="rrf"))
-    hits = hybrid.search("tracking pixels", top_k=3, query_vector=q_vec)
+    hybrid = ClauseIndex.build(clauses, fake_encoder, settings)
+    hits = hybrid.search("tracking pixels", top_k=4, query_vector=q_vec)
     assert hits[0].clause.id == "both"
     assert hits[0].dense > 0 and hits[0].sparse > 0
-
-
-def test_convex_fusion_in_search(fake_encoder):
-    clauses = [
-        clause("dense_only", "Cookies are stored on your computer."),
-        clause("both", "Cookies and tracking pixels are stored on your computer."),
-        clause("sparse_only", "Tracking pixels in emails tell us when you open them."),
-        clause("far", "You may ask for a copy of your account records."),
-    ]
-    q_vec = fake_encoder.encode(["Cookies are stored on your computer."])[0]
-    convex = ClauseIndex.build(
-        clauses, fake_encoder, RetrievalSettings(fusion="convex", convex_alpha=0.5)
-    )
-    hits = convex.search("tracking pixels", top_k=4, query_vector=q_vec)
-    assert hits[0].clause.id == "both"
-    assert all(0.0 <= h.score <= 1.0 for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    if settings.fusion == "convex":
+        assert all(0.0 <= h.score <= 1.0 for h in hits)
 
 
 def test_query_with_no_known_words_still_returns_dense_hits(index):
