@@ -245,7 +245,7 @@ def parse_question(
             for k in range(a, b):
                 kinds[k] = "recipient"
     slot_tokens = {k for a, b, _v, _n in slots_at for k in range(a, b)}
-    recipient_at = {a: True for a, _b, vocab, _n in slots_at if vocab == "recipients"}
+    recipient_at = {a for a, _b, vocab, _n in slots_at if vocab == "recipients"}
 
     practices: list[str] = []
     subject = "first_party"
@@ -276,7 +276,7 @@ def parse_question(
         chosen = [m.id for m in of_label if m.last - m.first == longest]
         # "tell google's partners": the verb's object is a recipient (after at most a determiner)
         ends = {m.last for m in of_label if m.last - m.first == longest}
-        if any(recipient_at.get(e) or recipient_at.get(e + 1) and words[e] in _NOUN_MARKERS
+        if any(e in recipient_at or (e + 1 in recipient_at and words[e] in _NOUN_MARKERS)
                for e in ends):
             chosen = [rules.recipient_object.get(p, p) for p in chosen]
         if chosen and not practices:
