@@ -1,4 +1,4 @@
-"""Retrieval: a hybrid index (dense vectors + BM25, rank-fused) over clauses, and question routing.
+"""Retrieval: a hybrid index (dense vectors + BM25, score-fused) over clauses, and question routing.
 
 Both import scipy or scikit-learn, so their names load on first use.
 """
@@ -9,6 +9,7 @@ from typing import Any
 _LAZY = {
     "ClauseIndex": "nlp.retrieval.index",
     "clause_text_for_bm25": "nlp.retrieval.index",
+    "convex_fusion": "nlp.retrieval.index",
     "reciprocal_rank_fusion": "nlp.retrieval.index",
     "tokenize": "nlp.retrieval.index",
     "route_question": "nlp.retrieval.routing",
