@@ -77,6 +77,15 @@ def test_the_verbs_subject_chooses_among_patterns_at_one_place(question, practic
     assert parse_question(question).practices == practices
 
 
+@pytest.mark.parametrize(("question", "focus"), [
+    ("If I call nordvpn support, how long do they keep the recording?", "duration"),
+    ("How long do they keep the recording if I call support?", "duration"),
+    ("If I have a question, who do I contact?", "contact"),
+])
+def test_the_main_clause_says_what_an_information_question_asks(question, focus):
+    assert parse_question(question).focus == focus
+
+
 def test_us_pronoun_is_not_the_united_states():
     q = parse_question("Can you tell us what you collect?")
     assert not q.slot_ids("places")

@@ -301,6 +301,9 @@ def parse_question(
         focus_matches = sorted(
             (m for m in found if m.label == "FOCUS"), key=lambda m: (m.first, -(m.last - m.first))
         )
+        # The main clause asks; a fronted condition ("if I call support, how long ...") does not.
+        in_main = [m for m in focus_matches if lo <= m.first and m.last <= hi]
+        focus_matches = in_main or focus_matches
         focus = focus_matches[0].id if focus_matches else None
     known = {k for m in found if m.label != "FILLER" for k in range(m.first, m.last)} | slot_tokens
     steer = tuple(
