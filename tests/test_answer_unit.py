@@ -86,6 +86,16 @@ def test_the_main_clause_says_what_an_information_question_asks(question, focus)
     assert parse_question(question).focus == focus
 
 
+def test_facebook_and_meta_are_one_recipient():
+    from nlp.practices import StatementExtractor
+
+    text = "We share the videos you watch with Meta Platforms."
+    c = Clause("p:v1:meta", "p", "v1", (), 0, len(text), text)
+    (st,) = StatementExtractor().extract(c)
+    q = parse_question("Do you tell facebook what videos I watch?")
+    assert tuple(r.id for r in st.recipients) == q.slot_ids("recipients") == ("meta",)
+
+
 def test_us_pronoun_is_not_the_united_states():
     q = parse_question("Can you tell us what you collect?")
     assert not q.slot_ids("places")
