@@ -61,29 +61,24 @@ def test_parse_question(question, kind, practice, slots):
     assert named == slots
 
 
-@pytest.mark.parametrize(("question", "practices"), [
-    # A longer phrase at the verb wins when it is a company's practice ...
-    ("Will I get a heads up if you change the policy?", ("notify",)),
+@pytest.mark.parametrize(("question", "field", "expected"), [
+    # A longer pattern at the verb wins when it is a company's practice ...
+    ("Will I get a heads up if you change the policy?", "practices", ("notify",)),
     # ... or of the verb's own subject, never of another subject's label.
-    ("Does youtube kids ask for my kid's name or address?", ("collect",)),
-    ("Can flirtex hear me through my phone's mic?", ()),
-    ("Can I ask for a copy of my data?", ("user_export", "user_access")),
+    ("Does youtube kids ask for my kid's name or address?", "practices", ("collect",)),
+    ("Can flirtex hear me through my phone's mic?", "practices", ()),
+    ("Can I ask for a copy of my data?", "practices", ("user_export", "user_access")),
     # A notice verb whose object is a recipient is a sharing; told to the user, a notice.
-    ("Does parcels tell google's partners what I do on the site?", ("share",)),
-    ("Do you tell the police about me?", ("share",)),
-    ("Will you tell me if there is a breach?", ("notify",)),
+    ("Does parcels tell google's partners what I do on the site?", "practices", ("share",)),
+    ("Do you tell the police about me?", "practices", ("share",)),
+    ("Will you tell me if there is a breach?", "practices", ("notify",)),
+    # The main clause says what an information question asks, not a fronted condition.
+    ("If I call nordvpn support, how long do they keep the recording?", "focus", "duration"),
+    ("How long do they keep the recording if I call support?", "focus", "duration"),
+    ("If I have a question, who do I contact?", "focus", "contact"),
 ])
-def test_the_verbs_subject_chooses_among_patterns_at_one_place(question, practices):
-    assert parse_question(question).practices == practices
-
-
-@pytest.mark.parametrize(("question", "focus"), [
-    ("If I call nordvpn support, how long do they keep the recording?", "duration"),
-    ("How long do they keep the recording if I call support?", "duration"),
-    ("If I have a question, who do I contact?", "contact"),
-])
-def test_the_main_clause_says_what_an_information_question_asks(question, focus):
-    assert parse_question(question).focus == focus
+def test_the_reader_frames_the_question(question, field, expected):
+    assert getattr(parse_question(question), field) == expected
 
 
 def test_facebook_and_meta_are_one_recipient():
