@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from nlp.answer.patterns import QuestionPatterns, tokens_of
 from nlp.answer.reader import SLOT_LABELS, Question, Slot
@@ -58,6 +58,19 @@ _FREE_WORDS = 6
 _SURFACE_FORMS = 4
 # Clause ids are content hashes, so what a clause names can be remembered across questions.
 _MEMO = 200_000
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remember(memo: dict[_K, _V], key: _K, compute: Callable[[], _V]) -> _V:
+    """``memo[key]``, computed once; the memo is emptied when it grows past ``_MEMO`` entries."""
+    found = memo.get(key)
+    if found is None:
+        if len(memo) > _MEMO:
+            memo.clear()
+        found = memo[key] = compute()
+    return found
 # Words of a slot phrase that say nothing of what it names ("my", "the").
 _EMPTY = frozenset(
     {"my", "your", "our", "the", "a", "an", "their", "his", "her", "of", "any", "all", "some", "me"}
@@ -258,19 +271,13 @@ class Matcher:
     def names_any(self, clause: Clause, vocabulary: str) -> bool:
         """Whether the clause names anything of ``vocabulary``, by the ontology or by the
         patterns questions are read with ("your covered information"), remembered by clause id."""
-        key = (clause.id, vocabulary)
-        found = self._any.get(key)
-        if found is None:
-            if len(self._any) > _MEMO:
-                self._any.clear()
-            found = bool(self.onto.match(clause.text, vocabulary))
-            if not found:
-                found = any(
-                    SLOT_LABELS.get(m.label) == vocabulary
-                    for m in self.rules.match(tokens_of(clause.text))
-                )
-            self._any[key] = found
-        return found
+        def names() -> bool:
+            return bool(self.onto.match(clause.text, vocabulary)) or any(
+                SLOT_LABELS.get(m.label) == vocabulary
+                for m in self.rules.match(tokens_of(clause.text))
+            )
+
+        return _remember(self._any, (clause.id, vocabulary), names)
 
     def clause_names(self, clause: Clause, slot: Slot) -> bool:
         """Whether the clause itself (or its list's lead-in; never its heading) names ``slot``."""
@@ -283,18 +290,12 @@ class Matcher:
         country or data type is that other thing, however close its vector)."""
         if span.id is not None or not 0 < len(span.text.split()) <= _FREE_WORDS:
             return False
-        key = (span.text, slot.vocabulary, slot.id)
-        found = self._free.get(key)
-        if found is None:
-            if len(self._free) > _MEMO:
-                self._free.clear()
-            found = self._free[key] = all(
-                self.onto.is_a(m.id, slot.id, slot.vocabulary)
-                or self.onto.is_a(slot.id, m.id, slot.vocabulary)
-                for m in self.onto.match(span.text, slot.vocabulary)
-                if m.id is not None
-            )
-        return found
+        return _remember(self._free, (span.text, slot.vocabulary, slot.id), lambda: all(
+            self.onto.is_a(m.id, slot.id, slot.vocabulary)
+            or self.onto.is_a(slot.id, m.id, slot.vocabulary)
+            for m in self.onto.match(span.text, slot.vocabulary)
+            if m.id is not None
+        ))
 
     def slot_phrases(self, slot: Slot) -> list[str]:
         """What a slot is compared by: its words in the question and its node's surface forms."""
@@ -326,15 +327,9 @@ class Matcher:
     def events(self, text: str, key: str | None = None) -> frozenset[str]:
         """The notice events (``notice_events``) that ``text`` names, remembered by ``key``
         (default: the text itself): a question's statements and clauses ask again and again."""
-        key = text if key is None else key
-        found = self._events.get(key)
-        if found is None:
-            if len(self._events) > _MEMO:
-                self._events.clear()
-            found = self._events[key] = frozenset(
-                k for k, pat in self.rules.notice_events.items() if pat.search(text)
-            )
-        return found
+        return _remember(self._events, text if key is None else key, lambda: frozenset(
+            k for k, pat in self.rules.notice_events.items() if pat.search(text)
+        ))
 
     def same_event(self, question: str, clause: Clause) -> bool:
         """Whether ``clause`` may be about the event the question asks to be told of: the
