@@ -273,11 +273,11 @@ def parse_question(
         if longer:
             of_label = longer
             longest = max(m.last - m.first for m in longer)
-        chosen = [m.id for m in of_label if m.last - m.first == longest]
+        best = [m for m in of_label if m.last - m.first == longest]
+        chosen = [m.id for m in best]
         # "tell google's partners": the verb's object is a recipient (after at most a determiner)
-        ends = {m.last for m in of_label if m.last - m.first == longest}
-        if any(e in recipient_at or (e + 1 in recipient_at and words[e] in _NOUN_MARKERS)
-               for e in ends):
+        if any(m.last in recipient_at
+               or (m.last + 1 in recipient_at and words[m.last] in _NOUN_MARKERS) for m in best):
             chosen = [rules.recipient_object.get(p, p) for p in chosen]
         if chosen and not practices:
             subject = who
