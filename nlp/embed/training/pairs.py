@@ -133,6 +133,19 @@ class NegativePicker:
         top = np.argsort(-scores, kind="stable")[: self.depth]
         return candidates[int(self.rng.choice(top.tolist()))]
 
+    def pick_outside(self, question: str, pool: Sequence[str], exclude: set[str]) -> str | None:
+        """A negative of ``question`` from ``pool`` whose normalised text is not in ``exclude``
+        (``None`` if there is none). At random, eight draws from the whole pool, as the shipped
+        encoder's PolicyQA triples were drawn (kept so that they are rebuilt the same)."""
+        if self.encode is None:
+            for _ in range(8):
+                cand = self.rng.choice(pool)
+                if _norm(cand) not in exclude:
+                    return cand
+            return None
+        others = [p for p in pool if _norm(p) not in exclude]
+        return self.pick(question, others) if others else None
+
 
 def policyqa_split(titles: Iterable[str], *, seed: int, validation_share: float) -> dict:
     """PolicyQA policies split into train and validation by a seeded shuffle of sorted titles."""
@@ -163,20 +176,12 @@ def _opp115_validation_texts(datasets: Path) -> set[str]:
         return {_norm(row[0]) for row in csv.reader(fh) if row}
 
 
-def _draw(rng: random.Random, pool: Sequence[str], exclude: set[str]) -> str | None:
-    """A random paragraph of ``pool`` outside ``exclude`` (eight tries), as the shipped encoder's
-    triples were drawn: kept as it was so that they are rebuilt the same."""
-    for _ in range(8):
-        cand = rng.choice(pool)
-        if _norm(cand) not in exclude:
-            return cand
-    return None
-
-
 def tuning_fold(
     policyqa_train: Iterable[str], lay_train: Iterable[str], *, seed: int, share: float
 ) -> dict[str, list[str]]:
-    """A seeded share of the PolicyQA and lay-question training policies kept from the encoder."""
+    """A seeded share of the PolicyQA and lay-question training policies kept from the encoder
+    (the recorded fold is ``tuning_fold(split["train"], lay train policies, seed=13, share=0.25)``).
+    """
     rng = random.Random(seed)
     fold: dict[str, list[str]] = {}
     for key, names in (("policyqa", policyqa_train), ("lay", lay_train)):
@@ -212,12 +217,10 @@ def policyqa_triples(
         pool = [p for p, t in zip(paras, norms, strict=True) if t not in banned]
         for question in sorted(gold):
             exclude = {norms[j] for j in gold[question]} | banned
-            others = [p for p, t in zip(paras, norms, strict=True) if t not in exclude]
             for j in sorted(gold[question]):
-                if norms[j] in banned or not others:
+                if norms[j] in banned:
                     continue
-                neg = (picker.pick(question, others) if picker.encode is not None
-                       else _draw(picker.rng, pool, exclude))
+                neg = picker.pick_outside(question, pool, exclude)
                 if neg is not None:
                     triples.append(TrainingTriple(question, paras[j], neg, "policyqa"))
     return triples, {t: sorted(q) for t, q in by_type.items()}
