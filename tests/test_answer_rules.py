@@ -86,6 +86,12 @@ def test_who_does_the_verb_decides_the_practice(question, practice):
     assert parse_question(question).practices[0] == practice
 
 
+def test_recording_is_asked_as_keeping_and_as_collecting():
+    # "do you record my calls" is answered by "we do not store the contents of calls" (retain)
+    # and by "we record calls" (collect, which implies keeping).
+    assert parse_question("Do you record my voice calls?").practices == ("retain", "collect")
+
+
 def test_slots_carry_the_ontology_ids():
     onto = load_ontology()
     q = parse_question("Do you give my pics or my kid's location to the feds?")
@@ -104,9 +110,29 @@ def test_the_company_name_is_the_first_party_never_a_slot_or_query_word():
 
 
 def test_words_outside_the_patterns_steer_only():
-    q = parse_question("Do you read my calendar?")
-    assert "calendar" in q.words
-    assert not any("calendar" in s.text for s in q.slots)
+    q = parse_question("Do you read my horoscope?")
+    assert "horoscope" in q.words
+    assert not any("horoscope" in s.text for s in q.slots)
+
+
+@pytest.mark.parametrize("question, vocabulary, node", [
+    ("Do you read my calendar?", "data_types", "calendar"),
+    ("Does the app send my emails to you?", "data_types", "messages"),
+    ("Do you record my phone calls?", "data_types", "voice_recordings"),
+    ("Do you use face recognition on me?", "data_types", "biometrics"),
+])
+def test_everyday_nouns_name_their_node(question, vocabulary, node):
+    q = parse_question(question)
+    assert (vocabulary, node) in {(s.vocabulary, s.id) for s in q.slots}, q.slots
+
+
+@pytest.mark.parametrize("question", [
+    "Will your staff ever call me and ask for my password?",
+    "Will you contact me about offers?",
+])
+def test_a_verb_is_not_a_data_type(question):
+    q = parse_question(question)
+    assert not {"voice_recordings", "contacts_list"} & {s.id for s in q.slots}, q.slots
 
 
 def test_retrieval_query_adds_policy_words():

@@ -135,6 +135,35 @@ def test_how_a_cue_is_worded_says_which_practice(ex, text, expected):
     assert {p: got.get(p) for p in expected} == expected, got
 
 
+@pytest.mark.parametrize("text, expected", [
+    # A cue naming the purpose of a negated verb is negated with it.
+    ("These partners are not used for behavioral tracking of children.",
+     {"use": "denied", "track": "denied"}),
+    ("We never use your contacts for targeted advertising or tracking.",
+     {"use": "denied", "track": "denied"}),
+    ("We use cookies for behavioral tracking.", {"use": "affirmed", "track": "affirmed"}),
+    # ... but not across a clause boundary.
+    ("We do not sell your data, but we use it for ad tracking.", {"sell": "denied",
+                                                               "track": "affirmed"}),
+])
+def test_a_cue_in_the_purpose_of_a_verb_shares_its_scope(ex, text, expected):
+    got = polarities(ex, text)
+    assert {p: got.get(p) for p in expected} == expected, got
+
+
+def test_a_practice_noun_states_the_practice_only_as_subject_of_an_event_verb(ex):
+    [st] = read(ex, "The collection of your geolocation may occur in the background.")
+    assert (st.practice, st.polarity) == ("collect", "affirmed")
+    assert "location" in ids(st.data_types)
+    assert read(ex, "The collection of data is described below.") == []
+
+
+def test_a_phrasal_cue_with_the_user_as_its_object(ex):
+    [st] = read(ex, "Our staff will never ask you for your password by phone.")
+    assert (st.practice, st.polarity) == ("collect", "denied")
+    assert "account_credentials" in ids(st.data_types)
+
+
 def test_no_over_something_that_is_not_data_denies_nothing(ex):
     assert polarities(ex, "We share your data with our partners at no cost to you.") == {
         "share": "affirmed"}
@@ -184,7 +213,7 @@ def test_negations_inside_a_condition_reach_nothing_outside_it(ex):
 
 def test_the_scope_words_are_data():
     patterns = load_patterns()
-    assert patterns.version == "2.3"
+    assert patterns.version == "2.4"
     scope = patterns.scope
     assert {"not", "never", "nor"} <= scope.verbal
     assert "no" in scope.determiners

@@ -179,9 +179,12 @@ def _names_mask(tokens: Sequence[Token], names: Collection[str]) -> list[bool]:
 
 def _slot_matches(
     tokens: Sequence[Token], found: Sequence[PatternMatch], onto: Ontology, lo: int, hi: int,
-    blocked: Sequence[bool],
+    blocked: Sequence[bool], verb_objects: Collection[str] = (),
 ) -> list[tuple[int, int, str, str]]:
-    """Non-overlapping slot spans ``(first, last, vocabulary, id)``: longest, then leftmost."""
+    """Non-overlapping slot spans ``(first, last, vocabulary, id)``: longest, then leftmost.
+
+    A one-word match right before one of ``verb_objects`` is a verb ("call me", "contact us"),
+    not the thing it would name."""
     cands: list[tuple[int, int, str, str]] = []
     for m in found:
         if m.label in SLOT_LABELS and lo <= m.first and m.last <= hi:
@@ -189,6 +192,8 @@ def _slot_matches(
     for vocab in SLOT_LABELS.values():
         for a, b, nid in onto.match_tokens(tokens[lo:hi], vocab):
             cands.append((a + lo, b + lo, vocab, nid))
+    cands = [c for c in cands if not (
+        c[1] - c[0] == 1 and c[1] < len(tokens) and tokens[c[1]].text.lower() in verb_objects)]
     cands.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
     taken = list(blocked)
     out: list[tuple[int, int, str, str]] = []
@@ -234,7 +239,7 @@ def parse_question(
     kind, lo, hi = _main_clause(tokens, rules)
     found = rules.match(tokens)
     named = _names_mask(tokens, names)
-    slots_at = _slot_matches(tokens, found, onto, lo, hi, named)
+    slots_at = _slot_matches(tokens, found, onto, lo, hi, named, rules.verb_objects)
     # Per token: who it is, when it can be a subject ("first_party", "recipient" or "").
     kinds = ["first_party" if n else "" for n in named]
     for m in found:

@@ -121,6 +121,8 @@ class Patterns:
         self.modified_nouns = frozenset(data["modified_nouns"])
         self.skip_forms = frozenset(data.get("skip_forms", ()))
         self.non_data_objects = frozenset(data.get("non_data_objects", ()))
+        self.nominal_predicates = [tuple(t.text.lower() for t in tokenize(c))
+                                   for c in data.get("nominal_predicates", ())]
         self.fronted_conditions = [tuple(t.text.lower() for t in tokenize(c))
                                    for c in data.get("fronted_conditions", ())]
         # the words a fronted cue can open with (every word, when an empty cue is listed)
@@ -159,12 +161,23 @@ class Patterns:
                 nxt = lowered[i + n] if i + n < len(tokens) else ""
                 if lowered[i].endswith(("ing", "ed")) and nxt in self.modified_nouns:
                     continue  # "tracking information", "anonymized data": a modifier
-                if noun and not (practice in {"sell", "share"} or needs == "user_right"):
+                if noun and not (practice in {"sell", "share"} or needs == "user_right"
+                                 or self._nominal_subject(lowered, i + n)):
                     continue
                 hits.append(VerbHit(practice, i, i + n, needs, noun))
                 taken.update(range(i, i + n))
                 break
         return hits
+
+    def _nominal_subject(self, lowered: list[str], j: int) -> bool:
+        """Whether the noun cue ending at ``j`` heads the subject of a ``nominal_predicates``
+        verb ("the collection of your location may occur ..."): it states the practice."""
+        for k in range(j, min(len(lowered), j + self.scope.max_np)):
+            if lowered[k] in self.scope.np_end:
+                return False
+            if any(tuple(lowered[k : k + len(p)]) == p for p in self.nominal_predicates):
+                return True
+        return False
 
     def negated(self, tokens: list[Token], before: int, since: int = 0) -> bool:
         """Whether a negation cue stands in ``tokens[since:before]`` (outside the exceptions)."""

@@ -82,6 +82,8 @@ class NegationScope:
                 self._predicates_by_first.setdefault(p[0], []).append(p)
         self.max_np = int(data["max_noun_phrase"])
         self.finite = frozenset(data["finite_auxiliaries"])
+        self.purpose_links = frozenset(data.get("purpose_links", ()))
+        self.max_purpose = int(data.get("max_purpose_words", 0))
 
     # -- helpers -------------------------------------------------------------------------
     def is_negator(self, low: Sequence[str], i: int) -> bool:
@@ -122,7 +124,10 @@ class NegationScope:
                 series = any(w in self.disjunctions for w in words) or (
                     "," in words and "and" not in words)
                 infinitive = low[hit.start - 1] == "to" and len(words) <= self.max_np
-                joined = not blocked and (link_only or series or infinitive)
+                # "not used for behavioral tracking": a cue naming the purpose of the verb
+                purpose = bool(words) and words[0] in self.purpose_links and (
+                    len(words) <= self.max_purpose)
+                joined = not blocked and (link_only or series or infinitive or purpose)
                 if not joined:
                     g += 1
             out.append(g)
