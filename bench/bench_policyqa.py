@@ -27,6 +27,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,10 +36,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.config import DEFAULT_CORPUS, EmbedSettings, RetrievalSettings  # noqa: E402
+from nlp.classify.model import label_clauses, load_classifier  # noqa: E402
+from nlp.config import (  # noqa: E402
+    DEFAULT_CORPUS,
+    ClassifySettings,
+    EmbedSettings,
+    RetrievalSettings,
+)
+from nlp.errors import PolicylensError  # noqa: E402
 from nlp.embed import Encoder  # noqa: E402
 from nlp.embed.training.pairs import read_split  # noqa: E402
 from nlp.retrieval.index import ClauseIndex, clause_text_for_bm25  # noqa: E402
+from nlp.retrieval.routing import route_question  # noqa: E402
 from nlp.types import Clause  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "policyqa" / "dev.json"
@@ -87,11 +96,22 @@ def load_policyqa(
     return clauses, per_qa, per_question
 
 
-def evaluate(index: ClauseIndex, questions: list[dict], qvecs: np.ndarray) -> tuple[float, float]:
-    """Share of questions with a gold paragraph at rank 1 and within the top 3."""
+def evaluate(
+    index: ClauseIndex,
+    questions: list[dict],
+    qvecs: np.ndarray,
+    route: Callable[[str, np.ndarray], list[str]] | None = None,
+) -> tuple[float, float]:
+    """Share of questions with a gold paragraph at rank 1 and within the top 3.
+
+    With ``route(question, vector) -> categories``, the clauses of the routed categories get the
+    index's category boost, as ``PolicyLens.search`` and ``ask`` rank them."""
     top1 = top3 = 0
     for q, v in zip(questions, qvecs, strict=True):
-        hits = index.search(q["q"], top_k=3, policy_id=q["policy"], query_vector=v)
+        cats = route(q["q"], v) if route is not None else None
+        hits = index.search(
+            q["q"], top_k=3, policy_id=q["policy"], query_vector=v, categories=cats
+        )
         found = [h.clause.id in q["gold"] for h in hits]
         top1 += bool(found[:1] and found[0])
         top3 += any(found)
@@ -153,6 +173,30 @@ def fusion_table(
         f"{picks[1]}): {100 * hits / total:.1f}% of {total} questions"
     )
     return lines
+
+
+def routed_row(
+    clauses: list[Clause], vecs: np.ndarray, questions: list[dict], qvecs: np.ndarray,
+    distinct: list[dict], dvecs: np.ndarray,
+) -> tuple[str, float, float, float, float] | None:
+    """The default fusion with the shipped classifier's labels on the paragraphs and each
+    question routed to its likely categories (keyword cues and the classifier on its vector),
+    as ``search`` and ``ask`` rank; ``None`` when no classifier is trained. The classifier was
+    trained on OPP-115 segments, PolicyQA's source: see docs/benchmarks.md for what it saw."""
+    try:
+        clf = load_classifier(ClassifySettings())
+    except (OSError, PolicylensError):
+        return None
+    settings = RetrievalSettings()
+    index = ClauseIndex(label_clauses(clauses, clf, vecs), vecs, settings)
+
+    def route(question: str, vector: np.ndarray) -> list[str]:
+        found = route_question(question, classifier=clf, embedding=vector, settings=settings)
+        return [label for label, _ in found]
+
+    top1, top3 = evaluate(index, questions, qvecs, route)
+    d1, d3 = evaluate(index, distinct, dvecs, route)
+    return ("hybrid (default) + routing, as `search` ranks", top1, top3, d1, d3)
 
 
 def timed(fn) -> float:
@@ -357,6 +401,9 @@ def main(argv: list[str] | None = None) -> None:
         d1, d3 = evaluate(index, distinct, dvecs)
         rows.append((name, top1, top3, d1, d3))
 
+    routed = routed_row(clauses, vecs, questions, qvecs, distinct, dvecs)
+    if routed is not None:
+        rows.append(routed)
     rows.append(
         (
             "random (expected)",
