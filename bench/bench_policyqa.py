@@ -43,9 +43,9 @@ from nlp.config import (  # noqa: E402
     EmbedSettings,
     RetrievalSettings,
 )
-from nlp.errors import PolicylensError  # noqa: E402
 from nlp.embed import Encoder  # noqa: E402
 from nlp.embed.training.pairs import read_split  # noqa: E402
+from nlp.errors import PolicylensError  # noqa: E402
 from nlp.retrieval.index import ClauseIndex, clause_text_for_bm25  # noqa: E402
 from nlp.retrieval.routing import route_question  # noqa: E402
 from nlp.types import Clause  # noqa: E402
