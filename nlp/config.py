@@ -184,6 +184,11 @@ class AnswerSettings(_Section):
     exact_bonus: float = Field(
         0.1, description="Added on top when that statement names every slot of the question."
     )
+    free_word_bonus: float = Field(
+        0.1, description="Added to a clause's score, times the share of the question's words "
+        "outside the patterns (content words only: 'essential' in 'can I switch off the "
+        "essential cookies?') that the clause holds: they steer, never required."
+    )
     denial_bonus: float = Field(
         0.02, description="Added to a denying reading when choosing the reading that decides."
     )

@@ -213,6 +213,7 @@ def extracted(question: str, text: str, section: tuple[str, ...] = ()):
 BREACH = "If we learn of a security breach, we will notify any affected users by email."
 CHANGES = "We will notify you by email of any material changes to this policy."
 BARE = "We will notify you via email or phone within 7 business days."
+MESSAGES = "We will notify you when another user sends you a message."
 INCIDENT = ("In the event of an incident affecting your personal information, we will act "
             "promptly to address the incident and to notify you.")
 
@@ -223,13 +224,33 @@ INCIDENT = ("In the event of an incident affecting your personal information, we
     ("If you get hacked, will you tell me?", CHANGES, "not_stated"),
     ("Will you let me know if you change the privacy policy?", CHANGES, "yes"),
     ("Will you let me know if you change the privacy policy?", BREACH, "not_stated"),
-    # A notice that names no event (its event was in the sentence before) may be the one asked.
-    ("If you get hacked, will you tell me?", BARE, "yes"),
+    # A notice that names no event, with no sentence before it that does, is not the one asked
+    # ("we will notify you when someone messages you" is no breach notice).
+    ("If you get hacked, will you tell me?", BARE, "not_stated"),
+    ("If you get hacked, will you tell me?", MESSAGES, "not_stated"),
     ("Will they tell me if my data gets leaked?", INCIDENT, "yes"),
     ("Will you let me know if you change the privacy policy?", INCIDENT, "not_stated"),
 ])
 def test_a_notice_answers_only_for_the_event_it_is_about(question, text, verdict):
     assert extracted(question, text).verdict == verdict
+
+
+@pytest.mark.parametrize(("before", "verdict"), [
+    ("We will take the following steps should a data breach occur.", "yes"),
+    ("We will take the following steps if we change this policy.", "not_stated"),
+])
+def test_a_bare_notice_is_about_the_event_of_the_sentence_before_it(before, verdict):
+    from nlp.practices import StatementExtractor
+
+    first = Clause(f"p:v1:{abs(hash(before)) % 10**8}", "p", "v1", ("Security",), 0,
+                   len(before), before)
+    bare = Clause(f"p:v1:{abs(hash(before + BARE)) % 10**8}", "p", "v1", ("Security",),
+                  len(before) + 1,
+                  len(before) + 1 + len(BARE), BARE)
+    sts = {c.id: tuple(StatementExtractor().extract(c)) for c in (first, bare)}
+    ans = answer_question("If you get hacked, will you tell me?", [Hit(bare, 1.0, 0.6)],
+                          [first, bare], policy="p", version="v1", statements=sts)
+    assert ans.verdict == verdict
 
 
 def test_the_section_says_what_a_notice_is_about():

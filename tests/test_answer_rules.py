@@ -86,6 +86,25 @@ def test_who_does_the_verb_decides_the_practice(question, practice):
     assert parse_question(question).practices[0] == practice
 
 
+@pytest.mark.parametrize(("question", "place"), [
+    ("does taimi send my info to ukraine?", "ukraine"),
+    ("is my data stored in vietnam?", "vietnam"),
+    ("Do you move my data to the UAE?", "united_arab_emirates"),
+])
+def test_any_country_is_a_place(question, place):
+    q = parse_question(question)
+    assert q.practices[0] == "transfer_abroad"
+    assert ("places", place) in {(s.vocabulary, s.id) for s in q.slots}
+
+
+@pytest.mark.parametrize(("question", "practices"), [
+    ("can viber staff read my private chats?", ("collect",)),
+    ("do you keep my encrypted messages?", ("retain", "collect")),
+])
+def test_a_practice_word_describing_the_thing_is_not_the_verb(question, practices):
+    assert parse_question(question).practices == practices
+
+
 def test_recording_is_asked_as_keeping_and_as_collecting():
     # "do you record my calls" is answered by "we do not store the contents of calls" (retain)
     # and by "we record calls" (collect, which implies keeping).
@@ -117,7 +136,7 @@ def test_words_outside_the_patterns_steer_only():
 
 @pytest.mark.parametrize("question, vocabulary, node", [
     ("Do you read my calendar?", "data_types", "calendar"),
-    ("Does the app send my emails to you?", "data_types", "messages"),
+    ("Does the app read my email messages?", "data_types", "messages"),
     ("Do you record my phone calls?", "data_types", "voice_recordings"),
     ("Do you use face recognition on me?", "data_types", "biometrics"),
 ])

@@ -234,3 +234,30 @@ def test_lexicon_is_read_from_its_data_file(tmp_path):
     other.write_text(json.dumps({**doc, "version": 99}), encoding="utf-8")
     with pytest.raises(ValueError, match="not a policylens-lexicon file of version 1"):
         lexicon.read_lexicon(other)
+
+
+def test_a_word_outside_the_patterns_steers_which_statement_decides():
+    # Both clauses state the user's choice over cookies; the question's own word ("essential")
+    # is in the one that denies it, ranked second: it decides, and is cited first.
+    choose = clause("You may disable cookies at any time.", ("Cookies",))
+    essential = clause("Essential cookies cannot be disabled.", ("Cookies",))
+    ans = answer_question(
+        "can I switch off the essential cookies?",
+        [Hit(choose, score=1.0, dense=0.65), Hit(essential, score=1.0, dense=0.6)],
+        [choose, essential],
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "no", ans
+    assert ans.citations[0].clause_id == essential.id
+
+
+def test_words_outside_the_patterns_are_never_required():
+    ans = answer_question(
+        "can I switch off the essential cookies?",
+        hits((clause("You may disable cookies at any time.", ("Cookies",)), 0.62),),
+        [],
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "yes", ans

@@ -158,6 +158,30 @@ def test_a_practice_noun_states_the_practice_only_as_subject_of_an_event_verb(ex
     assert read(ex, "The collection of data is described below.") == []
 
 
+def test_a_negation_reaches_across_a_comma_of_a_verb_series(ex):
+    got = polarities(ex, "We do not read, listen or store your messages.")
+    assert got == {"collect": "denied", "retain": "denied"}, got
+
+
+@pytest.mark.parametrize("text", [
+    "Messages you have received are shown in your inbox.",
+    "You may receive emails from us.",
+])
+def test_what_the_user_receives_is_not_collected(ex, text):
+    assert read(ex, text) == []
+
+
+def test_what_the_user_submits_is_collected(ex):
+    assert polarities(ex, "You submit photos when you create a profile.") == {
+        "collect": "affirmed"}
+
+
+def test_a_document_name_is_not_data(ex):
+    assert read(ex, "Please read our Cookie Policy for more information.") == []
+    [st] = read(ex, "We use cookies as described in our Cookie Policy.")
+    assert [d.text for d in st.data_types] == ["cookies"]
+
+
 def test_a_phrasal_cue_with_the_user_as_its_object(ex):
     [st] = read(ex, "Our staff will never ask you for your password by phone.")
     assert (st.practice, st.polarity) == ("collect", "denied")

@@ -331,18 +331,21 @@ class Matcher:
             k for k, pat in self.rules.notice_events.items() if pat.search(text)
         ))
 
-    def same_event(self, question: str, clause: Clause) -> bool:
-        """Whether ``clause`` may be about the event the question asks to be told of: the
-        question names none, the clause (its text, its list's lead-in, its section's headings;
-        read once per clause id) names none either (a bare "we will notify you by email" after a
-        sentence that named the event), or it names the same one. Only a notice of another event
-        ("we will notify you of changes to this policy" for a breach) is not."""
+    def same_event(self, question: str, clause: Clause, previous: Clause | None = None) -> bool:
+        """Whether ``clause`` is about the event the question asks to be told of: the question
+        names none, or the clause (its text, its list's lead-in, its section's headings; read
+        once per clause id) names the same one; a clause that names no event at all ("we will
+        notify you by email") is read with ``previous``, the clause before it in its section.
+        A notice of another event ("we will notify you of changes to this policy" for a breach),
+        or of none ("we will notify you when someone messages you"), is not."""
         asked = self.events(question)
         if not asked:
             return True
         where = " ".join((clause.text, clause.context, *clause.section))
         named = self.events(where, key=f"\0clause\0{clause.id}")
-        return not named or bool(asked & named)
+        if not named and previous is not None:
+            named = self.events(previous.text, key=f"\0clause\0{previous.id}\0text")
+        return bool(asked & named)
 
     # -- practice --------------------------------------------------------------------------
     def practice_of(self, asked: str, st: Statement) -> str:
@@ -472,17 +475,19 @@ class Matcher:
         named_anywhere: Callable[[Slot], bool],
         carried: bool = False,
         similar: Callable[[Slot, str], bool] | None = None,
+        previous: Clause | None = None,
     ) -> Reading | None:
         """How ``st`` reads on ``question``; ``None`` when it is about another practice or thing.
 
         ``carried``: ``st`` is the statement of the clause's lead-in, which the clause elaborates;
         ``similar(slot, phrase)``: whether a free-text phrase of the statement is close enough in
-        meaning to the slot (see :meth:`free_phrase`; ``None``: never).
+        meaning to the slot (see :meth:`free_phrase`; ``None``: never); ``previous``: the clause
+        before it in its section (what a bare notice is about, see :meth:`same_event`).
         """
         asked = question.practices[0] if question.practices else None
         if not self._actor_fits(question, st.actor):
             return None  # what a partner or the user does is not what the company does
-        if asked == "notify" and not self.same_event(question.text, clause):
+        if asked == "notify" and not self.same_event(question.text, clause, previous):
             return None  # told of a change of the policy is not told of a breach
         excluded = self.rules.practice_excludes.get(asked or "", {})
         for field, ids in excluded.items():

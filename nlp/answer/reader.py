@@ -260,8 +260,10 @@ def parse_question(
     )
     by_pos: dict[int, list[PatternMatch]] = {}
     for m in verbs:
-        # A word after "my"/"the" is a noun ("my recordings"), not the verb.
-        if m.first > 0 and words[m.first - 1] in _NOUN_MARKERS and m.first in slot_tokens:
+        # A word after "my"/"the" is a noun ("my recordings"), not the verb, and so is one
+        # between "my" and the thing it describes ("my private chats", "my saved photos").
+        if m.first > 0 and words[m.first - 1] in _NOUN_MARKERS and (
+                m.first in slot_tokens or (m.last - m.first == 1 and m.last in slot_tokens)):
             continue
         by_pos.setdefault(m.first, []).append(m)
     for pos, ms in by_pos.items():

@@ -31,6 +31,7 @@ from nlp.answer.topics import decide_topic
 from nlp.answer.wording import reads_by_wording
 from nlp.config import AnswerSettings
 from nlp.practices import Ontology, StatementExtractor, load_ontology
+from nlp.retrieval.index import tokenize as index_terms
 from nlp.types import Answer, Citation, Clause, Hit, ScoredClause, Statement, Verdict
 
 __all__ = ["Question", "answer_question", "lead_in_of", "lead_ins", "parse_question"]
@@ -263,8 +264,10 @@ class _Evidence:
         inherited: Mapping[str, str],
         similar: Callable[[Slot, str], bool] | None = None,
         similar_depth: int = 0,
+        before: Mapping[str, Clause] | None = None,
     ) -> None:
         self.readings: list[list[Reading]] = []
+        before = before or {}
         for i, h in enumerate(hits):
             found: list[Reading] = []
             if h.dense < floor:
@@ -274,7 +277,8 @@ class _Evidence:
             close = similar if i < similar_depth else None
             for st in own:
                 st = matcher.exception_owner(st, own)
-                r = matcher.read(q, st, h.clause, i, named_anywhere, carried, close)
+                r = matcher.read(q, st, h.clause, i, named_anywhere, carried, close,
+                                 before.get(h.clause.id))
                 if r is not None:
                     found.append(r)
             self.readings.append(found)
@@ -354,7 +358,9 @@ def answer_question(
                 inherited[h.clause.id] = lead.id
                 break
     reading_floor = settings.reading_floor * settings.min_support
-    ev = _Evidence(q, considered, statements, matcher, named_anywhere, reading_floor, inherited)
+    before = _antecedents(clauses)[1] if clauses else {}
+    ev = _Evidence(q, considered, statements, matcher, named_anywhere, reading_floor, inherited,
+                   before=before)
     depth = settings.similarity_depth
     if similarity is not None and q.kind == "yesno" and not any(
         r.match == "exact" for rs in ev.readings[:depth] for r in rs
@@ -369,13 +375,17 @@ def answer_question(
                 return similarity.best(matcher.slot_phrases(slot), phrase) >= threshold
 
             ev = _Evidence(q, considered, statements, matcher, named_anywhere, reading_floor,
-                           inherited, close, depth)
+                           inherited, close, depth, before)
     focus = rules.focus_evidence.get(q.focus or "") if q.kind == "info" else None
     scores = []
     top_fused = max((h.score for h in considered), default=1.0) or 1.0
+    free = set(index_terms(" ".join(q.words))) if settings.free_word_bonus else set()
     for i, h in enumerate(considered):
         best = ev.best(i)
         s = h.dense + settings.fused_weight * h.score / top_fused
+        if free:
+            held = free.intersection(index_terms(h.clause.contextual_text()))
+            s += settings.free_word_bonus * len(held) / len(free)
         if best is not None and q.kind == "yesno":
             s += settings.practice_bonus
             if best.match == "exact":

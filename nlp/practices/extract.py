@@ -33,7 +33,7 @@ __all__ = ["EXTRACT_VERSION", "StatementExtractor", "SpanFinder"]
 
 # The version of what the extractor returns for the same clauses, models and tables: bumped with
 # any change to its rules, so statements cached by an older build are never read again.
-EXTRACT_VERSION = 2
+EXTRACT_VERSION = 3
 
 # A learned data-type tagger: character spans of data-type mentions in a sentence.
 SpanFinder = Callable[[list[str]], list[list[tuple[int, int]]]]
@@ -47,6 +47,7 @@ _HEAD_STOP = re.compile(
 _SHARING = frozenset({"share", "sell", "rent"})
 _NEAREST_MAX_WORDS = 8
 _LISTS_DATA = frozenset({"collect", "use", "share", "sell", "rent"})
+_NEXT_WORD = re.compile(r"\s*(\w+)")
 _USER_GIVES = ("provide", "submit", "give", "enter", "upload")
 # A sentence that opens by pointing back and listing: "This may include ...", "Including ...".
 _INCLUDES = re.compile(
@@ -274,6 +275,9 @@ class StatementExtractor:
             if actor == "user" and practice == "retain":
                 continue  # "you should not save your password": the user's doing
             if practice == "collect" and actor == "user":
+                word = tokens[hit.start].text.lower()
+                if not any(word in _inflect_set(v) for v in _USER_GIVES):
+                    continue  # "messages you have received", "you can record": the user's doing
                 actor = "first_party"  # what you provide to us, we collect
             targets = recipients_here
             if practice in _SHARING and not [r for r in recipients if r != actor_span]:
@@ -285,8 +289,8 @@ class StatementExtractor:
                 # the user's choice ("you can opt not to share") is the company's practice,
                 # done unless the user says no
                 condition = text[tokens[span[0]].start : tokens[span[1] - 1].end].strip(" ,;.")
-            if scope.choice is not None and actor == "user":
-                actor = "first_party"
+            if actor == "user" and (scope.choice is not None or hit.needs == "user_right"):
+                actor = "first_party"  # a right the user has is one the company grants
             polarity = "conditional" if condition else ("denied" if negated else "affirmed")
             seen.add(practice)
             retention = None
@@ -448,7 +452,15 @@ class StatementExtractor:
         for m in matched:
             if not any(_overlaps(m, t) for t in spans):
                 spans.append(m)
-        return sorted(spans, key=lambda s: s.start)
+        # "our Cookie Policy", "the Privacy Notice": the name of a document, not data
+        docs = self.patterns.document_nouns
+
+        def next_word(end: int) -> str:
+            m = _NEXT_WORD.match(text, end)
+            return m.group(1).lower() if m else ""
+
+        return sorted((sp for sp in spans if next_word(sp.end) not in docs),
+                      key=lambda s: s.start)
 
     # -- list lead-ins -------------------------------------------------------------------
     def _with_lead_in(

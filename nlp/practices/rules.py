@@ -121,6 +121,7 @@ class Patterns:
         self.modified_nouns = frozenset(data["modified_nouns"])
         self.skip_forms = frozenset(data.get("skip_forms", ()))
         self.non_data_objects = frozenset(data.get("non_data_objects", ()))
+        self.document_nouns = frozenset(data.get("document_nouns", ()))
         self.nominal_predicates = [tuple(t.text.lower() for t in tokenize(c))
                                    for c in data.get("nominal_predicates", ())]
         self.fronted_conditions = [tuple(t.text.lower() for t in tokenize(c))

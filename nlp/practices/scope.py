@@ -230,7 +230,7 @@ class NegationScope:
             if j in at:
                 return at[j]
             w = low[j]
-            if w in self.stops or w in self.np_end or (
+            if w in self.stops or (w in self.np_end and not self._series_on(low, j)) or (
                     not inverted and self._subject_at(low, j)):
                 return None
             if w not in self.bridge:
@@ -239,6 +239,18 @@ class NegationScope:
                     return None
             j += 1
         return None
+
+    def _series_on(self, low: Sequence[str], j: int) -> bool:
+        """Whether the comma at ``j`` parts verbs of one series ("we do not read, listen or
+        store"): a disjunction follows within two words, before any stop."""
+        if low[j] != ",":
+            return False
+        for k in range(j + 1, min(len(low), j + 4)):
+            if low[k] in self.disjunctions:
+                return True
+            if low[k] in self.stops or low[k] in self.np_end:
+                return False
+        return False
 
     def _noun_phrase_end(self, low: Sequence[str], j: int, at: dict[int, int]) -> int | None:
         """End of the noun phrase opening at ``j`` (before a comma or a cue), if short."""
