@@ -261,3 +261,17 @@ def test_words_outside_the_patterns_are_never_required():
         version="v1",
     )
     assert ans.verdict == "yes", ans
+
+
+@pytest.mark.parametrize(("focus", "text", "holds"), [
+    ("duration", "All your data is erased within 7 calendar days of deletion.", True),
+    ("duration", "We answer requests within 30 business days.", True),
+    ("duration", "We keep your data for our records.", False),
+    ("outcome", "Uninstalling the app will not immediately delete your account.", True),
+    ("outcome", "Your account may be deactivated after two weeks.", True),
+    ("outcome", "You can contact us with questions.", False),
+])
+def test_the_evidence_an_information_question_asks_for(focus, text, holds):
+    from nlp.answer.patterns import load_question_patterns
+
+    assert bool(load_question_patterns().focus_evidence[focus].search(text)) == holds
