@@ -452,3 +452,15 @@ def test_the_spacy_sentencizer_without_spacy_names_its_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "spacy", None)
     with pytest.raises(MissingExtraError, match=r"policylens\[spacy\]"):
         split_sentences("One. Two.", sentencizer="spacy")
+
+
+@pytest.mark.parametrize(("lead", "expected"), [
+    ("We may share your personal data with the parties set out below.", True),
+    ("We may share your personal data with:", True),
+    ("We care about your privacy.", False),
+])
+def test_a_list_lead_in_ends_with_a_colon_or_points_ahead(lead: str, expected: bool) -> None:
+    text = f"# Sharing\n\n{lead}\n\n- Advertising networks, including Google.\n"
+    policy = parse_policy(text, fmt="md", name="acme")
+    [item] = [c for c in segment_policy(policy) if c.kind == "bullet"]
+    assert (item.context == lead) == expected, item.context

@@ -44,7 +44,7 @@ from nlp.extras import require
 from nlp.ingest import clean as _clean
 from nlp.ingest.dates import starts_with_month
 from nlp.ingest.layout import read_layout
-from nlp.segment.sentences import raw_sentence_spans, trimmed
+from nlp.segment.sentences import is_lead_in, raw_sentence_spans, trimmed
 from nlp.types import Clause, ClauseKind, Policy, PolicyVersion
 
 if TYPE_CHECKING:
@@ -262,7 +262,7 @@ def segment_version(
 
     drafts: list[tuple[tuple[str, ...], int, int, ClauseKind, str]] = []
     section: list[tuple[int, str]] = []
-    lead_in = ""  # last sentence of the paragraph right above a list, when it ends with ":"
+    lead_in = ""  # last sentence of the paragraph right above a list, when it leads into it
     last_para_sentence = ""
     parents: dict[int, tuple[str, str]] = {}  # depth -> (context, text) of the last item there
     table_header = ""
@@ -290,7 +290,7 @@ def segment_version(
             if spans:
                 a, b = spans[-1]
                 last_para_sentence = text[ln.start + a : ln.start + b]
-            lead_in = last_para_sentence if last_para_sentence.rstrip().endswith(":") else ""
+            lead_in = last_para_sentence if is_lead_in(last_para_sentence) else ""
             parents, table_header = {}, ""
         elif ln.kind == "item":
             body = text[ln.body_start : ln.end].strip()

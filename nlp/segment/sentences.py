@@ -17,7 +17,7 @@ import json
 import re
 from importlib import resources
 
-__all__ = ["raw_sentence_spans", "trimmed"]
+__all__ = ["is_lead_in", "raw_sentence_spans", "trimmed"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -31,6 +31,29 @@ def _rules() -> tuple[re.Pattern[str], re.Pattern[str], tuple[str, ...], bool]:
     infix = re.compile(r"(?<=[^\W\d_])\.(?=[A-Z])")
     never = data["never_after"]
     return end, infix, tuple(never["ellipses"]), bool(never["initial"])
+
+
+@functools.cache
+def _lead_in_rules() -> tuple[tuple[str, ...], re.Pattern[str]]:
+    data = json.loads(
+        resources.files("nlp").joinpath("data/sentences.json").read_text(encoding="utf-8")
+    )["lead_in"]
+    ahead = "|".join(re.escape(w) for w in data["points_ahead"])
+    return tuple(data["ends"]), re.compile(rf"\b(?:{ahead})\b", re.IGNORECASE)
+
+
+def is_lead_in(sentence: str) -> bool:
+    """Whether ``sentence``, the last of a paragraph right above a list, leads into the list:
+    it ends with a colon or points ahead ("... the parties set out below.").
+
+    >>> is_lead_in("We may share your data with the parties set out below.")
+    True
+    >>> is_lead_in("We care about your privacy.")
+    False
+    """
+    ends, ahead = _lead_in_rules()
+    s = sentence.rstrip()
+    return s.endswith(ends) or bool(ahead.search(s))
 
 
 def _is_initial(text: str, dot: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["PARSE_VERSION"]
 
-PARSE_VERSION = 4
+PARSE_VERSION = 5
 """Bump when the output of ``nlp.ingest`` or ``nlp.segment`` changes for some input.
 
 Parsed policies and their clauses are cached under this number (``nlp.pipeline``), so a cache
