@@ -275,3 +275,28 @@ def test_the_evidence_an_information_question_asks_for(focus, text, holds):
     from nlp.answer.patterns import load_question_patterns
 
     assert bool(load_question_patterns().focus_evidence[focus].search(text)) == holds
+
+
+@pytest.mark.parametrize(("question", "verdict"), [
+    ("can my 16 year old use the app?", "no"),
+    ("I'm 19, can I use the app?", "yes"),
+])
+def test_a_minimum_age_stated_as_and_above(question, verdict):
+    c = clause("We restrict the use of our Services to individuals age 18 and above.",
+               ("Children",))
+    assert answer_question(question, hits((c, 0.7)), [c], policy="p",
+                           version="v1").verdict == verdict
+
+
+@pytest.mark.parametrize(("text", "verdict", "reason"), [
+    # naming no recipient, a denial of handing over denies it to anyone ...
+    ("We do not share your precise location.", "no", "denied_in_general"),
+    # ... but a denial of another practice says nothing of sharing
+    ("We do not collect your precise location.", "not_stated", "no_statement"),
+])
+def test_a_denial_naming_no_recipient(text, verdict, reason):
+    c = clause(text)
+    ans = answer_question("Do you share my location with advertisers?", hits((c, 0.7)), [c],
+                          policy="p", version="v1")
+    assert (ans.verdict, ans.reason) == (verdict, reason)
+

@@ -52,6 +52,8 @@ _FORMAT, _VERSION = "policylens-verdict-table", 1
 MATCH_LEVELS = ("exact", "similar", "general_named", "general", "wording", "none")
 # Levels of one slot, best first.
 _SLOT_ORDER = ("exact", "similar", "general", "open", "other")
+# Practices whose denial without a recipient ("we do not sell your data") denies it to anyone.
+_HANDING_OVER = frozenset({"share", "sell", "rent"})
 # Longer free-text phrases are clause fragments the extractor kept whole, not names of a thing.
 _FREE_WORDS = 6
 # Surface forms of the question slot's node compared beside its own phrase.
@@ -520,8 +522,13 @@ class Matcher:
             # together otherwise ("face recognition on my videos") must each be covered.
             needed = levels[:1] if _coordinated(question.text, slots) else levels
             for level, slot in needed:
-                # A denial that names nothing of the kind asked about ("we do not share it") is
-                # not read as covering it.
+                # A denial that names no recipient ("we do not share your location") denies it to
+                # everyone; one that names no data ("we do not share it") is not read as covering
+                # the data asked about.
+                if (level == "open" and pol == "denied" and slot.vocabulary == "recipients"
+                        and st.practice in _HANDING_OVER):
+                    general.append(slot)
+                    continue
                 if level == "other" or (level == "open" and pol == "denied"):
                     return None
                 if level == "similar":
