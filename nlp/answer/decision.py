@@ -526,7 +526,7 @@ class Matcher:
                 # everyone; one that names no data ("we do not share it") is not read as covering
                 # the data asked about.
                 if (level == "open" and pol == "denied" and slot.vocabulary == "recipients"
-                        and st.practice in _HANDING_OVER):
+                        and st.practice in _HANDING_OVER and not st.recipients):
                     general.append(slot)
                     continue
                 if level == "other" or (level == "open" and pol == "denied"):
