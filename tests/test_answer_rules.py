@@ -105,6 +105,24 @@ def test_a_practice_word_describing_the_thing_is_not_the_verb(question, practice
     assert parse_question(question).practices == practices
 
 
+@pytest.mark.parametrize(("question", "names", "subject", "recipient"), [
+    # "they" refers back to the buyer the condition names: the question is whether it gets data
+    ("if acme gets bought by another company, do they get my data?", {"acme"}, "recipient",
+     "acquirers"),
+    ("if I log in with google, do they get my email?", set(), "recipient", "google"),
+    # ... but to the company when the company is named after it
+    ("if my company signs up for acme, do they use my info?", {"acme"}, "first_party", None),
+    ("if I delete my account, do they keep my photos?", set(), "first_party", None),
+])
+def test_a_pronoun_subject_refers_to_the_recipient_of_the_condition(
+    question, names, subject, recipient,
+):
+    q = parse_question(question, names=names)
+    assert q.subject == subject
+    got = [s.id for s in q.slots if s.vocabulary == "recipients"]
+    assert (recipient in got) if recipient else not got or subject == "first_party"
+
+
 def test_recording_is_asked_as_keeping_and_as_collecting():
     # "do you record my calls" is answered by "we do not store the contents of calls" (retain)
     # and by "we record calls" (collect, which implies keeping).

@@ -118,6 +118,7 @@ class QuestionPatterns:
         self.refusal_cues = re.compile(doc["refusal_cues"], re.IGNORECASE)
         self.user_subjects = frozenset(lemma(w) for w in doc["user_subjects"])
         self.verb_objects = frozenset(doc.get("verb_objects", ()))
+        self.referring_subjects = frozenset(doc.get("referring_subjects", ()))
         self.not_names = frozenset(doc["not_names"])
         self.query_terms: dict[str, str] = dict(doc["query_terms"])
         self.negligible_conditions = re.compile(doc["negligible_conditions"], re.IGNORECASE)

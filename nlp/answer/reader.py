@@ -208,6 +208,29 @@ def _slot_matches(
     return out
 
 
+def _recipient_referred_to(
+    tokens: Sequence[Token], found: Sequence[PatternMatch], onto: Ontology, lo: int, hi: int,
+    named: Sequence[bool], words: Sequence[str], rules: QuestionPatterns,
+) -> tuple[tuple[int, int, str, str], int] | None:
+    """The recipient a fronted condition names, and the main clause's subject pronoun that
+    refers back to it ("if alibaba gets bought by another company, do they get my data?": the
+    buyer gets it); ``None`` when there is no such pair."""
+    if lo == 0:
+        return None
+    pronoun = next((k for k in range(lo, hi) if words[k] in rules.referring_subjects), None)
+    if pronoun is None:
+        return None
+    before = [c for c in _slot_matches(tokens, found, onto, 0, lo, named)
+              if c[2] == "recipients"]
+    if not before:
+        return None
+    # The pronoun refers to the last one named: the company itself when its name comes after
+    # ("if my company signs up for deliveroo, do they use my info?": deliveroo does).
+    if any(named[k] for k in range(before[-1][1], lo)):
+        return None
+    return before[-1], pronoun
+
+
 def _subject_of(
     pos: int, lo: int, words: Sequence[str], kinds: Sequence[str], rules: QuestionPatterns
 ) -> str:
@@ -245,6 +268,11 @@ def parse_question(
     for m in found:
         if m.label == "FIRST_PARTY" and m.last - m.first == 1 and not kinds[m.first]:
             kinds[m.first] = "first_party"
+    referred = _recipient_referred_to(tokens, found, onto, lo, hi, named, words, rules)
+    if referred is not None:
+        slot, pronoun = referred
+        slots_at.append(slot)
+        kinds[pronoun] = "recipient"
     for a, b, vocab, _nid in slots_at:
         if vocab == "recipients":
             for k in range(a, b):
