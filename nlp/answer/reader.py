@@ -213,7 +213,7 @@ def _recipient_referred_to(
     named: Sequence[bool], words: Sequence[str], rules: QuestionPatterns,
 ) -> tuple[tuple[int, int, str, str], int] | None:
     """The recipient a fronted condition names, and the main clause's subject pronoun that
-    refers back to it ("if alibaba gets bought by another company, do they get my data?": the
+    refers back to it ("if acme gets bought by another company, do they get my data?": the
     buyer gets it); ``None`` when there is no such pair."""
     if lo == 0:
         return None

@@ -242,7 +242,7 @@ class NegationScope:
 
     def _series_on(self, low: Sequence[str], j: int) -> bool:
         """Whether the comma at ``j`` parts verbs of one series ("we do not read, listen or
-        store"): a disjunction follows within two words, before any stop."""
+        store"): a disjunction follows within three words, before any stop."""
         if low[j] != ",":
             return False
         for k in range(j + 1, min(len(low), j + 4)):
