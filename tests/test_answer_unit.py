@@ -300,3 +300,20 @@ def test_a_denial_naming_no_recipient(text, verdict, reason):
                           policy="p", version="v1")
     assert (ans.verdict, ans.reason) == (verdict, reason)
 
+
+
+def test_a_denial_that_refers_back_to_data_takes_the_data_named_before_it():
+    from nlp.practices import StatementExtractor
+
+    first = clause("Some of the games may capture the full name and photograph of children.",
+                   ("Children",))
+    denial = clause("However, these data attributes are stored on the device and cannot be "
+                    "accessed by us.", ("Children",))
+    sts = {c.id: tuple(StatementExtractor().extract(c)) for c in (first, denial)}
+    ans = answer_question("can you see my kid's photo?", [Hit(denial, 1.0, 0.6)],
+                          [first, denial], policy="p", version="v1", statements=sts)
+    assert ans.verdict == "no", ans
+    # with nothing before it that names data, the denial covers nothing
+    alone = answer_question("can you see my kid's photo?", [Hit(denial, 1.0, 0.6)], [denial],
+                            policy="p", version="v1", statements={denial.id: sts[denial.id]})
+    assert alone.verdict != "no"

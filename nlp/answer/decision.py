@@ -333,6 +333,21 @@ class Matcher:
             k for k, pat in self.rules.notice_events.items() if pat.search(text)
         ))
 
+    def with_antecedent_data(
+        self, st: Statement, clause: Clause, previous: Clause | None
+    ) -> Statement:
+        """``st`` with the data types of ``previous``, and its audience when ``st`` names none,
+        when ``st`` names no data type and its clause refers back to data (``data_anaphora``:
+        "these data attributes ... cannot be accessed by us" after "the games may capture your
+        child's name and photograph")."""
+        if st.data_types or previous is None or not self.rules.data_anaphora.search(clause.text):
+            return st
+        found = self.onto.match(previous.text, "data_types")
+        if not found:
+            return st
+        audience = st.audience or tuple(self.onto.match(previous.text, "audience"))
+        return replace(st, data_types=tuple(found), audience=audience)
+
     def same_event(self, question: str, clause: Clause, previous: Clause | None = None) -> bool:
         """Whether ``clause`` is about the event the question asks to be told of: the question
         names none, or the clause (its text, its list's lead-in, its section's headings; read

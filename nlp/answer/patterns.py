@@ -111,6 +111,7 @@ class QuestionPatterns:
         self.discourse = frozenset(doc["discourse"])
         self.prepositions = frozenset(doc["prepositions"])
         self.anaphora = re.compile(doc["anaphora"], re.IGNORECASE)
+        self.data_anaphora = re.compile(doc.get("data_anaphora", "(?!)"), re.IGNORECASE)
         # Cues that keep a clause's wording alone from answering yes (a denial, a condition).
         self.wording_guard = re.compile(doc["wording_guard"], re.IGNORECASE)
         # Words that make a condition a refusal ("if I turn off location"), so that two

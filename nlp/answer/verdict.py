@@ -275,10 +275,11 @@ class _Evidence:
                 continue
             own, carried = _statements_of(h.clause, statements, inherited)
             close = similar if i < similar_depth else None
+            previous = before.get(h.clause.id)
             for st in own:
-                st = matcher.exception_owner(st, own)
-                r = matcher.read(q, st, h.clause, i, named_anywhere, carried, close,
-                                 before.get(h.clause.id))
+                st = matcher.with_antecedent_data(matcher.exception_owner(st, own), h.clause,
+                                                  previous)
+                r = matcher.read(q, st, h.clause, i, named_anywhere, carried, close, previous)
                 if r is not None:
                     found.append(r)
             self.readings.append(found)
