@@ -368,6 +368,23 @@ def test_a_second_lens_reads_the_statements_back_without_extracting(tmp_path):
         other.statements("p")
 
 
+def test_statements_cached_by_other_extractor_code_are_not_read(tmp_path, monkeypatch):
+    from nlp.practices import api
+
+    path = tmp_path / "p.md"
+    path.write_text(_LISTED)
+    first = _lens(tmp_path)
+    first.load(path, policy_id="p")
+    first.statements("p")
+    # The same settings and data files, but other rules in the code (no version bump).
+    monkeypatch.setattr(api, "_code_digest", lambda: b"other code")
+    second = _lens(tmp_path)
+    second._extractor = _NoExtractor()  # type: ignore[assignment]
+    second.load(path, policy_id="p")
+    with pytest.raises(AssertionError, match="extracted"):
+        second.statements("p")
+
+
 def test_a_damaged_statement_cache_entry_is_extracted_again(tmp_path):
     path = tmp_path / "p.md"
     path.write_text(_LISTED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -76,14 +77,27 @@ def load_extractor(settings: PracticesSettings, encode: Encode | None = None) ->
     return PracticeExtractor(extractor, meta)
 
 
+@functools.cache
+def _code_digest() -> bytes:
+    """SHA-256 over the source files of ``nlp.practices``, read once."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f"\0{f.name}\0".encode())
+        h.update(f.read_bytes())
+    return h.digest()
+
+
 def extractor_id(settings: PracticesSettings, encoder_id: str | None = None) -> str:
     """The id of what :func:`load_extractor` would build, without loading it (caches key on it).
 
-    It covers everything the statements depend on: ``EXTRACT_VERSION``, the bytes of the model
-    folder's files, of the ontology and of the cue tables, the settings that change the output,
-    and ``encoder_id`` (the model that names unknown phrases) when the nearest-node fallback is on.
+    It covers everything the statements depend on: ``EXTRACT_VERSION``, the bytes of this
+    package's code, of the model folder's files, of the ontology and of the cue tables, the
+    settings that change the output, and ``encoder_id`` (the model that names unknown phrases)
+    when the nearest-node fallback is on. With the code in the key, a rule changed without a
+    version bump still reads no statement an older build cached.
     """
     h = hashlib.sha256(f"extract-{EXTRACT_VERSION}".encode())
+    h.update(_code_digest())
     h.update(settings.model_dump_json(include={"use_tagger", "use_nearest",
                                                "nearest_threshold"}).encode())
     folder = Path(settings.model_dir)
