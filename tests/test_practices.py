@@ -426,3 +426,14 @@ def test_prepare_gives_statements_and_add_keeps_them(tmp_path):
     other._extractor = _NoExtractor()  # type: ignore[assignment]
     other.add(ready.policy, ready.clauses, statements=ready.statements)
     assert other.statements("p") == list(ready.statements)
+
+
+@pytest.mark.parametrize(("text", "vocabulary", "node"), [
+    ("your child's photo", "audience", "children"),
+    ("children's personal information", "audience", "children"),
+    ("the advertiser's own cookies", "recipients", "advertisers"),
+])
+def test_a_possessive_names_what_its_noun_names(text, vocabulary, node):
+    from nlp.practices import load_ontology
+
+    assert node in {s.id for s in load_ontology().match(text, vocabulary)}

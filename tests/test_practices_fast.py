@@ -21,6 +21,7 @@ from nlp.practices import (
     load_ontology,
     load_patterns,
 )
+from nlp.practices.ontology import match_lemma
 from nlp.practices.rules import DEFAULT_PATTERNS
 from nlp.practices.tagger import _prev_features, _viterbi_many
 from nlp.practices.tokens import lemma, tokenize
@@ -58,7 +59,7 @@ def test_tokens_carry_the_lemma_of_their_word(seed_sentences):
 def _longest_matches(onto, tokens, vocabulary):
     """Longest-first surface matching trying every length at every token (no index)."""
     phrases, longest = onto._phrases[vocabulary], onto._longest[vocabulary]
-    lemmas = [t.lemma for t in tokens]
+    lemmas = [match_lemma(t) for t in tokens]
     found, i = [], 0
     while i < len(tokens):
         for n in range(min(longest, len(tokens) - i), 0, -1):

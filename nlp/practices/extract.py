@@ -33,7 +33,7 @@ __all__ = ["EXTRACT_VERSION", "StatementExtractor", "SpanFinder"]
 
 # The version of what the extractor returns for the same clauses, models and tables: bumped with
 # any change to its rules, so statements cached by an older build are never read again.
-EXTRACT_VERSION = 3
+EXTRACT_VERSION = 4
 
 # A learned data-type tagger: character spans of data-type mentions in a sentence.
 SpanFinder = Callable[[list[str]], list[list[tuple[int, int]]]]

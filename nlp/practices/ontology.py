@@ -26,10 +26,19 @@ from nlp.config import PACKAGE_DIR
 from nlp.practices.tokens import Token, lemma, tokenize
 from nlp.types import Span
 
-__all__ = ["VOCABULARIES", "Node", "Ontology", "load_ontology", "DEFAULT_ONTOLOGY"]
+__all__ = ["VOCABULARIES", "Node", "Ontology", "load_ontology", "match_lemma", "DEFAULT_ONTOLOGY"]
 
 DEFAULT_ONTOLOGY = PACKAGE_DIR / "data" / "ontology.json"
 VOCABULARIES = ("data_types", "recipients", "purposes", "places", "audience")
+
+
+def match_lemma(token: Token) -> str:
+    """The lemma surface forms are matched on: a possessive is its noun ("child's" -> "child").
+
+    >>> [match_lemma(t) for t in tokenize("your child's cookies")]
+    ['your', 'child', 'cookie']
+    """
+    return lemma(token.lemma[:-2]) if token.lemma.endswith("'s") else token.lemma
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +119,13 @@ class Ontology:
 
     # -- naming phrases --------------------------------------------------------------------
     def match_tokens(self, tokens: Sequence[Token], vocabulary: str) -> list[tuple[int, int, str]]:
-        """Longest exact surface matches as ``(first token, last token + 1, node id)``."""
+        """Longest exact surface matches as ``(first token, last token + 1, node id)``; a
+        possessive names what its noun names ("your child's photo": a child)."""
         phrases = self._phrases[vocabulary]
         opens = self._opens[vocabulary]
         found: list[tuple[int, int, str]] = []
         i = 0
-        lemmas = [t.lemma for t in tokens]
+        lemmas = [match_lemma(t) for t in tokens]
         size = len(tokens)
         while i < size:
             for n in opens.get(lemmas[i], ()):
