@@ -16,15 +16,22 @@ import functools
 import json
 import re
 from importlib import resources
+from typing import Any
 
 __all__ = ["is_lead_in", "raw_sentence_spans", "trimmed"]
 
 
-@functools.lru_cache(maxsize=1)
-def _rules() -> tuple[re.Pattern[str], re.Pattern[str], tuple[str, ...], bool]:
-    data = json.loads(
+@functools.cache
+def _data() -> dict[str, Any]:
+    """``nlp/data/sentences.json``, read once for every rule taken from it."""
+    return json.loads(
         resources.files("nlp").joinpath("data/sentences.json").read_text(encoding="utf-8")
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _rules() -> tuple[re.Pattern[str], re.Pattern[str], tuple[str, ...], bool]:
+    data = _data()
     terminal = re.escape(data["terminal"])
     closing = re.escape(data["closing"])
     end = re.compile(rf"(?P<marks>[{terminal}]+)[{closing}]*(?=\s+\S)")
@@ -35,9 +42,7 @@ def _rules() -> tuple[re.Pattern[str], re.Pattern[str], tuple[str, ...], bool]:
 
 @functools.cache
 def _lead_in_rules() -> tuple[tuple[str, ...], re.Pattern[str]]:
-    data = json.loads(
-        resources.files("nlp").joinpath("data/sentences.json").read_text(encoding="utf-8")
-    )["lead_in"]
+    data = _data()["lead_in"]
     ahead = "|".join(re.escape(w) for w in data["points_ahead"])
     return tuple(data["ends"]), re.compile(rf"\b(?:{ahead})\b", re.IGNORECASE)
 
