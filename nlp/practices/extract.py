@@ -275,8 +275,7 @@ class StatementExtractor:
             if actor == "user" and practice == "retain":
                 continue  # "you should not save your password": the user's doing
             if practice == "collect" and actor == "user":
-                word = tokens[hit.start].text.lower()
-                if not any(word in _inflect_set(v) for v in _USER_GIVES):
+                if not self._gives(tokens, hit):
                     continue  # "messages you have received", "you can record": the user's doing
                 actor = "first_party"  # what you provide to us, we collect
             targets = recipients_here
@@ -375,10 +374,15 @@ class StatementExtractor:
                 return True
         return False
 
+    @staticmethod
+    def _gives(tokens: list[Token], hit: VerbHit) -> bool:
+        """Whether the cue's verb is one of handing data over ("provide", "upload", ...)."""
+        word = tokens[hit.start].text.lower()
+        return any(word in _inflect_set(v) for v in _USER_GIVES)
+
     def _user_provides(self, tokens: list[Token], hit: VerbHit) -> bool:
         """Whether the cue is the user giving data ("you will be asked to provide ...")."""
-        word = tokens[hit.start].text.lower()
-        if not any(word in _inflect_set(v) for v in _USER_GIVES):
+        if not self._gives(tokens, hit):
             return False
         window = [t.text.lower() for t in tokens[max(0, hit.start - 6) : hit.start]]
         return "you" in window and "we" not in window[-2:]
