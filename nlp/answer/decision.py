@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from nlp.answer.patterns import QuestionPatterns, tokens_of
 from nlp.answer.reader import SLOT_LABELS, Question, Slot
 from nlp.config import PACKAGE_DIR
-from nlp.practices import Ontology
+from nlp.practices import HANDING_OVER, Ontology
 from nlp.practices.tokens import tokenize
 from nlp.types import Clause, Span, Statement
 
@@ -52,8 +52,6 @@ _FORMAT, _VERSION = "policylens-verdict-table", 1
 MATCH_LEVELS = ("exact", "similar", "general_named", "general", "wording", "none")
 # Levels of one slot, best first.
 _SLOT_ORDER = ("exact", "similar", "general", "open", "other")
-# Practices whose denial without a recipient ("we do not sell your data") denies it to anyone.
-_HANDING_OVER = frozenset({"share", "sell", "rent"})
 # Longer free-text phrases are clause fragments the extractor kept whole, not names of a thing.
 _FREE_WORDS = 6
 # Surface forms of the question slot's node compared beside its own phrase.
@@ -541,7 +539,7 @@ class Matcher:
                 # everyone; one that names no data ("we do not share it") is not read as covering
                 # the data asked about.
                 if (level == "open" and pol == "denied" and slot.vocabulary == "recipients"
-                        and st.practice in _HANDING_OVER and not st.recipients):
+                        and st.practice in HANDING_OVER and not st.recipients):
                     general.append(slot)
                     continue
                 if level == "other" or (level == "open" and pol == "denied"):

@@ -15,13 +15,14 @@ from nlp.practices.api import (
     load_extractor,
     statement_row,
 )
-from nlp.practices.extract import EXTRACT_VERSION, StatementExtractor
+from nlp.practices.extract import EXTRACT_VERSION, HANDING_OVER, StatementExtractor
 from nlp.practices.ontology import Node, Ontology, load_ontology
 from nlp.practices.rules import Patterns, find_retention, load_patterns
 from nlp.practices.tagger import PracticeTagger
 
 __all__ = [
     "EXTRACT_VERSION",
+    "HANDING_OVER",
     "Node",
     "Ontology",
     "Patterns",

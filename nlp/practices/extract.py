@@ -29,7 +29,7 @@ from nlp.practices.tokens import Token, tokenize
 from nlp.segment import split_sentences
 from nlp.types import Clause, Retention, Span, Statement
 
-__all__ = ["EXTRACT_VERSION", "StatementExtractor", "SpanFinder"]
+__all__ = ["EXTRACT_VERSION", "HANDING_OVER", "StatementExtractor", "SpanFinder"]
 
 # The version of what the extractor returns for the same clauses, models and tables: bumped with
 # any change to its rules, so statements cached by an older build are never read again.
@@ -44,7 +44,9 @@ _SLOT_VOCAB = {"data_types": "data_types", "recipients": "recipients", "purposes
 _HEAD_STOP = re.compile(
     r"\s*(?:,|;|\(|\bwho\b|\bwhich\b|\bthat\b|\bsuch as\b|\bincluding\b|\bwhere\b|\bto\b(?!\s+our)"
     r"|\bfor\b|\bin order\b|\bwhen\b|\bif\b|\bonly\b|\bunless\b|\bexcept\b|:|\.\s)", re.I)
-_SHARING = frozenset({"share", "sell", "rent"})
+#: Practices that hand data over to someone: they take recipients, and a denial of one that names
+#: no recipient ("we do not sell your data") denies it to anyone.
+HANDING_OVER = frozenset({"share", "sell", "rent"})
 _NEAREST_MAX_WORDS = 8
 _LISTS_DATA = frozenset({"collect", "use", "share", "sell", "rent"})
 _NEXT_WORD = re.compile(r"\s*(\w+)")
@@ -259,15 +261,15 @@ class StatementExtractor:
                 practice = "collect"
             if practice is None or practice in seen:
                 continue
-            if practice not in _SHARING and practice != "transfer_abroad":
+            if practice not in HANDING_OVER and practice != "transfer_abroad":
                 recipients_here: list[Span] = []
             else:
                 recipients_here = recipients
             actor, actor_span = self._actor(tokens, hit, recipients, text, [
                 (a, b) for a, b in conds if not a <= hit.start < b])
-            if practice in _SHARING and self._sells_goods(tokens, hit, data_types):
+            if practice in HANDING_OVER and self._sells_goods(tokens, hit, data_types):
                 continue  # "we do not sell products to minors": not a data practice
-            if actor == "user" and practice in _SHARING and scope_of[hit.start].choice is None:
+            if actor == "user" and practice in HANDING_OVER and scope_of[hit.start].choice is None:
                 # "products that you intend to sell": the user's doing, not a practice, and so
                 # are the sharing cues after it ("... or made it public, it may be re-shared")
                 seen.add(practice)
@@ -279,7 +281,7 @@ class StatementExtractor:
                     continue  # "messages you have received", "you can record": the user's doing
                 actor = "first_party"  # what you provide to us, we collect
             targets = recipients_here
-            if practice in _SHARING and not [r for r in recipients if r != actor_span]:
+            if practice in HANDING_OVER and not [r for r in recipients if r != actor_span]:
                 targets = self._object_phrase(text, tokens, hit, data_types)
             scope = scope_of[hit.start]
             negated, condition = scope.negated, ""
