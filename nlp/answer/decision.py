@@ -241,6 +241,7 @@ class Matcher:
         self._any: dict[tuple[str, str], bool] = {}
         self._free: dict[tuple[str, str, str], bool] = {}
         self._events: dict[str, frozenset[str]] = {}
+        self._named_before: dict[str, tuple[tuple[Span, ...], tuple[Span, ...]]] = {}
 
     # -- naming ----------------------------------------------------------------------------
     def names_pattern(self, slot: Slot) -> re.Pattern[str]:
@@ -340,11 +341,14 @@ class Matcher:
         child's name and photograph")."""
         if st.data_types or previous is None or not self.rules.data_anaphora.search(clause.text):
             return st
-        found = self.onto.match(previous.text, "data_types")
+        # read once per clause: every statement of the clause, and both reading passes, ask
+        found, audience = _remember(self._named_before, previous.id, lambda: (
+            tuple(self.onto.match(previous.text, "data_types")),
+            tuple(self.onto.match(previous.text, "audience")),
+        ))
         if not found:
             return st
-        audience = st.audience or tuple(self.onto.match(previous.text, "audience"))
-        return replace(st, data_types=tuple(found), audience=audience)
+        return replace(st, data_types=found, audience=st.audience or audience)
 
     def same_event(self, question: str, clause: Clause, previous: Clause | None = None) -> bool:
         """Whether ``clause`` is about the event the question asks to be told of: the question
