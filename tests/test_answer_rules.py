@@ -384,6 +384,45 @@ def test_age_limits(question, text, verdict):
     assert got is not None and got[0] == verdict
 
 
+def test_every_age_limit_near_the_question_is_compared():
+    # The first clause's limit (13) does not bind a 15-year-old; the later one (18) does, and a
+    # parent's involvement lifts it: yes, with that condition.
+    under13 = clause("We do not knowingly collect personal information from children under 13.",
+                     ("Children",))
+    parent = clause("If you are under 18, you may use the Services only with the involvement of a "
+                    "parent or guardian.", ("Children",))
+    hits = [Hit(under13, 1.0, 0.7), Hit(parent, 0.9, 0.6)]
+    assert decide_topic("age_limit", "can my 15 yr old use it?", hits) == (
+        "yes", "age_with_parent", 1)
+    # A limit no parent can lift answers no, whatever comes first.
+    hard = clause("You can't use the app if you are younger than 13.", ("Children",))
+    hits = [Hit(parent, 1.0, 0.7), Hit(hard, 0.9, 0.6)]
+    assert decide_topic("age_limit", "my daughter is 12, can she join?", hits) == (
+        "no", "age_limit", 1)
+    # Past every limit: yes, from the highest.
+    assert decide_topic("age_limit", "my son is 19, can he use it?", hits) == ("yes", "age_limit", 0)
+
+
+def test_an_age_in_the_question_asks_the_age_topic():
+    assert "age_limit" in parse_question("my son is 14, can he make an account?").topics
+    assert "age_limit" not in parse_question("do you sell my data?").topics
+    assert "age_limit" not in parse_question("is my data kept for 14 days?").topics
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("If you are under 18, you may use it with a parent.", 18),
+     ("his/her age is under 16, he or she will be unable to register", 16),
+     ("Users aged 16 and over may consent.", 16),
+     ("We keep logs for 18 months.", None),
+     ("See section 13 of the terms.", None)],
+)
+def test_the_ages_a_clause_states(text, age):
+    from nlp.answer.topics import _min_age
+
+    assert _min_age(text, load_question_patterns()) == age
+
+
 def test_do_not_track_not_honoured_is_no():
     c = clause("We do not currently respond to Do Not Track signals.", ("Cookies",))
     assert ask("Do you honor do not track?", (c, 0.6)).verdict == "no"

@@ -77,12 +77,17 @@ class Topic:
     """A kind of question answered from the wording of the clause that treats it.
 
     ``rules`` are ``(pattern, verdict, reason)``, read in order; a ``None`` pattern compares ages.
+    ``asked_with_age``: words that ask the topic when the question states an age;
+    ``permission``: ``(pattern, verdict, reason, says)``, the wording by which a clause lets a
+    parent lift its age limit, and what the answer then opens with.
     """
 
     id: str
     evidence: re.Pattern[str]
     rules: tuple[tuple[re.Pattern[str] | None, str, str], ...]
     absent: tuple[str, str] | None = None
+    asked_with_age: tuple[str, ...] = ()
+    permission: tuple[re.Pattern[str], str, str, str] | None = None
 
 
 class QuestionPatterns:
@@ -156,6 +161,11 @@ class QuestionPatterns:
                     for r in t["rules"]
                 ),
                 (t["absent"]["verdict"], t["absent"]["reason"]) if "absent" in t else None,
+                tuple(t.get("asked_with_age", ())),
+                (
+                    re.compile(t["permission"]["when"], re.IGNORECASE),
+                    t["permission"]["verdict"], t["permission"]["reason"], t["permission"]["says"],
+                ) if "permission" in t else None,
             )
             for tid, t in doc["topics"].items()
         }

@@ -243,6 +243,21 @@ def _subject_of(
     return "first_party"
 
 
+def _topics(
+    text: str, words: Sequence[str], found: Sequence[PatternMatch], rules: QuestionPatterns
+) -> tuple[str, ...]:
+    """The topics a TOPIC pattern names, and those a stated age asks ("my son is 14, can he
+    join?")."""
+    topics = [m.id for m in found if m.label == "TOPIC"]
+    if rules.question_age.search(text):
+        joined = " " + " ".join(words) + " "
+        topics += [
+            tid for tid, t in rules.topics.items()
+            if any(f" {w} " in joined for w in t.asked_with_age)
+        ]
+    return tuple(dict.fromkeys(topics))
+
+
 def parse_question(
     text: str,
     *,
@@ -362,7 +377,7 @@ def parse_question(
         subject=subject,
         query=query,
         words=steer,
-        topics=tuple(dict.fromkeys(m.id for m in found if m.label == "TOPIC")),
+        topics=_topics(text, words, found, rules),
         condition=condition.strip(" ,;:?"),
     )
 

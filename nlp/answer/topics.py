@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nlp.answer.patterns import QuestionPatterns, load_question_patterns
+from nlp.answer.patterns import QuestionPatterns, Topic, load_question_patterns
 from nlp.types import Hit
 
 __all__ = ["decide_topic"]
@@ -33,7 +33,7 @@ def _age_asked(question: str, rules: QuestionPatterns) -> int:
 
 
 def _min_age(text: str, rules: QuestionPatterns) -> int | None:
-    ages = [int(m.group(1)) for m in rules.policy_age.finditer(text)]
+    ages = [int(next(g for g in m.groups() if g)) for m in rules.policy_age.finditer(text)]
     ages = [a for a in ages if 8 <= a <= 21]
     return max(ages) if ages else None
 
@@ -55,20 +55,36 @@ def decide_topic(
     if spec is None:
         return None
     order = range(min(depth, len(hits)))  # in retrieval order
-    seen = False
-    for i in order:
-        text = hits[i].clause.text
-        if not spec.evidence.search(text):
-            continue
-        seen = True
+    treating = [i for i in order if spec.evidence.search(hits[i].clause.text)]
+    if any(pattern is None for pattern, _v, _r in spec.rules):
+        decided = _by_age(spec, question, [(i, hits[i].clause.text) for i in treating], rules)
+        if decided is not None:
+            return decided
+    for i in treating:
         for pattern, verdict, reason in spec.rules:
-            if pattern is None:
-                limit = _min_age(text, rules)
-                if limit is None:
-                    continue
-                return ("yes" if _age_asked(question, rules) >= limit else "no"), reason, i
-            if pattern.search(text):
+            if pattern is not None and pattern.search(hits[i].clause.text):
                 return verdict, reason, i
-    if not seen and spec.absent is not None:
+    if not treating and spec.absent is not None:
         return spec.absent[0], spec.absent[1], -1
     return None
+
+
+def _by_age(
+    spec: Topic, question: str, texts: Sequence[tuple[int, str]], rules: QuestionPatterns
+) -> tuple[str, str, int] | None:
+    """Compare the age asked with every limit the clauses state, not only the first clause's:
+    the limits above that age bind (one a parent cannot lift answers no, one a parent's consent
+    lifts answers yes with that condition); with none above it, the highest limit allows it."""
+    reason = next(r for p, _v, r in spec.rules if p is None)
+    limits = [(limit, i, text) for i, text in texts if (limit := _min_age(text, rules)) is not None]
+    if not limits:
+        return None
+    asked = _age_asked(question, rules)
+    binding = [(i, text) for limit, i, text in limits if limit > asked]
+    permission = spec.permission
+    hard = [i for i, text in binding if permission is None or not permission[0].search(text)]
+    if hard:
+        return "no", reason, hard[0]
+    if binding and permission is not None:
+        return permission[1], permission[2], binding[0][0]
+    return "yes", reason, max(limits, key=lambda li: (li[0], -li[1]))[1]

@@ -443,9 +443,15 @@ def answer_question(
                     verdict, "The policy does not address this.", reason,  # type: ignore[arg-type]
                     closest=order[0] if order else None,
                 )
+            spec = rules.topics[topic]
             says = "Yes" if verdict == "yes" else "No"
+            if spec.permission is not None and reason == spec.permission[2]:
+                says = spec.permission[3]
             text = f"{says} — the policy states: {_quote(considered[i].clause, clauses)}"
-            return done(verdict, text, reason, [i])  # type: ignore[arg-type]
+            # The deciding clause, then the nearest clauses (as for a statement's verdict).
+            near = [j for j in range(len(considered))
+                    if j != i and considered[j].dense >= settings.min_support]
+            return done(verdict, text, reason, [i, *near])  # type: ignore[arg-type]
     candidates = [(r, i) for i in order for r in ev.readings[i]]
     if not candidates:
         worded = _by_wording(q, considered, ev, matcher, settings)
