@@ -186,6 +186,14 @@ def test_company_names_from_name_and_text_but_not_things():
     assert "japan" not in names and "google" not in names
 
 
+def test_a_policy_named_after_a_recipient_company_is_that_company():
+    # Google is a recipient in other policies; in Amazon's own policy, Amazon is "we".
+    assert "amazon" in company_names("Amazon.com Privacy Notice", ["Amazon may share with Google."])
+    assert "google" not in company_names("Scanner for Google Drive", ["We use Google Drive."])
+    q = parse_question("Does Amazon get my credit history?", names={"amazon"})
+    assert q.subject == "first_party" and not q.slot_ids("recipients")
+
+
 def test_patterns_file_is_versioned_data():
     rules = load_question_patterns()
     assert rules.doc["format"] == "policylens-question-patterns"

@@ -402,6 +402,11 @@ def company_names(
         w.lower() for w in _WORDS.findall(name)
         if w.lower() not in skip and not any(ch.isdigit() for ch in w) and len(w) > 2
     }
+    # A policy named after a company that other policies name as a recipient ("Amazon.com
+    # Privacy Notice") is that company's own: its first word names the first party here.
+    first = next(iter(_WORDS.findall(name)), "").lower()
+    if first in skip and _names_a_recipient(first, rules):
+        out.add(first)
     caps: dict[str, int] = {}
     for text in texts:
         for m in _CAPITALISED.finditer(text):
@@ -427,6 +432,11 @@ def company_names(
 
 
 _MAX_NAMES = 6
+
+
+def _names_a_recipient(word: str, rules: QuestionPatterns) -> bool:
+    found = rules.match(tokens_of(word))
+    return any(m.label == "RECIPIENT" and m.last - m.first == 1 for m in found)
 
 
 def _names_a_thing(word: str, rules: QuestionPatterns, onto: Ontology) -> bool:
