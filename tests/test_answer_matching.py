@@ -299,6 +299,13 @@ def test_a_business_sale_in_the_wording_is_no_sale_of_your_data(text):
     assert words("Do you sell my personal info?", text).verdict != "yes"
 
 
+def test_sales_as_a_noun_in_the_wording_is_no_sale_of_your_data():
+    text = "We work with third parties who provide sales, consulting and support services."
+    assert words("does gitlab sell my info to third parties?", text).verdict != "yes"
+    assert words("Do you sell my personal info?", "We sell your personal information.").verdict \
+        == "yes"
+
+
 def test_the_business_sale_exclusion_is_the_sales_alone():
     text = ("We may share your personal information in connection with any merger, sale of "
             "company assets, financing, or acquisition of all or a portion of our business.")

@@ -411,6 +411,16 @@ def test_every_age_limit_near_the_question_is_compared():
     assert decide_topic("age_limit", "my son is 19, can he use it?", hits) == ("yes", "age_limit", 0)
 
 
+@pytest.mark.parametrize(("question", "focus"), [
+    ("how do I contact gitlab about a privacy concern?", "contact"),
+    ("how can I reach your privacy officer", "contact"),
+    ("how do i delete my email address?", "method"),
+    ("how do i opt out of ads", "method"),
+])
+def test_how_do_i_gives_way_to_the_focus_of_its_verb(question, focus):
+    assert parse_question(question).focus == focus
+
+
 def test_an_age_in_the_question_asks_the_age_topic():
     assert "age_limit" in parse_question("my son is 14, can he make an account?").topics
     assert "age_limit" not in parse_question("do you sell my data?").topics

@@ -119,6 +119,7 @@ class QuestionPatterns:
         self.data_anaphora = re.compile(doc.get("data_anaphora", "(?!)"), re.IGNORECASE)
         # Cues that keep a clause's wording alone from answering yes (a denial, a condition).
         self.wording_guard = re.compile(doc["wording_guard"], re.IGNORECASE)
+        self.wording_nouns = frozenset(doc.get("wording_nouns", ()))
         # Words that make a condition a refusal ("if I turn off location"), so that two
         # conditions on the same thing are the same only when both refuse or neither does.
         self.refusal_cues = re.compile(doc["refusal_cues"], re.IGNORECASE)
@@ -173,6 +174,7 @@ class QuestionPatterns:
         self.policy_age = re.compile(ages["policy"], re.IGNORECASE)
         self.question_age = re.compile(ages["question"], re.IGNORECASE)
         self.default_age = int(ages["no_age_default"])
+        self.generic_focus: str = doc.get("generic_focus", "method")
         self.focus_evidence: dict[str, re.Pattern[str]] = {
             k: re.compile(v, re.IGNORECASE) for k, v in doc["focus_evidence"].items()
         }

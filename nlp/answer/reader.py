@@ -354,6 +354,11 @@ def parse_question(
         # The main clause asks; a fronted condition ("if I call support, how long ...") does not.
         in_main = [m for m in focus_matches if lo <= m.first and m.last <= hi]
         focus_matches = in_main or focus_matches
+        # "how do I" asks for a way, unless the verb it opens asks for something more precise
+        # ("how do I contact you" wants the address).
+        if len(focus_matches) > 1 and focus_matches[0].id == rules.generic_focus:
+            after = [m for m in focus_matches[1:] if m.first == focus_matches[0].last]
+            focus_matches = after + focus_matches
         focus = focus_matches[0].id if focus_matches else None
     known = {k for m in found if m.label != "FILLER" for k in range(m.first, m.last)} | slot_tokens
     steer = tuple(

@@ -54,7 +54,12 @@ def reads_by_wording(q: Question, clause: Clause, matcher: Matcher) -> bool:
         return False
     tokens = tokens_of(clause.text)
     found = rules.match(tokens)
-    verbs = {m.id for m in found if m.label in _VERBS}
+    verbs = {
+        m.id for m in found
+        if m.label in _VERBS and not (
+            m.last - m.first == 1 and tokens[m.first].text.lower() in rules.wording_nouns
+        )
+    }
     if q.practices[0] not in verbs:
         return False
     if q.practices[0] == "notify" and not matcher.same_event(q.text, clause):
