@@ -421,6 +421,14 @@ def test_how_do_i_gives_way_to_the_focus_of_its_verb(question, focus):
     assert parse_question(question).focus == focus
 
 
+def test_a_name_after_a_preposition_is_not_the_subject():
+    q = parse_question("Can other people on ASKfm see exactly where I am?", names={"askfm"})
+    assert q.subject == "recipient" and q.practices == ("share",)
+    assert q.slot_ids("recipients") == ("other_users",)
+    q = parse_question("does askfm share my data with advertisers", names={"askfm"})
+    assert q.subject == "first_party"
+
+
 def test_an_age_in_the_question_asks_the_age_topic():
     assert "age_limit" in parse_question("my son is 14, can he make an account?").topics
     assert "age_limit" not in parse_question("do you sell my data?").topics

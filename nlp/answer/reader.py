@@ -234,9 +234,10 @@ def _recipient_referred_to(
 def _subject_of(
     pos: int, lo: int, words: Sequence[str], kinds: Sequence[str], rules: QuestionPatterns
 ) -> str:
-    """Who does the verb at ``pos``: the nearest subject word to its left in the main clause."""
+    """Who does the verb at ``pos``: the nearest subject word to its left in the main clause
+    (a name after a preposition is no subject: "can other people on askfm see ...")."""
     for j in range(pos - 1, lo - 1, -1):
-        if kinds[j]:
+        if kinds[j] and not (j > lo and words[j - 1] in rules.prepositions):
             return kinds[j]
         if words[j] in rules.user_subjects:
             return "user"
