@@ -429,6 +429,18 @@ def test_a_name_after_a_preposition_is_not_the_subject():
     assert q.subject == "first_party"
 
 
+def test_a_thing_in_the_possessive_holds_the_thing_asked_about():
+    q = parse_question("do you use my phone's gps location?")
+    assert q.slot_ids("data_types") == ("precise_location",)
+    q = parse_question("do you read my kid's messages")
+    assert q.slot_ids("data_types") == ("messages",) and q.slot_ids("audience") == ("children",)
+
+
+def test_a_transcript_is_its_own_data_type():
+    assert parse_question("does blizzard keep the transcript?").slot_ids("data_types") == (
+        "transcripts",)
+
+
 def test_an_age_in_the_question_asks_the_age_topic():
     assert "age_limit" in parse_question("my son is 14, can he make an account?").topics
     assert "age_limit" not in parse_question("do you sell my data?").topics

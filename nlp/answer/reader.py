@@ -205,7 +205,14 @@ def _slot_matches(
         for k in range(a, b):
             taken[k] = True
     out.sort()
-    return out
+    # A thing in the possessive before another thing holds it: "my phone's gps location" asks
+    # about the location, not the phone.
+    starts = {(a, vocab) for a, _b, vocab, _n in out}
+    return [
+        (a, b, vocab, nid) for a, b, vocab, nid in out
+        if not (vocab == "data_types" and (b, vocab) in starts
+                and tokens[b - 1].text.lower().endswith(("'s", "’s")))
+    ]
 
 
 def _recipient_referred_to(
