@@ -436,6 +436,11 @@ def test_a_thing_in_the_possessive_holds_the_thing_asked_about():
     assert q.slot_ids("data_types") == ("messages",) and q.slot_ids("audience") == ("children",)
 
 
+def test_a_thing_on_which_another_is_kept_is_not_asked_about():
+    q = parse_question("does ask.fm go through the contacts on my phone")
+    assert q.practices == ("collect",) and q.slot_ids("data_types") == ("contacts_list",)
+
+
 def test_a_transcript_is_its_own_data_type():
     assert parse_question("does blizzard keep the transcript?").slot_ids("data_types") == (
         "transcripts",)

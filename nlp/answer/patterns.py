@@ -115,6 +115,7 @@ class QuestionPatterns:
         self.subordinators = frozenset(doc["subordinators"])
         self.discourse = frozenset(doc["discourse"])
         self.prepositions = frozenset(doc["prepositions"])
+        self.holders = frozenset(doc.get("holders", ()))
         self.anaphora = re.compile(doc["anaphora"], re.IGNORECASE)
         self.data_anaphora = re.compile(doc.get("data_anaphora", "(?!)"), re.IGNORECASE)
         # Cues that keep a clause's wording alone from answering yes (a denial, a condition).

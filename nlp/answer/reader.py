@@ -180,11 +180,14 @@ def _names_mask(tokens: Sequence[Token], names: Collection[str]) -> list[bool]:
 def _slot_matches(
     tokens: Sequence[Token], found: Sequence[PatternMatch], onto: Ontology, lo: int, hi: int,
     blocked: Sequence[bool], verb_objects: Collection[str] = (),
+    holders: Collection[str] = (),
 ) -> list[tuple[int, int, str, str]]:
     """Non-overlapping slot spans ``(first, last, vocabulary, id)``: longest, then leftmost.
 
     A one-word match right before one of ``verb_objects`` is a verb ("call me", "contact us"),
-    not the thing it would name."""
+    not the thing it would name. A thing that holds another is dropped: one in the possessive
+    before it ("my phone's gps location"), or one after it and one of ``holders`` and a noun
+    marker ("the contacts on my phone")."""
     cands: list[tuple[int, int, str, str]] = []
     for m in found:
         if m.label in SLOT_LABELS and lo <= m.first and m.last <= hi:
@@ -207,12 +210,18 @@ def _slot_matches(
     out.sort()
     # A thing in the possessive before another thing holds it: "my phone's gps location" asks
     # about the location, not the phone.
+    # So does a thing it is on: "the contacts on my phone" asks about the contacts.
     starts = {(a, vocab) for a, _b, vocab, _n in out}
-    return [
-        (a, b, vocab, nid) for a, b, vocab, nid in out
-        if not (vocab == "data_types" and (b, vocab) in starts
-                and tokens[b - 1].text.lower().endswith(("'s", "’s")))
-    ]
+    ends = {(b, vocab) for _a, b, vocab, _n in out}
+    words = [t.text.lower() for t in tokens]
+
+    def holder(a: int, b: int) -> bool:
+        if words[b - 1].endswith(("'s", "’s")) and (b, "data_types") in starts:
+            return True
+        return a >= 3 and words[a - 1] in _NOUN_MARKERS and words[a - 2] in holders \
+            and (a - 2, "data_types") in ends
+
+    return [s for s in out if not (s[2] == "data_types" and holder(s[0], s[1]))]
 
 
 def _recipient_referred_to(
@@ -285,7 +294,8 @@ def parse_question(
     kind, lo, hi = _main_clause(tokens, rules)
     found = rules.match(tokens)
     named = _names_mask(tokens, names)
-    slots_at = _slot_matches(tokens, found, onto, lo, hi, named, rules.verb_objects)
+    slots_at = _slot_matches(tokens, found, onto, lo, hi, named, rules.verb_objects,
+                              rules.holders)
     # Per token: who it is, when it can be a subject ("first_party", "recipient" or "").
     kinds = ["first_party" if n else "" for n in named]
     for m in found:
