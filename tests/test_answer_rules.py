@@ -437,7 +437,7 @@ def test_a_thing_in_the_possessive_holds_the_thing_asked_about():
 
 
 def test_a_thing_on_which_another_is_kept_is_not_asked_about():
-    q = parse_question("does ask.fm go through the contacts on my phone")
+    q = parse_question("does ask.fm snoop through the contacts on my phone")
     assert q.practices == ("collect",) and q.slot_ids("data_types") == ("contacts_list",)
 
 
