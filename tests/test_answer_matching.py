@@ -343,3 +343,16 @@ def test_a_statement_under_the_questions_own_condition_answers_outright():
     assert ans.verdict == "no" and ans.reason == "denied"
     other = ask("If I allow location, do you collect it?", DECLINE, st)
     assert other.reason == "only_with_condition"  # not the question's condition: stated with it
+
+
+def test_a_denial_of_all_personal_data_covers_the_childrens():
+    text = "Acme does not sell any personal data."
+    other = clause("Children under 13 may not use the service.")
+    c = clause(text)
+    ans = answer_question("does acme sell my kid's data?", [Hit(c, 1.0, 0.6), Hit(other, 0.9, 0.5)],
+                          [c, other], policy="p", version="v1")
+    assert ans.verdict == "no"
+    # In a policy that never speaks of children, it does not answer a question about them.
+    ans = answer_question("does acme sell my kid's data?", [Hit(c, 1.0, 0.6)], [c],
+                          policy="p", version="v1")
+    assert ans.verdict != "no"

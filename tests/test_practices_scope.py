@@ -308,3 +308,23 @@ def test_then_closes_a_condition_and_an_event_keeps_its_own_verbs(ex):
     assert got["retain"].polarity == "conditional"
     assert got["retain"].condition == "When you upload a photo"
     assert got["collect"].polarity == "affirmed"  # the upload itself is collected
+
+
+def test_a_colon_between_two_predications_splits_them(ex):
+    text = ("Right to Opt Out of Sale of Personal Information: As the term is defined by the "
+            "CCPA, Acme does not sell any personal data.")
+    assert polarities(ex, text).get("sell") == "denied"
+    # A colon that opens a list keeps its items with the verb.
+    sts = read(ex, "We collect the following: your name, email address and phone number.")
+    assert ids(sts[0].data_types) >= {"name", "email_address", "phone_number"}
+
+
+@pytest.mark.parametrize(("text", "actor"), [
+    ("Arcademics: Provides some of the games. Does not collect or store personal information.",
+     "third_parties"),
+    ("Google Analytics: Collects usage data to measure traffic.", "analytics_providers"),
+    ("Location: Collects your GPS location.", "first_party"),
+    ("Service Providers: We share data with them.", "first_party"),
+])
+def test_a_labelled_clause_with_no_subject_is_said_of_its_label(ex, text, actor):
+    assert {st.actor for st in read(ex, text)} == {actor}

@@ -33,7 +33,7 @@ __all__ = ["EXTRACT_VERSION", "HANDING_OVER", "StatementExtractor", "SpanFinder"
 
 # The version of what the extractor returns for the same clauses, models and tables: bumped with
 # any change to its rules, so statements cached by an older build are never read again.
-EXTRACT_VERSION = 4
+EXTRACT_VERSION = 5
 
 # A learned data-type tagger: character spans of data-type mentions in a sentence.
 SpanFinder = Callable[[list[str]], list[list[tuple[int, int]]]]
@@ -206,8 +206,17 @@ class StatementExtractor:
             for m in re.finditer(re.escape(brk), low):
                 if not self._opens_exclusion(low[m.end() :]):
                     cuts.add(a + m.start())
+        # A colon between two predications ("Right to opt out of sale: we do not sell personal
+        # data") splits them; one that opens a list ("we collect: your name") or follows a
+        # label with no verb ("Service providers: we share it with them") does not.
+        for m in re.finditer(r":\s", low):
+            before = max((c for c in cuts if c <= a + m.start()), default=a)
+            after = min((c for c in cuts if c > a + m.end()), default=b)
+            if (self.patterns.verb_hits(tokenize(text[before : a + m.start()]))
+                    and self.patterns.verb_hits(tokenize(text[a + m.end() : after]))):
+                cuts.add(a + m.start())
         pos = sorted(cuts)
-        return [_Pred(s, e) for s, e in zip(pos, pos[1:], strict=False) if text[s:e].strip(" ,;")]
+        return [_Pred(s, e) for s, e in zip(pos, pos[1:], strict=False) if text[s:e].strip(" ,;:")]
 
     def _opens_exclusion(self, rest: str) -> bool:
         """Whether ``rest`` (the words after a break) is a negated noun phrase without a verb up
@@ -267,6 +276,9 @@ class StatementExtractor:
                 recipients_here = recipients
             actor, actor_span = self._actor(tokens, hit, recipients, text, [
                 (a, b) for a, b in conds if not a <= hit.start < b])
+            if actor == "first_party" and actor_span is None:
+                # "Arcademics: Provides games. Does not collect ...": the label is the subject.
+                actor = self._labelled_subject(tokens, hit, pred.start, hits) or actor
             if practice in HANDING_OVER and self._sells_goods(tokens, hit, data_types):
                 continue  # "we do not sell products to minors": not a data practice
             if actor == "user" and practice in HANDING_OVER and scope_of[hit.start].choice is None:
@@ -389,6 +401,34 @@ class StatementExtractor:
         window = [t.text.lower() for t in tokens[max(0, hit.start - 6) : hit.start]]
         return "you" in window and "we" not in window[-2:]
 
+    def _labelled_subject(
+        self, tokens: list[Token], hit: VerbHit, start: int, hits: Sequence[VerbHit],
+    ) -> str | None:
+        """The actor of a cue that opens a sentence with no subject ("Does not collect ...") in a
+        clause that opens with another party's name as its label ("Arcademics: Provides ..."):
+        the label (a recipient it names, or a third party). ``None`` when the label names a data
+        type or the company, or there is none."""
+        m = _LABEL.match(self._text)
+        if m is None:
+            return None
+        cues = {i for h in hits for i in range(h.start, h.end)}
+        before = [(i, t.text.lower()) for i, t in enumerate(tokens[: hit.start])
+                  if t.start >= m.end()]
+        if any(i not in cues and w not in self.patterns.subjectless_openers for i, w in before):
+            return None
+        if start > m.end() and not re.search(r"[.:]\s*$", self._text[:start]):
+            return None  # the predication continues a sentence, whose subject it shares
+        label = m.group(1)
+        words = {w.lower() for w in re.findall(r"[\w']+", label)}
+        if words & self.patterns.first_party or not label[:1].isupper():
+            return None
+        named = self._spans(self._text, m.start(1), m.end(1), "recipients")
+        if named:
+            return named[0].id or named[0].text
+        if self._spans(self._text, m.start(1), m.end(1), "data_types"):
+            return None
+        return "third_parties"
+
     def _actor(
         self, tokens: list[Token], hit: VerbHit, recipients: list[Span], text: str,
         conditions: Sequence[tuple[int, int]] = (),
@@ -398,7 +438,7 @@ class StatementExtractor:
         start = tokens[hit.start].start
         for r in sorted(recipients, key=lambda r: -r.end):
             between = text[r.end : start] + " " + text[max(0, r.start - 5) : r.start]
-            if r.end <= start and not re.search(r"[,;.]|\b(?:to|with|by|from)\b", between):
+            if r.end <= start and not re.search(r"[,;.:]|\b(?:to|with|by|from)\b", between):
                 return (r.id or r.text), r
         window = [tokens[i].text.lower() for i in range(max(0, hit.start - 4), hit.start)
                   if not any(a <= i < b for a, b in conditions)]
@@ -559,6 +599,9 @@ class StatementExtractor:
             return replace(st, **fields)
 
         return [[named(st) for st in statements] for statements in out]
+
+
+_LABEL = re.compile(r"^\s*([A-Z][^:.;]{1,40}?):\s")
 
 
 @functools.lru_cache(maxsize=64)

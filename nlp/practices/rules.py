@@ -137,6 +137,7 @@ class Patterns:
         self.notify_skip = frozenset(objects["skip"])
         self.notify_objects = frozenset(objects["words"])
         self.first_party = frozenset(data["first_party_subjects"])
+        self.subjectless_openers = frozenset(data.get("subjectless_openers", ()))
         self.to_first_party: str | None = data.get("to_first_party")
         self.scope = NegationScope(data["scope"], self.negation, self.negation_exceptions)
 
