@@ -441,6 +441,18 @@ def test_a_thing_on_which_another_is_kept_is_not_asked_about():
     assert q.practices == ("collect",) and q.slot_ids("data_types") == ("contacts_list",)
 
 
+def test_a_device_right_before_a_thing_holds_it():
+    q = parse_question("will the app look at my phone contacts")
+    assert q.slot_ids("data_types") == ("contacts_list",)
+    assert set(parse_question("what device info do you collect").slot_ids("data_types")) == {
+        "device_information", "personal_information"}
+
+
+def test_a_pronoun_after_the_conditions_verb_is_its_object():
+    q = parse_question("if i allow it will the league app look at my phone contacts")
+    assert q.kind == "yesno" and q.condition == "if i allow it"
+
+
 def test_a_transcript_is_its_own_data_type():
     assert parse_question("does blizzard keep the transcript?").slot_ids("data_types") == (
         "transcripts",)

@@ -116,6 +116,7 @@ class QuestionPatterns:
         self.discourse = frozenset(doc["discourse"])
         self.prepositions = frozenset(doc["prepositions"])
         self.holders = frozenset(doc.get("holders", ()))
+        self.holder_types = frozenset(doc.get("holder_types", ()))
         self.anaphora = re.compile(doc["anaphora"], re.IGNORECASE)
         self.data_anaphora = re.compile(doc.get("data_anaphora", "(?!)"), re.IGNORECASE)
         # Cues that keep a clause's wording alone from answering yes (a denial, a condition).

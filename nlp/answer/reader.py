@@ -147,9 +147,11 @@ def _main_clause(tokens: Sequence[Token], rules: QuestionPatterns) -> tuple[str,
             # No comma: "if I close my account do you keep ..." -> the main clause starts at the
             # first auxiliary or question word after the condition's own verb.
             for j in range(i + 2, b):
+                # A pronoun right after the subordinator is the condition's subject ("if it will
+                # ..."); one after the condition's verb is its object ("if i allow it will you").
                 if words[j] in rules.wh or (
                     words[j] in rules.aux and j + 1 < b and words[j + 1] not in rules.aux
-                ) and words[j - 1] not in {"i", "we", "you", "they", "it"}:
+                ) and not (j - 1 == i + 1 and words[j - 1] in {"i", "we", "you", "they", "it"}):
                     kind = "info" if words[j] in rules.wh else "yesno"
                     return kind, j, b
             if first not in rules.wh:
@@ -180,14 +182,15 @@ def _names_mask(tokens: Sequence[Token], names: Collection[str]) -> list[bool]:
 def _slot_matches(
     tokens: Sequence[Token], found: Sequence[PatternMatch], onto: Ontology, lo: int, hi: int,
     blocked: Sequence[bool], verb_objects: Collection[str] = (),
-    holders: Collection[str] = (),
+    holders: Collection[str] = (), holder_types: Collection[str] = (),
 ) -> list[tuple[int, int, str, str]]:
     """Non-overlapping slot spans ``(first, last, vocabulary, id)``: longest, then leftmost.
 
     A one-word match right before one of ``verb_objects`` is a verb ("call me", "contact us"),
     not the thing it would name. A thing that holds another is dropped: one in the possessive
-    before it ("my phone's gps location"), or one after it and one of ``holders`` and a noun
-    marker ("the contacts on my phone")."""
+    before it ("my phone's gps location"), one after it and one of ``holders`` and a noun
+    marker ("the contacts on my phone"), or one of ``holder_types`` right before it ("my phone
+    contacts")."""
     cands: list[tuple[int, int, str, str]] = []
     for m in found:
         if m.label in SLOT_LABELS and lo <= m.first and m.last <= hi:
@@ -217,6 +220,13 @@ def _slot_matches(
 
     def holder(a: int, b: int) -> bool:
         if words[b - 1].endswith(("'s", "’s")) and (b, "data_types") in starts:
+            return True
+        # A device named right before a thing holds it ("my phone contacts"), unless that thing
+        # is generic ("device info").
+        this = next(n for a2, b2, v, n in out if (a2, b2, v) == (a, b, "data_types"))
+        nxt = next((n for a2, _b2, v, n in out if a2 == b and v == "data_types"), None)
+        node = onto.nodes.get("data_types", {}).get(nxt or "")
+        if this in holder_types and node is not None and node.parent is not None:
             return True
         return a >= 3 and words[a - 1] in _NOUN_MARKERS and words[a - 2] in holders \
             and (a - 2, "data_types") in ends
@@ -295,7 +305,7 @@ def parse_question(
     found = rules.match(tokens)
     named = _names_mask(tokens, names)
     slots_at = _slot_matches(tokens, found, onto, lo, hi, named, rules.verb_objects,
-                              rules.holders)
+                              rules.holders, rules.holder_types)
     # Per token: who it is, when it can be a subject ("first_party", "recipient" or "").
     kinds = ["first_party" if n else "" for n in named]
     for m in found:
