@@ -453,6 +453,14 @@ def test_a_pronoun_after_the_conditions_verb_is_its_object():
     assert q.kind == "yesno" and q.condition == "if i allow it"
 
 
+def test_the_camera_and_microphone_are_devices_and_on_camera_is_video():
+    q = parse_question("Does Toca Boca World use the iPad camera or microphone?",
+                       names={"toca", "boca"})
+    assert set(q.slot_ids("data_types")) == {"camera", "microphone"}
+    assert not q.slot_ids("places")  # "World" is part of the product's name
+    assert parse_question("could I end up on camera?").slot_ids("data_types") == ("photos",)
+
+
 def test_a_transcript_is_its_own_data_type():
     assert parse_question("does blizzard keep the transcript?").slot_ids("data_types") == (
         "transcripts",)

@@ -176,7 +176,14 @@ def _cut_trailing_condition(
 
 
 def _names_mask(tokens: Sequence[Token], names: Collection[str]) -> list[bool]:
-    return [t.lemma in names or t.text.lower() in names for t in tokens]
+    """Which tokens name the company; a capitalised word right after its name is part of it
+    ("Toca Boca World", "Amazon Prime"), not a thing asked about."""
+    mask = [t.lemma in names or t.text.lower() in names for t in tokens]
+    for i in range(1, len(tokens)):
+        capitalised = tokens[i].text[:1].isupper() and tokens[i - 1].text[:1].isupper()
+        if mask[i - 1] and not mask[i] and capitalised:
+            mask[i] = True
+    return mask
 
 
 def _slot_matches(
