@@ -466,6 +466,12 @@ def test_a_transcript_is_its_own_data_type():
         "transcripts",)
 
 
+def test_a_name_after_a_preposition_and_article_is_not_the_subject():
+    q = parse_question("Can other users on The League see exactly where I am?", names={"league"})
+    assert q.subject == "recipient" and q.practices == ("share",)
+    assert q.slot_ids("data_types") == ("precise_location",)
+
+
 def test_an_age_in_the_question_asks_the_age_topic():
     assert "age_limit" in parse_question("my son is 14, can he make an account?").topics
     assert "age_limit" not in parse_question("do you sell my data?").topics

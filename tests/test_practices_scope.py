@@ -328,3 +328,12 @@ def test_a_colon_between_two_predications_splits_them(ex):
 ])
 def test_a_labelled_clause_with_no_subject_is_said_of_its_label(ex, text, actor):
     assert {st.actor for st in read(ex, text)} == {actor}
+
+
+@pytest.mark.parametrize(("text", "practice", "polarity"), [
+    ("Your exact coordinates will never be revealed to any user.", "share", "denied"),
+    ("Your profile is shown to other users.", "share", "affirmed"),
+    ("Upon removal of your account we delete your data.", "delete", "affirmed"),
+])
+def test_revealing_and_showing_to_someone_is_sharing(ex, text, practice, polarity):
+    assert polarities(ex, text).get(practice) == polarity

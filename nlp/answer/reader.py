@@ -270,11 +270,21 @@ def _subject_of(
     """Who does the verb at ``pos``: the nearest subject word to its left in the main clause
     (a name after a preposition is no subject: "can other people on askfm see ...")."""
     for j in range(pos - 1, lo - 1, -1):
-        if kinds[j] and not (j > lo and words[j - 1] in rules.prepositions):
+        if kinds[j] and not _after_preposition(j, lo, words, kinds, rules):
             return kinds[j]
         if words[j] in rules.user_subjects:
             return "user"
     return "first_party"
+
+
+def _after_preposition(
+    j: int, lo: int, words: Sequence[str], kinds: Sequence[str], rules: QuestionPatterns
+) -> bool:
+    """Whether the name at ``j`` is the object of a preposition ("on The League")."""
+    k = j - 1
+    while k >= lo and (kinds[k] == kinds[j] or words[k] in _NOUN_MARKERS):
+        k -= 1
+    return k >= lo and words[k] in rules.prepositions
 
 
 def _topics(

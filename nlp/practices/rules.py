@@ -68,7 +68,7 @@ def inflections(word: str) -> set[str]:
         forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
     irregular = {"sell": {"sold"}, "keep": {"kept"}, "hold": {"held"}, "give": {"given", "gave"},
                  "send": {"sent"}, "tell": {"told"}, "make": {"made", "making"},
-                 "let": {"letting"}}
+                 "let": {"letting"}, "show": {"shown"}}
     return forms | irregular.get(word, set())
 
 
@@ -92,7 +92,10 @@ class Patterns:
         for entry in data["practices"]:
             for verb in entry["verbs"]:
                 words = [t.text.lower() for t in tokenize(verb)]
-                noun = words[-1].endswith(("ion", "ity", "al")) or words[0] == "sale"
+                # "removal", "disposal" are nouns; "reveal" is a verb.
+                last = words[-1]
+                noun = last.endswith(("ion", "ity")) or (
+                    last.endswith("al") and not last.endswith("eal")) or words[0] == "sale"
                 first = frozenset({words[0]}) if noun else frozenset(inflections(words[0]))
                 key = (first, *(frozenset({w}) for w in words[1:]))
                 self.verbs.append((key, entry["id"], entry.get("needs"), noun))
