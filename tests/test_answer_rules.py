@@ -472,6 +472,22 @@ def test_a_name_after_a_preposition_and_article_is_not_the_subject():
     assert q.slot_ids("data_types") == ("precise_location",)
 
 
+@pytest.mark.parametrize(("question", "practice"), [
+    ("if I delete my coursera account do I lose my certificates?", "delete"),
+    ("do you put cookies on my computer", "collect"),
+    ("will my photos disappear if I stop paying?", "delete"),
+])
+def test_everyday_verbs_of_deleting_and_setting_cookies(question, practice):
+    assert parse_question(question).practices[0] == practice
+
+
+def test_a_violation_of_personal_data_is_a_breach():
+    m = Matcher(load_question_patterns(), load_ontology())
+    c = Clause("c", "p", "v", (), 0, 0, "In case of violation of your personal data, we will "
+               "promptly inform you.")
+    assert m.same_event("Will you tell me if my data gets breached?", c)
+
+
 def test_an_age_in_the_question_asks_the_age_topic():
     assert "age_limit" in parse_question("my son is 14, can he make an account?").topics
     assert "age_limit" not in parse_question("do you sell my data?").topics

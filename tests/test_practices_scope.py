@@ -337,3 +337,15 @@ def test_a_labelled_clause_with_no_subject_is_said_of_its_label(ex, text, actor)
 ])
 def test_revealing_and_showing_to_someone_is_sharing(ex, text, practice, polarity):
     assert polarities(ex, text).get(practice) == polarity
+
+
+@pytest.mark.parametrize(("text", "practice", "polarity"), [
+    ("No biometric processing of these images is performed by Lydia.", "use", "denied"),
+    ("No sale of your data takes place.", "sell", "denied"),
+    ("We do not drop first or third party cookies through our affiliate links.", "collect",
+     "denied"),
+    ("We drop cookies on your device.", "collect", "affirmed"),
+])
+def test_a_negative_determiner_of_a_practice_noun_and_dropping_cookies(ex, text, practice,
+                                                                        polarity):
+    assert polarities(ex, text).get(practice) == polarity

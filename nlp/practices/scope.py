@@ -290,6 +290,13 @@ class NegationScope:
                 return k
             return None
         nxt = self._next_hit(low, i + 1, at, self.max_np)
+        # the determiner of a practice noun denies it ("no biometric processing of these images
+        # is performed", "no sale of your data")
+        if nxt is not None and hits[nxt].start - i <= 3:
+            gap = range(i + 1, hits[nxt].start)
+            if low[hits[nxt].start].endswith(("ing", "ion", "sale", "sales")) and not any(
+                    low[t] in self.finite or low[t] in self.stops for t in gap):
+                return nxt
         # the phrase is the verb's subject only when a finite verb follows it ("no data is
         # sold"), not an infinitive ("no need to process")
         if nxt is None or low[hits[nxt].start - 1] == "to" or not any(
