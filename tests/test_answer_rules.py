@@ -365,6 +365,17 @@ def test_an_info_question_cites_the_sentence_holding_the_answer():
     assert ans.citations[0].clause_id == days.id
 
 
+def test_a_concrete_period_is_cited_before_a_vague_one():
+    vague = clause("We keep your personal data for only as long as we need to.", ("Retention",))
+    month = clause("We will respond to all requests within one month.", ("Rights",))
+    ans = ask("If I ask for a copy of my data, how long until they reply?", (vague, 0.62),
+              (month, 0.6))
+    assert ans.citations[0].clause_id == month.id
+    spelled = clause("The life span of cookies is thirteen (13) months maximum.", ("Cookies",))
+    ans = ask("how long do cookies stay on my phone", (vague, 0.62), (spelled, 0.6))
+    assert ans.citations[0].clause_id == spelled.id
+
+
 def test_every_scored_clause_is_kept_with_the_reason():
     other = clause("We use cookies.", ("Cookies",))
     ans = ask("Is my data sent to China?", (TRANSFER, 0.6), (other, 0.3))

@@ -180,6 +180,9 @@ class QuestionPatterns:
         self.focus_evidence: dict[str, re.Pattern[str]] = {
             k: re.compile(v, re.IGNORECASE) for k, v in doc["focus_evidence"].items()
         }
+        self.focus_concrete: dict[str, re.Pattern[str]] = {
+            k: re.compile(v, re.IGNORECASE) for k, v in doc.get("focus_concrete", {}).items()
+        }
 
     def match(self, tokens: Sequence[Token]) -> list[PatternMatch]:
         """Every pattern occurrence (overlaps kept: the reader decides which reading wins)."""

@@ -420,8 +420,17 @@ def answer_question(
         floor = max(top - settings.citation_margin, min(top, settings.min_support))
         near = [i for i in range(len(considered)) if considered[i].dense >= floor]
         if focus is not None:
-            near.sort(key=lambda i: not _holds_focus(considered[i].clause, q.focus, focus,
-                                                     statements))
+            # What is asked for, stated concretely ("within one month") before stated vaguely
+            # ("as long as we need to"), before clauses that hold neither.
+            concrete = rules.focus_concrete.get(q.focus or "")
+
+            def held(i: int) -> int:
+                clause = considered[i].clause
+                if concrete is not None and concrete.search(clause.text):
+                    return 0
+                return 1 if _holds_focus(clause, q.focus, focus, statements) else 2
+
+            near.sort(key=held)
         order = near + [i for i in order if i not in near]
         lacking = focus is not None and q.focus in settings.focus_required and not any(
             _holds_focus(considered[i].clause, q.focus, focus, statements)
