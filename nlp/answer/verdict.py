@@ -424,13 +424,13 @@ def answer_question(
             # ("as long as we need to"), before clauses that hold neither.
             concrete = rules.focus_concrete.get(q.focus or "")
 
-            def held(i: int) -> int:
+            def focus_rank(i: int) -> int:
                 clause = considered[i].clause
                 if concrete is not None and concrete.search(clause.text):
                     return 0
                 return 1 if _holds_focus(clause, q.focus, focus, statements) else 2
 
-            near.sort(key=held)
+            near.sort(key=focus_rank)
         order = near + [i for i in order if i not in near]
         lacking = focus is not None and q.focus in settings.focus_required and not any(
             _holds_focus(considered[i].clause, q.focus, focus, statements)
