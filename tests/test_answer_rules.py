@@ -472,6 +472,11 @@ def test_the_camera_and_microphone_are_devices_and_on_camera_is_video():
     assert parse_question("could I end up on camera?").slot_ids("data_types") == ("photos",)
 
 
+def test_a_question_after_a_statement_with_no_comma_asks_yes_or_no():
+    q = parse_question("my son is 14 can he use wetransfer to send his homework")
+    assert q.kind == "yesno" and "age_limit" in q.topics
+
+
 def test_a_transcript_is_its_own_data_type():
     assert parse_question("does blizzard keep the transcript?").slot_ids("data_types") == (
         "transcripts",)

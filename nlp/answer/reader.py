@@ -45,6 +45,7 @@ _NOUN_MARKERS = frozenset(
     {"my", "your", "our", "the", "a", "an", "their", "his", "her", "its", "any"}
 )
 _CUT = frozenset({",", ";", ":", "(", ")", "—", "–"})
+_SUBJECT_PRONOUNS = frozenset({"i", "you", "u", "he", "she", "it", "they", "we"})
 _WITH_PLACE = frozenset({"transfer_abroad", "share", "retain", "collect", "use"})
 
 
@@ -159,6 +160,11 @@ def _main_clause(tokens: Sequence[Token], rules: QuestionPatterns) -> tuple[str,
         found = _kind_of_clause(words[i:b], rules)
         if found:
             return found, i, _cut_trailing_condition(words, i, b, rules)
+    # A statement before the question, with no comma ("my son is 14 can he use it"): the
+    # question starts at an auxiliary inverted with its pronoun subject.
+    for j in range(1, len(words) - 1):
+        if words[j] in rules.aux and words[j + 1] in _SUBJECT_PRONOUNS:
+            return "yesno", j, _cut_trailing_condition(words, j, len(tokens), rules)
     # A statement with a question mark ("my data is sold?") asks yes or no.
     i = _first_word(words, rules)
     kind = "yesno" if "?" in words or (i < len(words) and words[i] in rules.aux) else "info"
