@@ -524,6 +524,19 @@ def test_the_ages_a_clause_states(text, age):
     assert _min_age(text, load_question_patterns()) == age
 
 
+def test_a_fee_ruled_out_outranks_a_nearer_fee_in_some_cases():
+    some = clause("In such cases, we may charge a reasonable fee, or refuse to act on the request.",
+                  ("Rights",))
+    none = clause("We do not charge a fee to process or respond to your verifiable request "
+                  "unless such request is manifestly unfounded or excessive.", ("Rights",))
+    got = decide_topic("fees", "do you charge me to get my data?",
+                       [Hit(some, 1.0, 0.67), Hit(none, 0.9, 0.66)])
+    assert got == ("no", "no_fee", 1)
+    assert decide_topic("fees", "is there a fee?", [Hit(some, 1.0, 0.67)]) == (
+        "yes", "fee_charged", 0)
+    assert "fees" in parse_question("do you charge me to get my data?").topics
+
+
 def test_do_not_track_not_honoured_is_no():
     c = clause("We do not currently respond to Do Not Track signals.", ("Cookies",))
     assert ask("Do you honor do not track?", (c, 0.6)).verdict == "no"

@@ -78,6 +78,7 @@ class Topic:
 
     ``rules`` are ``(pattern, verdict, reason)``, read in order; a ``None`` pattern compares ages.
     ``asked_with_age``: words that ask the topic when the question states an age;
+    ``by_rule``: the rules are read in order over all the clauses, not clause by clause;
     ``permission``: ``(pattern, verdict, reason, says)``, the wording by which a clause lets a
     parent lift its age limit, and what the answer then opens with.
     """
@@ -87,6 +88,7 @@ class Topic:
     rules: tuple[tuple[re.Pattern[str] | None, str, str], ...]
     absent: tuple[str, str] | None = None
     asked_with_age: tuple[str, ...] = ()
+    by_rule: bool = False
     permission: tuple[re.Pattern[str], str, str, str] | None = None
 
 
@@ -165,6 +167,7 @@ class QuestionPatterns:
                 ),
                 (t["absent"]["verdict"], t["absent"]["reason"]) if "absent" in t else None,
                 tuple(t.get("asked_with_age", ())),
+                bool(t.get("by_rule", False)),
                 (
                     re.compile(t["permission"]["when"], re.IGNORECASE),
                     t["permission"]["verdict"], t["permission"]["reason"], t["permission"]["says"],

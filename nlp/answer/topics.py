@@ -60,10 +60,13 @@ def decide_topic(
         decided = _by_age(spec, question, [(i, hits[i].clause.text) for i in treating], rules)
         if decided is not None:
             return decided
-    for i in treating:
-        for pattern, verdict, reason in spec.rules:
-            if pattern is not None and pattern.search(hits[i].clause.text):
-                return verdict, reason, i
+    pairs = (
+        [(rule, i) for rule in spec.rules for i in treating] if spec.by_rule
+        else [(rule, i) for i in treating for rule in spec.rules]
+    )
+    for (pattern, verdict, reason), i in pairs:
+        if pattern is not None and pattern.search(hits[i].clause.text):
+            return verdict, reason, i
     if not treating and spec.absent is not None:
         return spec.absent[0], spec.absent[1], -1
     return None
