@@ -356,3 +356,13 @@ def test_a_denial_of_all_personal_data_covers_the_childrens():
     ans = answer_question("does acme sell my kid's data?", [Hit(c, 1.0, 0.6)], [c],
                           policy="p", version="v1")
     assert ans.verdict != "no"
+
+
+def test_a_denial_that_names_no_audience_covers_the_children_named_elsewhere():
+    c = clause("Acme does not ask any visitors to provide their name, address or other contact "
+               "information in any way.")
+    other = clause("Children under 13 may not use the service.")
+    ans = answer_question("does acme ask my kid for their name or address?",
+                          [Hit(c, 1.0, 0.6), Hit(other, 0.9, 0.5)], [c, other], policy="p",
+                          version="v1")
+    assert ans.verdict == "no"

@@ -349,3 +349,18 @@ def test_revealing_and_showing_to_someone_is_sharing(ex, text, practice, polarit
 def test_a_negative_determiner_of_a_practice_noun_and_dropping_cookies(ex, text, practice,
                                                                         polarity):
     assert polarities(ex, text).get(practice) == polarity
+
+
+@pytest.mark.parametrize(("text", "practice", "polarity"), [
+    ("Personal data collected: None", "collect", "denied"),
+    ("Data collected: your email address.", "collect", "affirmed"),
+    ("Acme does not ask any visitors to provide their name, address or other contact "
+     "information in any way.", "collect", "denied"),
+])
+def test_a_label_answered_with_none_and_asking_to_provide(ex, text, practice, polarity):
+    assert polarities(ex, text).get(practice) == polarity
+
+
+def test_a_cue_in_the_label_itself_is_not_said_of_the_label(ex):
+    assert {st.actor for st in read(ex, "Data shared with third parties: None.")} == {
+        "first_party"}

@@ -546,12 +546,11 @@ class Matcher:
                         and st.practice in HANDING_OVER and not st.recipients):
                     general.append(slot)
                     continue
-                # So does one that names no audience of anyone's data ("we do not sell any
-                # personal data" answers "do you sell my kid's data?"), in a policy that speaks
-                # of that audience at all (one that never names children does not answer it).
+                # So does one that names no audience ("we do not sell any personal data"
+                # answers "do you sell my kid's data?"), in a policy that speaks of that
+                # audience at all (one that never names children does not answer it).
                 if (level == "open" and pol == "denied" and slot.vocabulary == "audience"
-                        and not st.audience and named_anywhere(slot) and any(
-                            self.is_root("data_types", sp.id) for sp in st.data_types)):
+                        and not st.audience and named_anywhere(slot)):
                     general.append(slot)
                     continue
                 if level == "other" or (level == "open" and pol == "denied"):

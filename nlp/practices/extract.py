@@ -297,6 +297,8 @@ class StatementExtractor:
                 targets = self._object_phrase(text, tokens, hit, data_types)
             scope = scope_of[hit.start]
             negated, condition = scope.negated, ""
+            if _NONE_AFTER.match(text, tokens[hit.end - 1].end) and not negated:
+                negated = True  # "Personal data collected: None"
             span = scope.choice or scope.condition
             if span is not None:
                 # the user's choice ("you can opt not to share") is the company's practice,
@@ -409,8 +411,8 @@ class StatementExtractor:
         the label (a recipient it names, or a third party). ``None`` when the label names a data
         type or the company, or there is none."""
         m = _LABEL.match(self._text)
-        if m is None:
-            return None
+        if m is None or tokens[hit.start].start < m.end():
+            return None  # no label, or the cue is in the label itself
         cues = {i for h in hits for i in range(h.start, h.end)}
         before = [(i, t.text.lower()) for i, t in enumerate(tokens[: hit.start])
                   if t.start >= m.end()]
@@ -602,6 +604,9 @@ class StatementExtractor:
 
 
 _LABEL = re.compile(r"^\s*([A-Z][^:.;]{1,40}?):\s")
+# A cue whose label the clause answers with nothing: "Personal data collected: None".
+_NONE_AFTER = re.compile(r"[^:.;]{0,60}:\s*(?:none|nothing|no|n/a|not applicable)\s*\.?\s*$",
+                         re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=64)
