@@ -366,3 +366,11 @@ def test_a_denial_that_names_no_audience_covers_the_children_named_elsewhere():
                           [Hit(c, 1.0, 0.6), Hit(other, 0.9, 0.5)], [c, other], policy="p",
                           version="v1")
     assert ans.verdict == "no"
+
+
+def test_collecting_a_location_answers_whether_it_is_tracked():
+    c = clause("If you opt in to background location, we will collect data about your location "
+               "when you are not using the Apps.")
+    ans = answer_question("does acme keep tracking where i am even after i close the app?",
+                          [Hit(c, 1.0, 0.6)], [c], policy="p", version="v1")
+    assert ans.verdict == "yes"

@@ -477,6 +477,12 @@ def test_a_question_after_a_statement_with_no_comma_asks_yes_or_no():
     assert q.kind == "yesno" and "age_limit" in q.topics
 
 
+def test_other_before_a_noun_is_no_recipient():
+    assert not parse_question("does acme follow me around other websites?").slot_ids("recipients")
+    assert parse_question("do you give my data to others?").slot_ids("recipients") == (
+        "third_parties",)
+
+
 def test_a_transcript_is_its_own_data_type():
     assert parse_question("does blizzard keep the transcript?").slot_ids("data_types") == (
         "transcripts",)

@@ -46,6 +46,7 @@ _NOUN_MARKERS = frozenset(
 )
 _CUT = frozenset({",", ";", ":", "(", ")", "—", "–"})
 _SUBJECT_PRONOUNS = frozenset({"i", "you", "u", "he", "she", "it", "they", "we"})
+_DETERMINER_ONLY = frozenset({"other", "another"})
 _WITH_PLACE = frozenset({"transfer_abroad", "share", "retain", "collect", "use"})
 
 
@@ -213,6 +214,10 @@ def _slot_matches(
             cands.append((a + lo, b + lo, vocab, nid))
     cands = [c for c in cands if not (
         c[1] - c[0] == 1 and c[1] < len(tokens) and tokens[c[1]].text.lower() in verb_objects)]
+    # "other" before a noun is its determiner ("other websites"), not "others".
+    cands = [c for c in cands if not (
+        c[1] - c[0] == 1 and tokens[c[0]].text.lower() in _DETERMINER_ONLY
+        and c[1] < len(tokens) and tokens[c[1]].text.isalpha())]
     cands.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
     taken = list(blocked)
     out: list[tuple[int, int, str, str]] = []
