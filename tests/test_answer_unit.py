@@ -270,6 +270,9 @@ def test_words_outside_the_patterns_are_never_required():
     ("outcome", "Uninstalling the app will not immediately delete your account.", True),
     ("outcome", "Your account may be deactivated after two weeks.", True),
     ("outcome", "You can contact us with questions.", False),
+    ("method", "To download a copy go to: netflix.com/account/getmyinfo", True),
+    ("method", "You may request erasure of your personal data at privacy.finnair.com.", True),
+    ("method", "Booking.com is one of the companies of the group.", False),
 ])
 def test_the_evidence_an_information_question_asks_for(focus, text, holds):
     from nlp.answer.patterns import load_question_patterns
