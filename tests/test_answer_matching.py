@@ -374,3 +374,12 @@ def test_collecting_a_location_answers_whether_it_is_tracked():
     ans = answer_question("does acme keep tracking where i am even after i close the app?",
                           [Hit(c, 1.0, 0.6)], [c], policy="p", version="v1")
     assert ans.verdict == "yes"
+
+
+def test_the_us_of_a_question_is_not_the_pronoun_us_of_the_policy():
+    m = Matcher(load_question_patterns(), load_ontology())
+    for text in ("the US", "the us"):
+        pat = m.names_pattern(Slot("places", "united_states", text))
+        assert not pat.search("If you have questions, please contact us.")
+        assert pat.search("We transfer data to the US.")
+        assert pat.search("servers in the United States")

@@ -246,7 +246,7 @@ class Matcher:
     # -- naming ----------------------------------------------------------------------------
     def names_pattern(self, slot: Slot) -> re.Pattern[str]:
         """The words that name ``slot``'s value or a narrower one in policy text."""
-        key = (slot.vocabulary, slot.id, slot.text.lower())
+        key = (slot.vocabulary, slot.id, slot.text)
         pat = self._regex.get(key)
         if pat is None:
             table = self.onto.nodes.get(slot.vocabulary, {})
@@ -257,14 +257,19 @@ class Matcher:
                     forms.update(node.surface)
                     if slot.vocabulary != "purposes":
                         forms.add(nid.replace("_", " "))
-            own = [w for w in slot.text.lower().split() if w not in _EMPTY]
+            own = [w for w in slot.text.split() if w.lower() not in _EMPTY]
+            # An abbreviation ("the US", "the us") names it in capitals only: in any case "us"
+            # is a pronoun ("contact us").
+            exact = [own[0].upper()] if len(own) == 1 and own[0].isalpha() and (
+                (own[0].isupper() and len(own[0]) <= 4) or own[0].lower() == "us") else []
+            own = [] if exact else [w.lower() for w in own]
             if own:
                 forms.add(" ".join(own))
             alts = sorted(
                 (r"[\s-]+".join(re.escape(w) for w in f.split()) for f in forms if f.strip()),
                 key=len,
                 reverse=True,
-            )
+            ) + [f"(?-i:{re.escape(w)})" for w in exact]
             pat = re.compile(r"(?i)\b(?:" + "|".join(alts) + r")(?:s|es)?\b")
             self._regex[key] = pat
         return pat
