@@ -510,6 +510,15 @@ def test_a_violation_of_personal_data_is_a_breach():
     assert m.same_event("Will you tell me if my data gets breached?", c)
 
 
+def test_consent_to_get_from_a_parent_lifts_an_age_limit():
+    c = clause("According to COPPA, we are required to get a consent from a parent or a legal "
+               "guardian of the child below the age of 13 before they may use our Apps.",
+               ("Children",))
+    q = "Do the games need a parent's OK before a kid under 13 plays?"
+    assert "age_limit" in parse_question(q).topics
+    assert decide_topic("age_limit", q, [Hit(c, 1.0, 0.6)]) == ("yes", "age_with_parent", 0)
+
+
 def test_an_age_in_the_question_asks_the_age_topic():
     assert "age_limit" in parse_question("my son is 14, can he make an account?").topics
     assert "age_limit" not in parse_question("do you sell my data?").topics

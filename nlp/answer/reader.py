@@ -305,7 +305,9 @@ def _topics(
     join?")."""
     topics = [m.id for m in found if m.label == "TOPIC"]
     if rules.question_age.search(text):
-        joined = " " + " ".join(words) + " "
+        # "plays", "uses" ask as "play", "use" do.
+        joined = " " + " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w
+                                for w in words) + " "
         topics += [
             tid for tid, t in rules.topics.items()
             if any(f" {w} " in joined for w in t.asked_with_age)
