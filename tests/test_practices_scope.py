@@ -364,3 +364,13 @@ def test_a_label_answered_with_none_and_asking_to_provide(ex, text, practice, po
 def test_a_cue_in_the_label_itself_is_not_said_of_the_label(ex):
     assert {st.actor for st in read(ex, "Data shared with third parties: None.")} == {
         "first_party"}
+
+
+def test_but_we_dont_denies_the_practice_before_for_the_company(ex):
+    text = ("Other platforms may sell your sensitive personal information for targeted "
+            "advertising, but we don't.")
+    sts = read(ex, text)
+    assert [(st.practice, st.polarity, st.actor) for st in sts] == [
+        ("sell", "denied", "first_party")]
+    assert polarities(ex, "We share your data, but we do not sell it.") == {
+        "share": "affirmed", "sell": "denied"}

@@ -193,8 +193,18 @@ class StatementExtractor:
         text = clause.text
         statements: list[Statement] = []
         audience = self._spans(text, a, b, "audience")
+        previous: list[Statement] = []
         for pred in self._predications(text, a, b):
-            statements.extend(self._predication(clause, pred, tagged, audience))
+            found = self._predication(clause, pred, tagged, audience)
+            if not found and previous and self.patterns.ellipsis_denial.match(
+                    text[pred.start : pred.end]):
+                # "Other platforms may sell your data, but we don't": the practice before is
+                # someone else's, and ours is denied.
+                statements = [st for st in statements if st not in previous]
+                found = [replace(st, actor="first_party", polarity="denied", negated=True,
+                                 condition="") for st in previous]
+            statements.extend(found)
+            previous = found
         return statements
 
     def _predications(self, text: str, a: int, b: int) -> list[_Pred]:

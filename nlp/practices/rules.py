@@ -141,6 +141,7 @@ class Patterns:
         self.notify_objects = frozenset(objects["words"])
         self.first_party = frozenset(data["first_party_subjects"])
         self.subjectless_openers = frozenset(data.get("subjectless_openers", ()))
+        self.ellipsis_denial = re.compile(data.get("ellipsis_denial", r"(?!)"), re.IGNORECASE)
         self.to_first_party: str | None = data.get("to_first_party")
         self.scope = NegationScope(data["scope"], self.negation, self.negation_exceptions)
 
