@@ -483,6 +483,12 @@ def test_other_before_a_noun_is_no_recipient():
         "third_parties",)
 
 
+def test_the_generic_head_of_named_things_is_not_asked_about_apart():
+    q = parse_question("Does Waking Up sell my sensitive mental health info to advertisers?")
+    assert set(q.slot_ids("data_types")) == {"sensitive", "health"}
+    assert load_ontology().is_a("health", "sensitive", "data_types")
+
+
 def test_a_transcript_is_its_own_data_type():
     assert parse_question("does blizzard keep the transcript?").slot_ids("data_types") == (
         "transcripts",)

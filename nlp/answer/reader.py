@@ -249,7 +249,13 @@ def _slot_matches(
         return a >= 3 and words[a - 1] in _NOUN_MARKERS and words[a - 2] in holders \
             and (a - 2, "data_types") in ends
 
-    return [s for s in out if not (s[2] == "data_types" and holder(s[0], s[1]))]
+    def generic_head(a: int, nid: str) -> bool:
+        # "my sensitive mental health info": the generic head of the things before it.
+        node = onto.nodes.get("data_types", {}).get(nid)
+        return node is not None and node.parent is None and (a, "data_types") in ends
+
+    return [s for s in out if not (s[2] == "data_types" and (
+        holder(s[0], s[1]) or generic_head(s[0], s[3])))]
 
 
 def _recipient_referred_to(
