@@ -490,6 +490,12 @@ def test_the_generic_head_of_named_things_is_not_asked_about_apart():
     assert load_ontology().is_a("health", "sensitive", "data_types")
 
 
+def test_what_a_recipient_finds_out_of_what_i_watch_is_shared():
+    q = parse_question("do those ad companies find out which shows I watched?")
+    assert q.practices[0] == "share" and q.subject == "recipient"
+    assert q.slot_ids("data_types") == ("viewing_history",)
+
+
 def test_a_transcript_is_its_own_data_type():
     assert parse_question("does blizzard keep the transcript?").slot_ids("data_types") == (
         "transcripts",)
