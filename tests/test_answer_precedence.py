@@ -80,6 +80,17 @@ def test_choose_prefers_a_named_denial_over_a_general_affirmation_only():
     assert table.choose([exact, denial], lambda r: False)[0] is exact
 
 
+def test_choose_prefers_an_affirmation_naming_the_thing_over_a_general_one():
+    table = load_verdict_table()
+    general = reading("affirmed", "general_named", hit=0)
+    exact = reading("affirmed", "exact", hit=1)
+    chosen, rule = table.choose([general, exact], lambda r: False)
+    assert chosen is exact and rule is not None
+    # Not when the exact one names nothing in particular ("my data").
+    vague = reading("affirmed", "exact", hit=1, named=False)
+    assert table.choose([general, vague], lambda r: False)[0] is general
+
+
 def test_choose_prefers_a_denial_under_the_questions_own_condition():
     table = load_verdict_table()
     plain = reading("affirmed", hit=0)
