@@ -304,6 +304,19 @@ def test_a_denial_naming_no_recipient(text, verdict, reason):
     assert (ans.verdict, ans.reason) == (verdict, reason)
 
 
+@pytest.mark.parametrize(("text", "verdict"), [
+    # a recipient named only in general ("third parties") is denied it as well ...
+    ("We do not share your precise location.", "no"),
+    # ... while an affirmation must still name some recipient ("share buttons" share no data)
+    ("Our pages have share buttons for your location.", "not_stated"),
+])
+def test_a_denial_naming_no_recipient_answers_a_question_of_third_parties(text, verdict):
+    c = clause(text)
+    ans = answer_question("Do third parties get my location?", hits((c, 0.7)), [c],
+                          policy="p", version="v1")
+    assert ans.verdict == verdict, ans
+
+
 
 def test_a_denial_that_refers_back_to_data_takes_the_data_named_before_it():
     from nlp.practices import StatementExtractor

@@ -437,3 +437,18 @@ def test_a_possessive_names_what_its_noun_names(text, vocabulary, node):
     from nlp.practices import load_ontology
 
     assert node in {s.id for s in load_ontology().match(text, vocabulary)}
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("For transfers to the US we rely on the Data Privacy Framework.", True),
+    ("Your data may be stored in the US and the EU.", True),
+    ("Please contact us with any questions.", False),  # the pronoun
+    ("Tell us what you think.", False),
+    ("HOW TO CONTACT US", False),  # a heading in capitals
+    ("9. HOW TO CONTACT US If you have any questions, write to us.", False),
+])
+def test_a_form_in_capitals_names_the_country_only_as_written(text, named):
+    from nlp.practices import load_ontology
+
+    found = {s.id for s in load_ontology().match(text, "places")}
+    assert ("united_states" in found) == named, found

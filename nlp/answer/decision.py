@@ -263,6 +263,8 @@ class Matcher:
             exact = [own[0].upper()] if len(own) == 1 and own[0].isalpha() and (
                 (own[0].isupper() and len(own[0]) <= 4) or own[0].lower() == "us") else []
             own = [] if exact else [w.lower() for w in own]
+            exact += [f for nid in self.onto.descendants(slot.id, slot.vocabulary) or {slot.id}
+                      if (node := table.get(nid)) is not None for f in node.cased]
             if own:
                 forms.add(" ".join(own))
             alts = sorted(
@@ -477,6 +479,13 @@ class Matcher:
             return "general" if general else "other"
         return "general" if general else "open"
 
+    @staticmethod
+    def _denied_to_all(slot: Slot, st: Statement, pol: str) -> bool:
+        """Whether ``st`` is a denial of handing over that names no recipient ("we do not share
+        your location"): it denies it to everyone, the recipient ``slot`` asks about included."""
+        return (pol == "denied" and slot.vocabulary == "recipients"
+                and st.practice in HANDING_OVER and not st.recipients)
+
     def _actor_fits(self, question: Question, actor: str) -> bool:
         """A statement of the company, or of the party the question asks about."""
         if actor in ("first_party", "") or question.subject == "recipient":
@@ -526,6 +535,8 @@ class Matcher:
                 # "my data", "third parties" name nothing in particular, but the statement must be
                 # about something of the kind ("share buttons" are not shared data).
                 spans = getattr(st, s.vocabulary, ())
+                if not spans and self._denied_to_all(s, st, pol):
+                    continue
                 if not spans and not self.names_any(clause, s.vocabulary):
                     return None
                 # Denying some things ("we do not collect your contacts") is no denial of all.
@@ -547,8 +558,7 @@ class Matcher:
                 # A denial that names no recipient ("we do not share your location") denies it to
                 # everyone; one that names no data ("we do not share it") is not read as covering
                 # the data asked about.
-                if (level == "open" and pol == "denied" and slot.vocabulary == "recipients"
-                        and st.practice in HANDING_OVER and not st.recipients):
+                if level == "open" and self._denied_to_all(slot, st, pol):
                     general.append(slot)
                     continue
                 # So does one that names no audience ("we do not sell any personal data"

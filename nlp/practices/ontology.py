@@ -2,8 +2,10 @@
 
 Loaded from versioned JSON (``nlp/data/ontology.json``). A node has an id, a parent and surface
 forms. Three ways to name a phrase: an exact surface match (case-insensitive, singular or plural,
-longest match first), the nearest node by embedding similarity when it clears the measured
-threshold, or nothing (the phrase is kept as free text by the caller).
+longest match first; a form written ``=US`` matches one word in those capitals only, so the
+pronoun "us" and words in capitals, "CONTACT US", name no country), the nearest node by
+embedding similarity when it clears the measured threshold, or nothing (the phrase is kept as
+free text by the caller).
 
 >>> onto = load_ontology()
 >>> onto.is_a("ip_address", "identifiers")
@@ -49,6 +51,7 @@ class Node:
     parent: str | None
     surface: tuple[str, ...]
     vocabulary: str
+    cased: tuple[str, ...] = ()
 
 
 class Ontology:
@@ -70,7 +73,9 @@ class Ontology:
         self._phrases: dict[str, dict[tuple[str, ...], str]] = {}
         self._longest: dict[str, int] = {}
         self._opens: dict[str, dict[str, tuple[int, ...]]] = {}
+        self._cased: dict[str, dict[str, str]] = {}
         for vocab, table in self.nodes.items():
+            self._cased[vocab] = {f: n.id for n in table.values() for f in n.cased}
             phrases: dict[tuple[str, ...], str] = {}
             for node in table.values():
                 # A purpose's id ("service") is too common a word to match as itself.
@@ -123,6 +128,7 @@ class Ontology:
         possessive names what its noun names ("your child's photo": a child)."""
         phrases = self._phrases[vocabulary]
         opens = self._opens[vocabulary]
+        cased = self._cased[vocabulary]
         found: list[tuple[int, int, str]] = []
         i = 0
         lemmas = [match_lemma(t) for t in tokens]
@@ -137,6 +143,8 @@ class Ontology:
                     i += n
                     break
             else:
+                if tokens[i].text in cased and not _in_capitals(tokens, i):
+                    found.append((i, i + 1, cased[tokens[i].text]))
                 i += 1
         return found
 
@@ -194,14 +202,23 @@ class Ontology:
         ]
 
 
+def _in_capitals(tokens: Sequence[Token], i: int) -> bool:
+    """Whether a word next to ``tokens[i]`` is in capitals too, as in a heading ("HOW TO CONTACT
+    US"); a short abbreviation ("US-EU") is not."""
+    near = (tokens[j].text for j in (i - 1, i + 1) if 0 <= j < len(tokens))
+    return any(w.isalpha() and w.isupper() and len(w) > 2 for w in near)
+
+
+def _node(n: dict, vocab: str) -> Node:
+    forms = n.get("surface", ())
+    return Node(n["id"], n.get("parent"), tuple(f for f in forms if not f.startswith("=")), vocab,
+                tuple(f[1:] for f in forms if f.startswith("=")))
+
+
 @functools.lru_cache(maxsize=4)
 def _load(path: str) -> Ontology:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    nodes = [
-        Node(n["id"], n.get("parent"), tuple(n.get("surface", ())), vocab)
-        for vocab in VOCABULARIES
-        for n in data.get(vocab, [])
-    ]
+    nodes = [_node(n, vocab) for vocab in VOCABULARIES for n in data.get(vocab, [])]
     return Ontology(nodes, version=str(data.get("version", "")))
 
 
