@@ -129,6 +129,10 @@ def test_a_negative_determiner_denies_the_practice(ex, text, practice):
     ("These photos are stored on your device and cannot be accessed by us.",
      {"collect": "denied"}),
     ("We may give your data to advertisers.", {"share": "affirmed"}),
+    # Engaging in a purpose is using data for it; engaging in anything else states nothing.
+    ("The website does not engage in any personalised advertising.", {"use": "denied"}),
+    ("We engage in interest-based advertising with our partners.", {"use": "affirmed"}),
+    ("We engage in discussions with our community.", {"use": None}),
 ])
 def test_how_a_cue_is_worded_says_which_practice(ex, text, expected):
     got = polarities(ex, text)

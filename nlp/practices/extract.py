@@ -33,7 +33,7 @@ __all__ = ["EXTRACT_VERSION", "HANDING_OVER", "StatementExtractor", "SpanFinder"
 
 # The version of what the extractor returns for the same clauses, models and tables: bumped with
 # any change to its rules, so statements cached by an older build are never read again.
-EXTRACT_VERSION = 5
+EXTRACT_VERSION = 6
 
 # A learned data-type tagger: character spans of data-type mentions in a sentence.
 SpanFinder = Callable[[list[str]], list[list[tuple[int, int]]]]
@@ -275,7 +275,8 @@ class StatementExtractor:
         for hit in hits:
             if hit.start > right_at and hit.needs != "user_right":
                 continue  # "the right to object to processing": processing is the right's object
-            practice = self._practice(hit, tokens, places, recipients, user_right, data_types)
+            practice = self._practice(hit, tokens, places, recipients, user_right, data_types,
+                                      purposes)
             if self._user_provides(tokens, hit):
                 practice = "collect"
             if practice is None or practice in seen:
@@ -340,7 +341,7 @@ class StatementExtractor:
 
     def _practice(
         self, hit: VerbHit, tokens: list[Token], places: list[Span], recipients: list[Span],
-        user_right: bool, data_types: list[Span],
+        user_right: bool, data_types: list[Span], purposes: Sequence[Span] = (),
     ) -> str | None:
         """The practice a cue states, given which slots its predication fills."""
         if hit.needs == "places":
@@ -366,6 +367,10 @@ class StatementExtractor:
             return hit.practice if user_right else None
         if hit.needs == "data_types":
             return hit.practice if data_types else None
+        if hit.needs == "purposes":
+            # "engage in advertising": a purpose right after the cue
+            return hit.practice if any(
+                0 <= p.start - tokens[hit.end - 1].end <= 30 for p in purposes) else None
         if hit.needs == "you_object":
             i = hit.end
             while i < len(tokens) and tokens[i].text.lower() in self.patterns.notify_skip:
