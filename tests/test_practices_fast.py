@@ -57,8 +57,12 @@ def test_tokens_carry_the_lemma_of_their_word(seed_sentences):
 
 
 def _longest_matches(onto, tokens, vocabulary):
-    """Longest-first surface matching trying every length at every token (no index)."""
+    """Longest-first surface matching trying every length at every token (no index); a word
+    no phrase opens may still be a form in capitals ("US")."""
+    from nlp.practices.ontology import _in_capitals
+
     phrases, longest = onto._phrases[vocabulary], onto._longest[vocabulary]
+    cased = onto._cased[vocabulary]
     lemmas = [match_lemma(t) for t in tokens]
     found, i = [], 0
     while i < len(tokens):
@@ -69,6 +73,8 @@ def _longest_matches(onto, tokens, vocabulary):
                 i += n
                 break
         else:
+            if tokens[i].text in cased and not _in_capitals(tokens, i):
+                found.append((i, i + 1, cased[tokens[i].text]))
             i += 1
     return found
 

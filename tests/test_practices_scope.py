@@ -241,7 +241,7 @@ def test_negations_inside_a_condition_reach_nothing_outside_it(ex):
 
 def test_the_scope_words_are_data():
     patterns = load_patterns()
-    assert patterns.version == "2.4"
+    assert patterns.version == "2.5"
     scope = patterns.scope
     assert {"not", "never", "nor"} <= scope.verbal
     assert "no" in scope.determiners
