@@ -33,6 +33,7 @@ from nlp.answer.patterns import QuestionPatterns, tokens_of
 from nlp.answer.reader import SLOT_LABELS, Question, Slot
 from nlp.config import PACKAGE_DIR
 from nlp.practices import HANDING_OVER, Ontology
+from nlp.practices.ontology import cased_regex
 from nlp.practices.tokens import tokenize
 from nlp.types import Clause, Span, Statement
 
@@ -251,10 +252,12 @@ class Matcher:
         if pat is None:
             table = self.onto.nodes.get(slot.vocabulary, {})
             forms: set[str] = set()
+            capitals: set[str] = set()  # forms matched in capitals only ("US")
             for nid in self.onto.descendants(slot.id, slot.vocabulary) or {slot.id}:
                 node = table.get(nid)
                 if node is not None:
                     forms.update(node.surface)
+                    capitals.update(node.cased)
                     if slot.vocabulary != "purposes":
                         forms.add(nid.replace("_", " "))
             own = [w for w in slot.text.split() if w.lower() not in _EMPTY]
@@ -263,15 +266,14 @@ class Matcher:
             exact = [own[0].upper()] if len(own) == 1 and own[0].isalpha() and (
                 (own[0].isupper() and len(own[0]) <= 4) or own[0].lower() == "us") else []
             own = [] if exact else [w.lower() for w in own]
-            exact += [f for nid in self.onto.descendants(slot.id, slot.vocabulary) or {slot.id}
-                      if (node := table.get(nid)) is not None for f in node.cased]
             if own:
                 forms.add(" ".join(own))
             alts = sorted(
                 (r"[\s-]+".join(re.escape(w) for w in f.split()) for f in forms if f.strip()),
                 key=len,
                 reverse=True,
-            ) + [f"(?-i:{re.escape(w)})" for w in exact]
+            ) + [f"(?-i:{re.escape(w)})" for w in exact] + [
+                cased_regex(f) for f in sorted(capitals)]
             pat = re.compile(r"(?i)\b(?:" + "|".join(alts) + r")(?:s|es)?\b")
             self._regex[key] = pat
         return pat

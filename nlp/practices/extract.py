@@ -35,6 +35,10 @@ __all__ = ["EXTRACT_VERSION", "HANDING_OVER", "StatementExtractor", "SpanFinder"
 # any change to its rules, so statements cached by an older build are never read again.
 EXTRACT_VERSION = 6
 
+# Characters between a cue that needs a purpose and the purpose ("engage in any personalised
+# advertising").
+_PURPOSE_REACH = 30
+
 # A learned data-type tagger: character spans of data-type mentions in a sentence.
 SpanFinder = Callable[[list[str]], list[list[tuple[int, int]]]]
 Encode = Callable[[list[str]], np.ndarray]
@@ -341,7 +345,7 @@ class StatementExtractor:
 
     def _practice(
         self, hit: VerbHit, tokens: list[Token], places: list[Span], recipients: list[Span],
-        user_right: bool, data_types: list[Span], purposes: Sequence[Span] = (),
+        user_right: bool, data_types: list[Span], purposes: Sequence[Span],
     ) -> str | None:
         """The practice a cue states, given which slots its predication fills."""
         if hit.needs == "places":
@@ -369,8 +373,9 @@ class StatementExtractor:
             return hit.practice if data_types else None
         if hit.needs == "purposes":
             # "engage in advertising": a purpose right after the cue
+            end = tokens[hit.end - 1].end
             return hit.practice if any(
-                0 <= p.start - tokens[hit.end - 1].end <= 30 for p in purposes) else None
+                0 <= p.start - end <= _PURPOSE_REACH for p in purposes) else None
         if hit.needs == "you_object":
             i = hit.end
             while i < len(tokens) and tokens[i].text.lower() in self.patterns.notify_skip:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,10 @@ from nlp.config import PACKAGE_DIR
 from nlp.practices.tokens import Token, lemma, tokenize
 from nlp.types import Span
 
-__all__ = ["VOCABULARIES", "Node", "Ontology", "load_ontology", "match_lemma", "DEFAULT_ONTOLOGY"]
+__all__ = [
+    "VOCABULARIES", "Node", "Ontology", "cased_regex", "load_ontology", "match_lemma",
+    "DEFAULT_ONTOLOGY",
+]
 
 DEFAULT_ONTOLOGY = PACKAGE_DIR / "data" / "ontology.json"
 VOCABULARIES = ("data_types", "recipients", "purposes", "places", "audience")
@@ -207,6 +211,12 @@ def _in_capitals(tokens: Sequence[Token], i: int) -> bool:
     US"); a short abbreviation ("US-EU") is not."""
     near = (tokens[j].text for j in (i - 1, i + 1) if 0 <= j < len(tokens))
     return any(w.isalpha() and w.isupper() and len(w) > 2 for w in near)
+
+
+def cased_regex(form: str) -> str:
+    """A regular expression for a form in capitals in running text, with the rule of
+    :func:`_in_capitals` (no word of three capitals just before or after it)."""
+    return rf"(?-i:(?<![A-Z]{{3}}\s){re.escape(form)}(?!\s[A-Z]{{3}}))"
 
 
 def _node(n: dict, vocab: str) -> Node:
