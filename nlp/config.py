@@ -189,6 +189,11 @@ class AnswerSettings(_Section):
         "outside the patterns (content words only: 'essential' in 'can I switch off the "
         "essential cookies?') that the clause holds: they steer, never required."
     )
+    agreeing_places: float = Field(
+        2.0, description="Places a clause moves up the citations of a yes or no (after the "
+        "deciding clause, in retrieval order) when one of its statements reads on the question "
+        "as the verdict does: 2 was best of 0.5-3 for cited@3 on the train split."
+    )
     denial_bonus: float = Field(
         0.02, description="Added to a denying reading when choosing the reading that decides."
     )

@@ -333,3 +333,21 @@ def test_a_denial_that_refers_back_to_data_takes_the_data_named_before_it():
     alone = answer_question("can you see my kid's photo?", [Hit(denial, 1.0, 0.6)], [denial],
                             policy="p", version="v1", statements={denial.id: sts[denial.id]})
     assert alone.verdict != "no"
+
+
+def test_a_clause_agreeing_with_the_verdict_moves_up_the_citations():
+    contact = clause("Contact us at privacy@example.com with any questions.", ("Contact",))
+    files = clause("Cookies are small text files placed on your device.", ("Cookies",))
+    scope = clause("This policy applies to our website and apps.", ("About",))
+    never = clause("We never sell data about you.", ("Sale",))
+    ans = answer_question(
+        "Do you sell my personal information?",
+        hits((contact, 0.6), (NO_SELL, 0.58), (files, 0.5), (never, 0.48), (scope, 0.45)),
+        [*ALL, contact, files, scope, never],
+        policy="p",
+        version="v1",
+    )
+    assert ans.verdict == "no"
+    cited = [c.clause_id for c in ans.citations]
+    # Retrieval order alone would cite the files clause third; the second denial goes before it.
+    assert set(cited[:3]) == {NO_SELL.id, never.id, contact.id}

@@ -511,15 +511,23 @@ def answer_question(
     practice = q.practices[0] if q.practices else reading.statement.practice
     text = _answer_text(row, reading, considered[idx].clause, clauses, practice, rules.scope_names)
     # Cite the deciding clause, then the clauses retrieval ranked first (the answering clause is
-    # more often among them than among other readings of the same polarity).
+    # more often among them than among other readings of the same polarity), a clause that
+    # reads on the question as the verdict does moved up a few places.
     cited = [idx]
     if row.verdict == "not_stated" and not any(s.vocabulary == "places" for s in reading.general):
         # Only a transfer clause that covers the place asked about is cited (it says where data
         # goes); a clause about personal information in general is no support for "fingerprints".
         return done(row.verdict, text, row.reason, closest=idx)  # type: ignore[arg-type]
     if row.verdict != "not_stated":
-        cited += [
-            i for i in range(len(considered))
-            if i != idx and considered[i].dense >= settings.min_support
-        ]
+        agreeing = {"yes": "affirmed", "no": "denied"}.get(row.verdict, "")
+
+        def place(i: int) -> float:
+            agrees = any(r.polarity == agreeing for r in ev.readings[i])
+            return i - settings.agreeing_places * agrees
+
+        cited += sorted(
+            (i for i in range(len(considered))
+             if i != idx and considered[i].dense >= settings.min_support),
+            key=place,
+        )
     return done(row.verdict, text, row.reason, cited)  # type: ignore[arg-type]
