@@ -167,6 +167,15 @@ def test_a_negation_reaches_across_a_comma_of_a_verb_series(ex):
     assert got == {"collect": "denied", "retain": "denied"}, got
 
 
+def test_a_negation_of_a_verb_that_is_no_cue_reaches_the_series_after_it(ex):
+    # "save" states no practice; the series of cues it opens, ending in "or", is still denied
+    got = polarities(ex, "We won't save your number, share it, sell it, or show it to anyone.")
+    assert got == {"share": "denied", "sell": "denied"}, got
+    # without a disjunction closing the series, the verb after the comma is a new statement
+    got = polarities(ex, "We do not need your number, we share it with carriers.")
+    assert got.get("share") == "affirmed", got
+
+
 @pytest.mark.parametrize("text", [
     "Messages you have received are shown in your inbox.",
     "You may receive emails from us.",

@@ -230,7 +230,7 @@ class NegationScope:
             if j in at:
                 return at[j]
             w = low[j]
-            if w in self.stops or (w in self.np_end and not self._series_on(low, j)) or (
+            if w in self.stops or (w in self.np_end and not self._series_on(low, j, at)) or (
                     not inverted and self._subject_at(low, j)):
                 return None
             if w not in self.bridge:
@@ -240,15 +240,18 @@ class NegationScope:
             j += 1
         return None
 
-    def _series_on(self, low: Sequence[str], j: int) -> bool:
+    def _series_on(self, low: Sequence[str], j: int, at: dict[int, int]) -> bool:
         """Whether the comma at ``j`` parts verbs of one series ("we do not read, listen or
-        store"): a disjunction follows within three words, before any stop."""
+        store"): a disjunction follows within three words, before any stop; or a cue opens
+        right after it and the series of verb phrases it opens ends in one ("we won't save your
+        number, share it, sell it, or show it")."""
         if low[j] != ",":
             return False
-        for k in range(j + 1, min(len(low), j + 4)):
+        verbs = j + 1 in at
+        for k in range(j + 1, min(len(low), j + 1 + (self.max_np if verbs else 3))):
             if low[k] in self.disjunctions:
                 return True
-            if low[k] in self.stops or low[k] in self.np_end:
+            if low[k] in self.stops or (low[k] in self.np_end and not (verbs and low[k] == ",")):
                 return False
         return False
 
