@@ -133,6 +133,9 @@ def test_a_negative_determiner_denies_the_practice(ex, text, practice):
     ("The website does not engage in any personalised advertising.", {"use": "denied"}),
     ("We engage in interest-based advertising with our partners.", {"use": "affirmed"}),
     ("We engage in discussions with our community.", {"use": None}),
+    # Releasing information discloses it, whether or not a recipient is named.
+    ("We release account information when release is appropriate to comply with the law.",
+     {"share": "affirmed"}),
 ])
 def test_how_a_cue_is_worded_says_which_practice(ex, text, expected):
     got = polarities(ex, text)
@@ -250,7 +253,7 @@ def test_negations_inside_a_condition_reach_nothing_outside_it(ex):
 
 def test_the_scope_words_are_data():
     patterns = load_patterns()
-    assert patterns.version == "2.5"
+    assert patterns.version == "2.6"
     scope = patterns.scope
     assert {"not", "never", "nor"} <= scope.verbal
     assert "no" in scope.determiners
