@@ -170,6 +170,20 @@ def test_a_negation_reaches_across_a_comma_of_a_verb_series(ex):
     assert got == {"collect": "denied", "retain": "denied"}, got
 
 
+@pytest.mark.parametrize("text", [
+    "This Privacy Policy explains how Acme collects, uses, shares and stores your information.",
+    "We provide this notice to describe the ways we collect and use personal information.",
+    "To learn more about how we use cookies, see our Cookie Policy.",
+])
+def test_a_sentence_about_what_the_policy_describes_states_no_practice(ex, text):
+    assert read(ex, text) == []
+
+
+def test_a_practice_before_a_descriptive_frame_is_still_stated(ex):
+    assert polarities(ex, "We collect your name, as this policy explains.") == {
+        "collect": "affirmed"}
+
+
 def test_a_negation_of_a_verb_that_is_no_cue_reaches_the_series_after_it(ex):
     # "save" states no practice; the series of cues it opens, ending in "or", is still denied
     got = polarities(ex, "We won't save your number, share it, sell it, or show it to anyone.")

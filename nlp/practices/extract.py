@@ -252,9 +252,10 @@ class StatementExtractor:
         conds = self.patterns.condition_spans(tokens)
         # a cue inside a condition is the condition's, not a statement ("unless you opt out");
         # an event's own verbs still are ("When you sign up, we ...": signing up is collected)
+        described = self.patterns.described_from(tokens)
         hits = [h for h in self.patterns.verb_hits(tokens)
-                if not any(a <= h.start < b for a, b in conds
-                           if not self.patterns.is_event(tokens, (a, b)))]
+                if h.start < described and not any(a <= h.start < b for a, b in conds
+                                                   if not self.patterns.is_event(tokens, (a, b)))]
         if not hits:
             return []
         recipients = self._spans(text, pred.start, pred.end, "recipients", tokens)

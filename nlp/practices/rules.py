@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,11 @@ class Patterns:
         self.modified_nouns = frozenset(data["modified_nouns"])
         self.skip_forms = frozenset(data.get("skip_forms", ()))
         self.non_data_objects = frozenset(data.get("non_data_objects", ()))
+        frames = data.get("descriptive_frames", {})
+        self.descriptive = [
+            (*verb.split(), *then.split())
+            for verb in frames.get("verbs", ()) for then in frames.get("then", ())
+        ]
         self.document_nouns = frozenset(data.get("document_nouns", ()))
         self.nominal_predicates = [tuple(t.text.lower() for t in tokenize(c))
                                    for c in data.get("nominal_predicates", ())]
@@ -174,6 +180,17 @@ class Patterns:
                 taken.update(range(i, i + n))
                 break
         return hits
+
+    def described_from(self, tokens: Sequence[Token]) -> int:
+        """Where the first descriptive frame of ``tokens`` ends ("this policy describes how"):
+        the cues after it say what the text is about, they state no practice (``len(tokens)``
+        when there is none)."""
+        lowered = [t.text.lower() for t in tokens]
+        for i, word in enumerate(lowered):
+            for frame in self.descriptive:
+                if frame[0] == word and tuple(lowered[i : i + len(frame)]) == frame:
+                    return i + len(frame)
+        return len(tokens)
 
     def _nominal_subject(self, lowered: list[str], j: int) -> bool:
         """Whether the noun cue ending at ``j`` heads the subject of a ``nominal_predicates``
