@@ -291,6 +291,15 @@ class EncoderTrainSettings(_Section):
         "encoder: 160 steps, about an hour on 2 busy cores); adapter: a linear map trained on the "
         "frozen encoder's vectors (minutes on CPU; it did not help lay questions).",
     )
+    average_with: Path | None = Field(
+        None, description="An ONNX encoder folder (a tune of the same base) to average the new "
+        "tune's weights with: (1 - average_weight) x that one + average_weight x the new one. The "
+        "shipped encoder: the default 160-step tune averaged with a 200-step tune with lay_repeats "
+        "6 at 0.35 (docs/benchmarks.md)."
+    )
+    average_weight: float = Field(
+        0.35, ge=0.0, le=1.0, description="Weight of the new tune in the average (average_with)."
+    )
     max_examples: int = Field(0, description="Keep at most this many triples (0: all).")
     adapter_max_epochs: int = Field(6, description="Most passes over the triples (adapter).")
     adapter_batch_size: int = Field(64, description="Questions per batch (adapter).")

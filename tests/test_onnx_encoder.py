@@ -130,3 +130,39 @@ def test_export_only_writes_the_shipped_layout_and_vectors(plain_export, tmp_pat
     cfg = json.loads((plain_export / "encoder.json").read_text())
     # The weights' digest is in encoder.json, so new weights of the same size get a new id.
     assert "training" not in cfg and len(cfg["model_sha256"]) == 64
+
+
+@pytest.mark.train
+def test_averaging_an_encoder_with_itself_keeps_its_vectors_and_says_so(tmp_path):
+    pytest.importorskip("onnx")
+    from nlp.embed.export import average_encoders
+
+    dest = tmp_path / "avg"
+    report = average_encoders(DEFAULT_ENCODER, DEFAULT_ENCODER, dest, weight=0.3)
+    assert report.model_bytes == (DEFAULT_ENCODER / "model.onnx").stat().st_size
+    cfg = json.loads((dest / "encoder.json").read_text())
+    assert cfg["averaged"]["weight"] == 0.3
+    assert cfg["averaged"]["min_cosine_to"]["first"] > 0.9999
+    assert "Averaged weights" in (dest / "MODEL_CARD.md").read_text()
+    shipped = Encoder(EmbedSettings(cache_dir=tmp_path)).encode(TEXTS)
+    averaged = Encoder(EmbedSettings(model_path=dest, cache_dir=tmp_path)).encode(TEXTS)
+    assert (shipped * averaged).sum(axis=1).min() > 0.9999
+
+
+@pytest.mark.train
+def test_encoders_of_other_shapes_are_not_averaged(tmp_path):
+    pytest.importorskip("onnx")
+    from nlp.embed.export import average_encoders
+    from nlp.errors import InputError
+
+    other = tmp_path / "other"
+    other.mkdir()
+    for f in DEFAULT_ENCODER.iterdir():
+        (other / f.name).write_bytes(f.read_bytes())
+    cfg = json.loads((other / "encoder.json").read_text())
+    cfg["dim"] = 768
+    (other / "encoder.json").write_text(json.dumps(cfg))
+    with pytest.raises(InputError, match="cannot average"):
+        average_encoders(DEFAULT_ENCODER, other, tmp_path / "avg", weight=0.5)
+    with pytest.raises(InputError, match="weight"):
+        average_encoders(DEFAULT_ENCODER, DEFAULT_ENCODER, tmp_path / "avg", weight=1.5)

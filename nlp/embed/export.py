@@ -46,7 +46,14 @@ from nlp.embed.onnx_backend import ENCODER_CONFIG, FORMAT, OnnxSentenceModel
 from nlp.embed.torch_backend import TRAIN_HINT, sentence_model_dim
 from nlp.errors import InputError, ModelError
 
-__all__ = ["CHECK_TEXTS", "ExportReport", "Precision", "base_model_path", "export_encoder"]
+__all__ = [
+    "CHECK_TEXTS",
+    "ExportReport",
+    "Precision",
+    "average_encoders",
+    "base_model_path",
+    "export_encoder",
+]
 
 Precision = Literal["fp32", "fp16", "int8"]
 
@@ -348,6 +355,97 @@ def export_encoder(
     )
 
 
+def average_encoders(
+    first: str | Path,
+    second: str | Path,
+    dest: str | Path,
+    *,
+    weight: float,
+    name: str | None = None,
+    check_texts: Sequence[str] = CHECK_TEXTS,
+) -> ExportReport:
+    """Write to ``dest`` the ONNX encoder whose weights are ``(1 - weight) * first + weight *
+    second``, two exports of the same architecture (fine-tunes of one base model).
+
+    Averaging the weights of fine-tunes of one model (Wortsman et al. 2022, "Robust fine-tuning of
+    zero-shot models") keeps what each learned that the other did not undo: here a tune that
+    favours lay questions is pulled back towards one that serves the classifiers and PolicyQA.
+    ``dest`` may be ``first``: both are read before it is replaced. ``encoder.json`` is
+    ``second``'s (its export check included), with the parents' digests, the weight and the
+    average's lowest cosine to each parent on ``check_texts`` under ``averaged``.
+    """
+    _torch, onnx, _st = _require_train_deps()
+    from onnx import numpy_helper
+
+    if not 0.0 <= weight <= 1.0:
+        raise InputError(f"the averaging weight must be in [0, 1], got {weight}")
+    first, second, dest = Path(first), Path(second), Path(dest)
+    cfgs = [json.loads((p / ENCODER_CONFIG).read_text(encoding="utf-8")) for p in (first, second)]
+    if cfgs[0]["dim"] != cfgs[1]["dim"] or cfgs[0]["precision"] != cfgs[1]["precision"]:
+        raise InputError(f"{first} and {second} differ in width or precision: cannot average")
+    toks = [json.loads((p / "tokenizer.json").read_text(encoding="utf-8")) for p in (first, second)]
+    if any(toks[0].get(k) != toks[1].get(k) for k in ("model", "normalizer", "pre_tokenizer")):
+        # the vocabulary and how text is cut into it; padding and truncation are set at load
+        raise InputError(f"{first} and {second} use different tokenizers: cannot average")
+    a, b = (onnx.load(str(p / "model.onnx")) for p in (first, second))
+    theirs = {t.name: t for t in b.graph.initializer}
+    for t in a.graph.initializer:
+        x = numpy_helper.to_array(t)
+        y = numpy_helper.to_array(theirs[t.name]) if t.name in theirs else None
+        if y is None or y.shape != x.shape:
+            raise InputError(f"{first} and {second} differ in weight {t.name}: cannot average")
+        if x.dtype.kind == "f":
+            mixed = (1.0 - weight) * x.astype(np.float64) + weight * y.astype(np.float64)
+            t.CopyFrom(numpy_helper.from_array(mixed.astype(x.dtype), t.name))
+    with tempfile.TemporaryDirectory() as tmp_name:
+        staged = Path(tmp_name) / "encoder"
+        staged.mkdir()
+        model_file = staged / "model.onnx"
+        onnx.save(a, str(model_file))
+        for fname in _TOKENIZER_FILES:
+            found = [p / fname for p in (second, first) if (p / fname).is_file()]
+            if found:
+                shutil.copyfile(found[0], staged / fname)
+        config = dict(cfgs[1])
+        config["source"] = {**cfgs[1]["source"], "name": name or cfgs[1]["source"]["name"]}
+        config["averaged"] = {
+            "weight": weight,
+            "first": {"model_sha256": cfgs[0].get("model_sha256"), "source": cfgs[0]["source"],
+                      "steps": (cfgs[0].get("training") or {}).get("steps")},
+            "second": {"model_sha256": cfgs[1].get("model_sha256"), "source": cfgs[1]["source"],
+                       "steps": (cfgs[1].get("training") or {}).get("steps")},
+        }
+        config["model_sha256"] = hashlib.sha256(model_file.read_bytes()).hexdigest()
+        (staged / ENCODER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        texts = list(check_texts)
+        mixed_vecs = OnnxSentenceModel(staged).encode(texts, batch_size=4)
+        cos = {}
+        for label, parent in (("first", first), ("second", second)):
+            ref = OnnxSentenceModel(parent).encode(texts, batch_size=4)
+            sims = (_unit(ref) * _unit(mixed_vecs)).sum(axis=1)
+            cos[label] = round(float(sims.min()), 6)
+        # "check" stays the export's own (second's: ONNX against its torch source); how far the
+        # average moved from each parent is kept with the average.
+        config["check"] = cfgs[1]["check"]
+        config["averaged"]["min_cosine_to"] = cos
+        (staged / ENCODER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        (staged / "MODEL_CARD.md").write_text(_model_card(config), encoding="utf-8")
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(staged, dest)
+    check = config["check"]
+    return ExportReport(
+        path=dest, precision=config["precision"], model_bytes=(dest / "model.onnx").stat().st_size,
+        min_cosine=check["min_cosine"], mean_cosine=check["mean_cosine"],
+        max_abs_diff=check["max_abs_diff"],
+    )
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
 _PRECISION_TEXT = {
     "fp32": "float32 weights, as traced",
     "fp16": "large weights stored as float16 behind `Cast` nodes to float32; onnxruntime folds "
@@ -360,6 +458,7 @@ _PRECISION_TEXT = {
 def _model_card(cfg: dict[str, Any]) -> str:
     src, exp, check = cfg["source"], cfg["export"], cfg["check"]
     versions = ", ".join(f"{k} {v}" for k, v in exp.items() if k not in ("opset", "date"))
+    tuned = _training_section(cfg.get("training")) + _averaged_section(cfg.get("averaged"))
     return f"""# Model card: policylens sentence encoder (ONNX)
 
 Generated by `policylens train --encoder` (`nlp.embed.export.export_encoder`); do not edit by hand.
@@ -401,12 +500,30 @@ a text longer than the window), cosine similarity to the source model's vectors:
 the unit vectors {check['max_abs_diff']:.3g}. Retrieval figures against the torch encoder are in
 `docs/benchmarks.md` (the "torch-free encoder" section).
 
-{_training_section(cfg.get("training"))}## Intended use and limits
+{tuned}## Intended use and limits
 
 Semantic search and classification features for privacy-policy clauses, in English. It inherits
 the base model's limits{'' if cfg.get("training") else
 ': trained on general web sentence pairs, not on legal text'}; texts longer
 than {cfg['max_seq_length']} word pieces are cut.
+"""
+
+
+def _averaged_section(averaged: dict[str, Any] | None) -> str:
+    """The model card's account of a weight average (empty when the encoder is one tune)."""
+    if not averaged:
+        return ""
+    w = averaged["weight"]
+    one, two = averaged["first"], averaged["second"]
+    return f"""## Averaged weights
+
+The weights are {1 - w:.2f} x those of `{one['source']['model_id']}` ({one['steps']} steps; model
+SHA-256 `{one['model_sha256']}`) + {w:.2f} x those of the tune described above
+(`{two['source']['model_id']}`, {two['steps']} steps), both fine-tunes of the same base
+(`nlp.embed.export.average_encoders`). Lowest cosine of the average's vectors to each parent's
+on the check sentences: {averaged['min_cosine_to']['first']:.4f} and
+{averaged['min_cosine_to']['second']:.4f}. How the weight was chosen: `docs/benchmarks.md`.
+
 """
 
 

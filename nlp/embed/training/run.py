@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from nlp.config import EncoderTrainSettings, Settings
-from nlp.embed.export import ExportReport, Precision, export_encoder
+from nlp.embed.export import ExportReport, Precision, average_encoders, export_encoder
 from nlp.embed.training.adapter import fit_adapter, save_adapted_model
 from nlp.embed.training.finetune import finetune_encoder
 from nlp.embed.training.pairs import LAY_QUESTIONS, build_triples, data_hashes
@@ -154,9 +154,20 @@ def train_encoder(
                 steps=ft.steps, unit="steps",
                 final_loss=None if ft.final_loss is None else round(ft.final_loss, 4),
             )
-        report = export_encoder(
-            tuned, dest, precision=precision, name=cfg.model_name, training=training
-        )
+        if cfg.average_with is None:
+            report = export_encoder(
+                tuned, dest, precision=precision, name=cfg.model_name, training=training
+            )
+        else:
+            exported = Path(tmp) / "exported"
+            export_encoder(
+                tuned, exported, precision=precision, name=cfg.model_name, training=training
+            )
+            say(f"encoder: averaging with {cfg.average_with} (weight of this tune "
+                f"{cfg.average_weight})")
+            report = average_encoders(
+                cfg.average_with, exported, dest, weight=cfg.average_weight, name=cfg.model_name
+            )
     return EncoderTrainingResult(
         method=cfg.method, steps=int(training["steps"]), examples=len(triples), export=report,
         sources=sources, final_loss=training["final_loss"],
