@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from nlp.embed.encoder import model_id_for_path
+from nlp.embed.encoder import model_id_for_path, normalize_rows
 from nlp.embed.onnx_backend import ENCODER_CONFIG, FORMAT, OnnxSentenceModel
 from nlp.embed.torch_backend import TRAIN_HINT, sentence_model_dim
 from nlp.errors import InputError, ModelError
@@ -415,29 +415,24 @@ def average_encoders(
         config["source"] = {**cfgs[1]["source"], "name": name or cfgs[1]["source"]["name"]}
         config["averaged"] = {
             "weight": weight,
-            "first": {"model_sha256": cfgs[0].get("model_sha256"), "source": cfgs[0]["source"],
-                      "steps": (cfgs[0].get("training") or {}).get("steps")},
-            "second": {"model_sha256": cfgs[1].get("model_sha256"), "source": cfgs[1]["source"],
-                       "steps": (cfgs[1].get("training") or {}).get("steps")},
+            **{label: {"model_sha256": c.get("model_sha256"), "source": c["source"],
+                       "steps": (c.get("training") or {}).get("steps")}
+               for label, c in zip(("first", "second"), cfgs, strict=True)},
         }
         config["model_sha256"] = hashlib.sha256(model_file.read_bytes()).hexdigest()
         (staged / ENCODER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         texts = list(check_texts)
-        mixed_vecs = OnnxSentenceModel(staged).encode(texts, batch_size=4)
+        mixed_vecs = normalize_rows(OnnxSentenceModel(staged).encode(texts, batch_size=4))
         cos = {}
         for label, parent in (("first", first), ("second", second)):
-            ref = OnnxSentenceModel(parent).encode(texts, batch_size=4)
-            sims = (_unit(ref) * _unit(mixed_vecs)).sum(axis=1)
-            cos[label] = round(float(sims.min()), 6)
+            ref = normalize_rows(OnnxSentenceModel(parent).encode(texts, batch_size=4))
+            cos[label] = round(float((ref * mixed_vecs).sum(axis=1).min()), 6)
         # "check" stays the export's own (second's: ONNX against its torch source); how far the
         # average moved from each parent is kept with the average.
         config["check"] = cfgs[1]["check"]
         config["averaged"]["min_cosine_to"] = cos
         return _publish(staged, dest, config)
 
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
 _PRECISION_TEXT = {

@@ -126,10 +126,12 @@ class Patterns:
         self.skip_forms = frozenset(data.get("skip_forms", ()))
         self.non_data_objects = frozenset(data.get("non_data_objects", ()))
         frames = data.get("descriptive_frames", {})
-        self.descriptive = [
-            (*verb.split(), *then.split())
-            for verb in frames.get("verbs", ()) for then in frames.get("then", ())
-        ]
+        # first word -> the descriptive frames it opens ("describes" -> "describes how", ...)
+        self._descriptive_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for verb in frames.get("verbs", ()):
+            for then in frames.get("then", ()):
+                frame = (*verb.split(), *then.split())
+                self._descriptive_by_first.setdefault(frame[0], []).append(frame)
         self.document_nouns = frozenset(data.get("document_nouns", ()))
         self.nominal_predicates = [tuple(t.text.lower() for t in tokenize(c))
                                    for c in data.get("nominal_predicates", ())]
@@ -187,8 +189,8 @@ class Patterns:
         when there is none)."""
         lowered = [t.text.lower() for t in tokens]
         for i, word in enumerate(lowered):
-            for frame in self.descriptive:
-                if frame[0] == word and tuple(lowered[i : i + len(frame)]) == frame:
+            for frame in self._descriptive_by_first.get(word, ()):
+                if tuple(lowered[i : i + len(frame)]) == frame:
                     return i + len(frame)
         return len(tokens)
 

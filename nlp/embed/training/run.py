@@ -154,15 +154,12 @@ def train_encoder(
                 steps=ft.steps, unit="steps",
                 final_loss=None if ft.final_loss is None else round(ft.final_loss, 4),
             )
-        if cfg.average_with is None:
-            report = export_encoder(
-                tuned, dest, precision=precision, name=cfg.model_name, training=training
-            )
-        else:
-            exported = Path(tmp) / "exported"
-            export_encoder(
-                tuned, exported, precision=precision, name=cfg.model_name, training=training
-            )
+        # A tune to average is exported beside the work first, the average then written to dest.
+        exported = dest if cfg.average_with is None else Path(tmp) / "exported"
+        report = export_encoder(
+            tuned, exported, precision=precision, name=cfg.model_name, training=training
+        )
+        if cfg.average_with is not None:
             say(f"encoder: averaging with {cfg.average_with} (weight of this tune "
                 f"{cfg.average_weight})")
             report = average_encoders(
