@@ -669,6 +669,9 @@ class PolicyLens:
 
         Without ``version``, each policy's latest version is searched. Clauses labelled with
         ``category`` are boosted; without it, with the categories the query is routed to.
+        The dense side embeds ``query`` as given; BM25 reads it as ``ask`` reads a question
+        (:func:`~nlp.answer.retrieval_query`: without the company's own name, "the app", "the
+        site", with the policy's words for the practice asked about).
         ``where`` passes ``policy``, ``version``, ``top_k`` and ``category`` as one
         :class:`~nlp.types.ClauseQuery`.
         """
@@ -676,27 +679,41 @@ class PolicyLens:
             where = ClauseQuery(
                 policy=policy, version=version, top_k=top_k, categories=categories_of(category)
             )
-        return self._search(query, where, query_vector)
+        return self._search(_check_text(query, "query"), where, query_vector)
 
-    def _search(self, query: str, where: ClauseQuery, query_vector: Any | None) -> list[Hit]:
-        query = _check_text(query, "query")
+    def _search(
+        self, query: str, where: ClauseQuery, query_vector: Any | None, words: str | None = None
+    ) -> list[Hit]:
+        """Search with ``query`` embedded (unless ``query_vector`` is given) and ``words`` for
+        BM25 (``None``: the query read as a question, with the policy's company names)."""
         k = where.top_k or self.settings.retrieval.top_k
         index = self.index
         cats = where.categories
+        query_vector = self.embed_query(query) if query_vector is None else query_vector
         if cats is None and self.classifier is not None:
             # Routed like a question (``ask`` routes once and passes its categories down).
-            query_vector = self.embed_query(query) if query_vector is None else query_vector
             cats = tuple(self.route(query, query_vector))
         if where.policy is not None or len(self._policies) == 1:
             p = self.policy(where.policy)
             label = self._version_label(p, where.version)
             one = replace(where, policy=p.id, version=label, top_k=k, categories=cats)
-            return index.search(query, where=one, query_vector=query_vector)
+            if words is None:
+                words = retrieval_query(parse_question(query, names=self._names_of(p, label)))
+            return index.search(words, where=one, query_vector=query_vector)
         latest = {p.id: self._version_label(p, where.version) for p in self._policies.values()}
         every = ClauseQuery(top_k=k * 4, categories=cats)
-        hits = index.search(query, where=every, query_vector=query_vector)
+        words = retrieval_query(parse_question(query)) if words is None else words
+        hits = index.search(words, where=every, query_vector=query_vector)
         hits = [h for h in hits if latest.get(h.clause.policy_id) == h.clause.version]
         return hits[:k]
+
+    def _names_of(self, p: Policy, label: str) -> frozenset[str]:
+        """The words that name the company of version ``label`` of policy ``p`` (cached)."""
+        names = self._names.get((p.id, label))
+        if names is None:
+            texts = [c.text for c in self.clauses(p.id, label)]
+            names = self._names[(p.id, label)] = company_names(p.name, texts)
+        return names
 
     def ask(
         self,
@@ -733,13 +750,11 @@ class PolicyLens:
             categories=cats,
         )
         clauses = self.clauses(p.id, label)
-        names = self._names.get((p.id, label))
-        if names is None:
-            names = self._names[(p.id, label)] = company_names(p.name, [c.text for c in clauses])
+        names = self._names_of(p, label)
         # BM25 reads the question in policy words, without the company's own name; the dense
         # side keeps the question's vector.
-        query = retrieval_query(parse_question(question, names=names))
-        hits = self._search(query, depth, vector)
+        words = retrieval_query(parse_question(question, names=names))
+        hits = self._search(question, depth, vector, words)
         if where.top_k:
             settings = settings.model_copy(update={"max_citations": where.top_k})
         return answer_question(

@@ -146,6 +146,18 @@ def test_the_company_name_is_the_first_party_never_a_slot_or_query_word():
     assert [s.id for s in q.slots if s.vocabulary == "recipients"] == ["google"]
 
 
+@pytest.mark.parametrize("question", [
+    "Does the company collect my location?",
+    "Does this site keep my data after I delete my account?",
+    "Does the app sell my data to advertisers?",
+])
+def test_the_company_as_the_app_or_the_site_is_the_first_party(question):
+    # "the company" is no third-party recipient and "this site" no browsing history
+    q = parse_question(question)
+    assert q.subject == "first_party"
+    assert not {"third_parties", "browsing_history"} & {s.id for s in q.slots}, q.slots
+
+
 def test_words_outside_the_patterns_steer_only():
     q = parse_question("Do you read my horoscope?")
     assert "horoscope" in q.words

@@ -339,7 +339,11 @@ def parse_question(
     words = [t.text.lower().replace("’", "'") for t in tokens]
     kind, lo, hi = _main_clause(tokens, rules)
     found = rules.match(tokens)
+    # The company by its name, or as "the app" / "this site": the first party, never a slot.
     named = _names_mask(tokens, names)
+    for m in found:
+        if m.label == "FIRST_PARTY" and m.last - m.first > 1:
+            named[m.first : m.last] = [True] * (m.last - m.first)
     slots_at = _slot_matches(tokens, found, onto, lo, hi, named, rules.verb_objects,
                               rules.holders, rules.holder_types)
     # Per token: who it is, when it can be a subject ("first_party", "recipient" or "").
