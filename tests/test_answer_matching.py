@@ -383,3 +383,17 @@ def test_the_us_of_a_question_is_not_the_pronoun_us_of_the_policy():
         assert not pat.search("If you have questions, please contact us.")
         assert pat.search("We transfer data to the US.")
         assert pat.search("servers in the United States")
+
+
+@pytest.mark.parametrize(("question", "text", "verdict"), [
+    # what a third party tracks or collects itself is what the company lets it have
+    ("do other companies track me on the acme site?",
+     "It's also important to note that we do not allow third-party behavioral tracking.", "no"),
+    ("does google get my device info?",
+     "Google may collect your device information through the cookies on our pages.", "yes"),
+])
+def test_what_a_third_party_does_itself_answers_whether_it_gets_the_data(question, text, verdict):
+    c = clause(text)
+    ans = answer_question(question, [Hit(c, 1.0, 0.6)], [c], policy="p", version="v1",
+                          names={"acme"})
+    assert ans.verdict == verdict, ans

@@ -158,6 +158,12 @@ def test_the_company_as_the_app_or_the_site_is_the_first_party(question):
     assert not {"third_parties", "browsing_history"} & {s.id for s in q.slots}, q.slots
 
 
+def test_a_company_noun_after_the_name_is_part_of_it():
+    q = parse_question("do other companies track me on the simplywise site?", names={"simplywise"})
+    assert [s.id for s in q.slots] == ["third_parties"]
+    assert "site" not in q.query
+
+
 def test_words_outside_the_patterns_steer_only():
     q = parse_question("Do you read my horoscope?")
     assert "horoscope" in q.words

@@ -378,7 +378,11 @@ class Matcher:
     # -- practice --------------------------------------------------------------------------
     def practice_of(self, asked: str, st: Statement) -> str:
         """The statement's practice as the question reads it (a sharing that names places is a
-        transfer abroad for a question about one)."""
+        transfer abroad for a question about one; what a third party collects or tracks itself is
+        what the company shares with it)."""
+        if st.actor not in ("first_party", "user", "") and st.practice in \
+                self.rules.third_party_practices.get(asked, ()):
+            return asked
         moves = st.practice in self.rules.places_make_transfer
         if asked == "transfer_abroad" and st.places and moves:
             return "transfer_abroad"

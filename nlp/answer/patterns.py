@@ -128,6 +128,7 @@ class QuestionPatterns:
         # conditions on the same thing are the same only when both refuse or neither does.
         self.refusal_cues = re.compile(doc["refusal_cues"], re.IGNORECASE)
         self.user_subjects = frozenset(lemma(w) for w in doc["user_subjects"])
+        self.company_nouns = frozenset(lemma(w) for w in doc.get("company_nouns", ()))
         self.verb_objects = frozenset(doc.get("verb_objects", ()))
         self.referring_subjects = frozenset(doc.get("referring_subjects", ()))
         self.not_names = frozenset(doc["not_names"])
@@ -149,6 +150,9 @@ class QuestionPatterns:
         }
         self.opposes: dict[str, frozenset[str]] = {
             k: frozenset(v) for k, v in doc["practice_opposes"].items()
+        }
+        self.third_party_practices: dict[str, frozenset[str]] = {
+            k: frozenset(v) for k, v in doc.get("third_party_practices", {}).items()
         }
         self.places_make_transfer = frozenset(doc["places_make_transfer"])
         self.recipient_object: dict[str, str] = dict(doc.get("recipient_object", {}))

@@ -182,13 +182,16 @@ def _cut_trailing_condition(
     return end
 
 
-def _names_mask(tokens: Sequence[Token], names: Collection[str]) -> list[bool]:
+def _names_mask(
+    tokens: Sequence[Token], names: Collection[str], nouns: Collection[str] = ()
+) -> list[bool]:
     """Which tokens name the company; a capitalised word right after its name is part of it
-    ("Toca Boca World", "Amazon Prime"), not a thing asked about."""
+    ("Toca Boca World", "Amazon Prime"), not a thing asked about, and so is one of ``nouns``
+    ("the simplywise site")."""
     mask = [t.lemma in names or t.text.lower() in names for t in tokens]
     for i in range(1, len(tokens)):
         capitalised = tokens[i].text[:1].isupper() and tokens[i - 1].text[:1].isupper()
-        if mask[i - 1] and not mask[i] and capitalised:
+        if mask[i - 1] and not mask[i] and (capitalised or tokens[i].lemma in nouns):
             mask[i] = True
     return mask
 
@@ -340,7 +343,7 @@ def parse_question(
     kind, lo, hi = _main_clause(tokens, rules)
     found = rules.match(tokens)
     # The company by its name, or as "the app" / "this site": the first party, never a slot.
-    named = _names_mask(tokens, names)
+    named = _names_mask(tokens, names, rules.company_nouns)
     for m in found:
         if m.label == "FIRST_PARTY" and m.last - m.first > 1:
             named[m.first : m.last] = [True] * (m.last - m.first)
