@@ -164,6 +164,15 @@ def test_a_company_noun_after_the_name_is_part_of_it():
     assert "site" not in q.query
 
 
+@pytest.mark.parametrize(("question", "practice"), [
+    ("does imgur run face recognition on my photos?", "use"),
+    ("If I delete my account, do my old blog comments stay up?", "retain"),
+    ("will my photos remain on your servers after I quit?", "retain"),
+])
+def test_everyday_verbs_ask_about_a_practice(question, practice):
+    assert parse_question(question).practices[:1] == (practice,)
+
+
 def test_words_outside_the_patterns_steer_only():
     q = parse_question("Do you read my horoscope?")
     assert "horoscope" in q.words
