@@ -600,3 +600,20 @@ def test_do_not_track_not_honoured_is_no():
 def test_perfect_security_is_not_promised():
     c = clause("No method of transmission over the Internet is 100% secure.", ("Security",))
     assert ask("Can you guarantee my data is totally safe?", (c, 0.6)).verdict == "no"
+
+
+@pytest.mark.parametrize(("question", "focus"), [
+    ("who actually runs this and where are they?", "identity"),
+    ("where is nordvpn based for government requests?", "identity"),
+    ("where is my data stored?", "place"),
+])
+def test_where_the_company_is_based_asks_who_it_is(question, focus):
+    assert parse_question(question, names={"nordvpn"}).focus == focus
+
+
+def test_an_identity_answer_names_the_legal_entity_first():
+    vague = clause("Our Service may contain links to other websites that are not operated by us.")
+    entity = clause("The controller of your data is Acme Software GmbH, Hauptstrasse 1, Berlin.")
+    ans = answer_question("who runs this app?", [Hit(vague, 1.0, 0.6), Hit(entity, 0.9, 0.58)],
+                          [vague, entity], policy="p", version="v1")
+    assert ans.verdict == "info" and ans.citations[0].clause_id == entity.id
